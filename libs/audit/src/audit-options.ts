@@ -1,0 +1,90 @@
+import type { AuditActor } from './events/audit-event';
+import type { AuditModuleOptions, AuditRequest, ResolvedAuditOptions } from './audit-options.interface';
+import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
+
+/** Default pattern of field names whose values never leave the process. */
+export const DEFAULT_MASKED_FIELD_PATTERN = /password|secret|token|api[-_]?key|ssn|credit[-_]?card/i;
+
+type Principal = { sub?: unknown; id?: unknown; username?: unknown; name?: unknown; email?: unknown; type?: unknown };
+
+function principalOf(req: AuditRequest): Principal | undefined {
+  return req.user && typeof req.user === 'object' ? (req.user as Principal) : undefined;
+}
+
+function defaultActorResolver(req: AuditRequest): AuditActor | null {
+  const user = principalOf(req);
+  const id = user?.sub ?? user?.id;
+  if (id === undefined || id === null) return null;
+  const display = user?.username ?? user?.name ?? user?.email;
+  const type = user?.type === 'API_KEY' || user?.type === 'SYSTEM' ? user.type : 'USER';
+  return { type, id: String(id), display: display == null ? null : String(display) };
+}
+
+function defaultTenantResolver(req: AuditRequest): string | null {
+  const tenant = (principalOf(req) as { tenantId?: unknown } | undefined)?.tenantId;
+  return tenant == null ? null : String(tenant);
+}
+
+function defaultSessionIdResolver(req: AuditRequest): string | null {
+  const sid = (principalOf(req) as { sid?: unknown } | undefined)?.sid;
+  return sid == null ? null : String(sid);
+}
+
+function positiveInt(problems: string[], name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a positive integer (got ${value})`);
+  return value;
+}
+
+/** Validates options once, at the module boundary, and applies the documented defaults. */
+export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedAuditOptions {
+  const problems: string[] = [];
+  const fn = (name: keyof AuditModuleOptions) => {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'function') problems.push(`${name} must be a function`);
+  };
+  fn('actorResolver');
+  fn('tenantResolver');
+  fn('sessionIdResolver');
+  if (options.maskedFieldPattern !== undefined && !(options.maskedFieldPattern instanceof RegExp)) {
+    problems.push('maskedFieldPattern must be a RegExp');
+  }
+  if (options.maskedFields !== undefined && !options.maskedFields.every((f) => typeof f === 'string' && f)) {
+    problems.push('maskedFields must be a list of non-empty field names');
+  }
+  if (options.systemActor !== undefined && !options.systemActor.id) problems.push('systemActor.id must be set');
+  const trust = options.trustProxy;
+  if (
+    trust !== undefined &&
+    !['boolean', 'number', 'string'].includes(typeof trust) &&
+    !(Array.isArray(trust) && trust.every((t) => typeof t === 'string'))
+  ) {
+    problems.push('trustProxy must be a boolean, a hop count, an address or a list of addresses');
+  }
+  const relay = {
+    intervalMs: positiveInt(problems, 'relay.intervalMs', options.relay?.intervalMs ?? 5000),
+    graceMs: positiveInt(problems, 'relay.graceMs', options.relay?.graceMs ?? 10000),
+    batchSize: positiveInt(problems, 'relay.batchSize', options.relay?.batchSize ?? 500),
+  };
+  const resolved: ResolvedAuditOptions = {
+    maskedFieldPattern: options.maskedFieldPattern ?? DEFAULT_MASKED_FIELD_PATTERN,
+    maskedFields: options.maskedFields ?? [],
+    actorResolver: options.actorResolver ?? defaultActorResolver,
+    tenantResolver: options.tenantResolver ?? defaultTenantResolver,
+    sessionIdResolver: options.sessionIdResolver ?? defaultSessionIdResolver,
+    trustProxy: trust ?? false,
+    requestIdHeader: (options.requestIdHeader ?? 'x-request-id').toLowerCase(),
+    systemActor: {
+      id: options.systemActor?.id ?? 'system',
+      display: options.systemActor?.display ?? options.systemActor?.id ?? 'system',
+    },
+    tenantField: options.tenantField ?? 'tenantId',
+    inProcessWorker: options.inProcessWorker ?? process.env.AUDIT_INPROCESS_WORKER !== 'false',
+    workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
+    recordFailures: options.recordFailures ?? false,
+    relay,
+    jobAttempts: positiveInt(problems, 'jobAttempts', options.jobAttempts ?? 10),
+    jobBackoffMs: positiveInt(problems, 'jobBackoffMs', options.jobBackoffMs ?? 500),
+  };
+  if (problems.length) throw new InvalidAuditOptionsError(problems);
+  return resolved;
+}

@@ -1,0 +1,12 @@
+/** Metadata key under which `@Auditable` stores its options on a method. */
+export const AUDITABLE_METADATA = 'audit:auditable';
+/** Metadata key under which `@AuditMasked` stores the masked property names of an entity class. */
+export const AUDIT_MASKED_METADATA = 'audit:masked';
+/** BullMQ queue that carries committed events to the sealing worker. */
+export const AUDIT_QUEUE = 'audit-events';
+/** PostgreSQL schema that holds every audit table. */
+export const AUDIT_SCHEMA = 'audit';
+/** What a masked value is replaced with in snapshots, changes and patches. */
+export const MASKED_VALUE = '[MASKED]';
+/** Injection token of the resolved (validated, defaulted) module options. */
+export const AUDIT_OPTIONS = Symbol('audit:options');

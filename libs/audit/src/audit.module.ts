@@ -1,0 +1,63 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { AuditableExplorer } from './aop/auditable.explorer';
+import { AuditedCallRunner } from './aop/audited-call.runner';
+import { AUDIT_OPTIONS, AUDIT_QUEUE } from './audit.constants';
+import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
+import { resolveAuditOptions } from './audit-options';
+import { AuditService } from './audit.service';
+import { AuditContextMiddleware } from './context/audit-context.middleware';
+import { AuditContextService } from './context/audit-context.service';
+import { AuditEventFactory } from './events/audit-event.factory';
+import { AfterCommitPublisher } from './outbox/after-commit.publisher';
+import { AuditQueueProducer } from './outbox/audit-queue.producer';
+import { OutboxWriter } from './outbox/outbox.writer';
+import { EventSealer } from './sealing/event-sealer';
+import { OutboxRelay } from './sealing/outbox.relay';
+import { SealingWorker } from './sealing/sealing.worker';
+import { AUDIT_ENTITIES } from './storage/audit-entities';
+
+/**
+ * The audit trail for a Nest app. The app owns the roots this module builds on (STYLE.md §8):
+ * `MikroOrmModule.forRoot` (PostgreSQL, with AUDIT_MIGRATIONS), `BullModule.forRoot` (Redis).
+ * This module registers its entities, its queue and its request-context middleware itself.
+ */
+@Module({
+  imports: [
+    DiscoveryModule,
+    ClsModule.forFeature(),
+    MikroOrmModule.forFeature(AUDIT_ENTITIES),
+    BullModule.registerQueue({ name: AUDIT_QUEUE }),
+  ],
+  providers: [
+    { provide: AUDIT_OPTIONS, useFactory: resolveAuditOptions, inject: [AUDIT_MODULE_OPTIONS] },
+    AuditContextService,
+    AuditEventFactory,
+    AuditQueueProducer,
+    AfterCommitPublisher,
+    OutboxWriter,
+    AuditedCallRunner,
+    AuditableExplorer,
+    EventSealer,
+    OutboxRelay,
+    SealingWorker,
+    AuditService,
+  ],
+  exports: [AuditService, AuditContextService, EventSealer, OutboxRelay],
+})
+export class AuditModule extends AuditConfigurableModule implements NestModule {
+  constructor(private readonly explorer: AuditableExplorer) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // NOTE: Nest binds controller handlers before onModuleInit; this phase runs earlier, so
+    // @Auditable controller and resolver methods are wrapped before anything captures them.
+    this.explorer.explore();
+    // Express 5 mounts a '/' middleware on every path, GraphQL's included (as nestjs-cls does).
+    consumer.apply(AuditContextMiddleware).forRoutes('/');
+  }
+}

@@ -1,0 +1,40 @@
+import { MikroORM, TransactionPropagation } from '@mikro-orm/core';
+import { Injectable } from '@nestjs/common';
+import { AuditContextService } from './context/audit-context.service';
+import type { AuditEvent, SealedAuditEvent } from './events/audit-event';
+import { AuditEventFactory } from './events/audit-event.factory';
+import type { RecordAuditEventInput } from './events/record-audit-event.input';
+import { OutboxWriter } from './outbox/outbox.writer';
+import { AuditEventEntity } from './storage/audit-event.entity';
+import { toSealedEvent } from './storage/sealed-event.mapper';
+
+/** Records domain events and reads sealed trails. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly context: AuditContextService,
+    private readonly events: AuditEventFactory,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  /**
+   * Records a domain event with the same guarantees as an `@Auditable` call: inside the caller's
+   * transaction when there is one (rolled back with it), else in its own; sealed after commit.
+   */
+  async record(input: RecordAuditEventInput): Promise<AuditEvent> {
+    const event = this.events.forDomainEvent(input, this.context.snapshot());
+    await this.orm.em.transactional((em) => this.outbox.write(em, [event]), {
+      propagation: TransactionPropagation.REQUIRED,
+    });
+    return event;
+  }
+
+  /** The sealed events of one entity, in chain (commit) order. */
+  async trail(entityType: string, entityId: string): Promise<SealedAuditEvent[]> {
+    const rows = await this.orm.em
+      .fork()
+      .find(AuditEventEntity, { entityType, entityId }, { orderBy: { chainSeq: 'asc' } });
+    return rows.map(toSealedEvent);
+  }
+}

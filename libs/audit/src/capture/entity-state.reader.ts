@@ -1,0 +1,26 @@
+import { LockMode, wrap, type EntityManager, type EntityMetadata, type Primary } from '@mikro-orm/core';
+import type { JsonObject } from '../events/audit-event';
+import { snapshotEntity } from './entity-snapshot';
+
+/**
+ * Reads an entity's state inside the audited transaction. The before-read locks the row
+ * (SELECT … FOR UPDATE), so concurrent audited calls on one entity serialise and each event's
+ * `before` is the previous event's `after`. The after-read uses the unit of work when it holds
+ * the entity (no extra round trip) and the database otherwise.
+ */
+export class EntityStateReader {
+  async lockedRead(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
+    const entity = await em.findOne(meta.class, id as Primary<object>, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    return entity ? snapshotEntity(meta, entity) : null;
+  }
+
+  async currentState(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
+    const managed = em.getUnitOfWork().getById<object>(meta.className, id as Primary<object>);
+    if (managed && wrap(managed, true).isInitialized()) return snapshotEntity(meta, managed);
+    const entity = await em.findOne(meta.class, id as Primary<object>, { refresh: true });
+    return entity ? snapshotEntity(meta, entity) : null;
+  }
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { selectFields } from '../capture/entity-snapshot';
+import { FieldMasker } from '../capture/field-masker';
+import { fieldChanges, jsonPatch } from '../capture/snapshot-diff';
+import { toJsonValue } from '../capture/to-json-value';
+import type { AuditContextSnapshot } from '../context/audit-context';
+import { maskedPropertiesOf } from '../decorators/audit-masked.decorator';
+import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.error';
+import type { AuditEvent, JsonObject } from './audit-event';
+import type { RecordAuditEventInput } from './record-audit-event.input';
+
+export interface EntityChange {
+  action: string;
+  entityType: string;
+  entityClass?: unknown;
+  entityId: string;
+  before: JsonObject | null;
+  after: JsonObject | null;
+  module?: string | null;
+  transactionCode?: string | null;
+  metadata?: unknown;
+  only?: string[];
+  ignore?: string[];
+}
+
+const ACTION_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** Builds events: ids, timestamps, masking, diffs. Every value is JSON-safe and masked on the way out. */
+@Injectable()
+export class AuditEventFactory {
+  private readonly masker: FieldMasker;
+
+  constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {
+    this.masker = new FieldMasker(options.maskedFieldPattern, options.maskedFields);
+  }
+
+  forEntity(change: EntityChange, context: AuditContextSnapshot): AuditEvent {
+    const masker = this.masker.withNames(maskedPropertiesOf(change.entityClass));
+    const before = change.before && selectFields(change.before, change.only, change.ignore);
+    const after = change.after && selectFields(change.after, change.only, change.ignore);
+    const tenantField = this.options.tenantField;
+    const entityTenant = after?.[tenantField] ?? before?.[tenantField];
+    return this.event(
+      {
+        action: change.action,
+        entityType: change.entityType,
+        entityId: change.entityId,
+        tenantId: entityTenant == null ? context.tenantId : String(entityTenant as string),
+        module: change.module ?? null,
+        transactionCode: change.transactionCode ?? null,
+        before: masker.mask(before),
+        after: masker.mask(after),
+        changes: fieldChanges(before, after, masker),
+        patch: jsonPatch(before, after, masker),
+        metadata: this.metadata(change.metadata, masker),
+      },
+      context,
+    );
+  }
+
+  forDomainEvent(input: RecordAuditEventInput, context: AuditContextSnapshot): AuditEvent {
+    if (!ACTION_NAME.test(input.action)) {
+      throw new AuditableMisconfiguredError(`Audit action "${input.action}" must be an upper-case name.`);
+    }
+    return this.event(
+      {
+        action: input.action,
+        entityType: input.entityType,
+        entityId: input.entityId,
+        tenantId: input.tenantId === undefined ? context.tenantId : input.tenantId,
+        module: input.module ?? null,
+        transactionCode: input.transactionCode ?? null,
+        before: null,
+        after: null,
+        changes: [],
+        patch: [],
+        metadata: this.metadata(input.metadata, this.masker),
+      },
+      input.actor ? { ...context, actor: input.actor } : context,
+    );
+  }
+
+  private metadata(metadata: unknown, masker: FieldMasker): JsonObject {
+    const value = toJsonValue(metadata ?? {});
+    return masker.mask(value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : { value });
+  }
+
+  private event(
+    body: Omit<AuditEvent, 'id' | 'occurredAt' | 'actor' | 'source'>,
+    context: AuditContextSnapshot,
+  ): AuditEvent {
+    return {
+      id: uuidv7(),
+      occurredAt: new Date().toISOString(),
+      actor: context.actor,
+      ...body,
+      source: context.source,
+    };
+  }
+}

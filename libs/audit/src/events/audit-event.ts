@@ -1,0 +1,73 @@
+/** Who caused an event. Calls outside any request are attributed to a `SYSTEM` actor, never dropped. */
+export type ActorType = 'USER' | 'SYSTEM' | 'API_KEY';
+
+export interface AuditActor {
+  type: ActorType;
+  /** Stable identifier of the principal (user id, key id, process name for SYSTEM). */
+  id: string;
+  /** Human-readable name at the time of the event (username, key label). */
+  display: string | null;
+}
+
+/** Where the event came from. Every field is null outside an HTTP/GraphQL request. */
+export interface AuditSource {
+  ip: string | null;
+  userAgent: string | null;
+  /** Correlation id: the request's `X-Request-ID`, carried into jobs the request starts. */
+  requestId: string | null;
+  sessionId: string | null;
+}
+
+/** One changed field; `field` is a dotted path for nested objects. Masked fields carry the mask. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** One RFC 6902 JSON Patch operation (as produced by fast-json-patch's `compare`). */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+/** A plain, JSON-safe object: what snapshots, metadata and events are made of. */
+export type JsonObject = { [key: string]: unknown };
+
+/**
+ * An audit event as recorded: who did what, to which record, when and from where.
+ * This is the shape written to the outbox, sealed into `audit.events` and returned by readers.
+ */
+export interface AuditEvent {
+  /** UUID v7: time-ordered, so ids sort by creation. */
+  id: string;
+  /** UTC, millisecond precision, ISO-8601. */
+  occurredAt: string;
+  actor: AuditActor;
+  /** `CREATE` / `UPDATE` / `DELETE` or any custom upper-case name; a failed attempt ends in `_FAILED`. */
+  action: string;
+  entityType: string;
+  entityId: string;
+  tenantId: string | null;
+  module: string | null;
+  transactionCode: string | null;
+  /** State before the change (null on CREATE and for domain events). */
+  before: JsonObject | null;
+  /** State after the change (null on DELETE and for domain events). */
+  after: JsonObject | null;
+  changes: FieldChange[];
+  /** The same change as an RFC 6902 JSON Patch from `before` to `after`. */
+  patch: JsonPatchOperation[];
+  source: AuditSource;
+  metadata: JsonObject;
+}
+
+/** A sealed event: the recorded event plus its place in the entity's chain. */
+export interface SealedAuditEvent extends AuditEvent {
+  /** 1, 2, 3 … per (entityType, entityId), gapless, in commit order. */
+  chainSeq: number;
+  /** When the worker sealed it (UTC ISO-8601). */
+  recordedAt: string;
+}

@@ -1,0 +1,31 @@
+// The public API of the audit library: everything an application may use, and nothing else.
+export { AuditModule } from './audit.module';
+export { AUDIT_ASYNC_OPTIONS_TYPE, AUDIT_OPTIONS_TYPE } from './audit.module-definition';
+export type { AuditModuleOptions, AuditRequest } from './audit-options.interface';
+export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
+export { AUDIT_QUEUE, AUDIT_SCHEMA, MASKED_VALUE } from './audit.constants';
+export { Auditable } from './decorators/auditable.decorator';
+export type { AuditableOptions } from './decorators/auditable-options.interface';
+export { AuditMasked } from './decorators/audit-masked.decorator';
+export { AuditService } from './audit.service';
+export { AuditContextService } from './context/audit-context.service';
+export type { AuditContextSnapshot } from './context/audit-context';
+export type {
+  ActorType,
+  AuditActor,
+  AuditEvent,
+  AuditSource,
+  FieldChange,
+  JsonObject,
+  JsonPatchOperation,
+  SealedAuditEvent,
+} from './events/audit-event';
+export type { RecordAuditEventInput } from './events/record-audit-event.input';
+export { EventSealer } from './sealing/event-sealer';
+export { OutboxRelay } from './sealing/outbox.relay';
+export { AUDIT_ENTITIES } from './storage/audit-entities';
+export { AUDIT_MIGRATIONS } from './storage/audit-migrations';
+export { AuditError } from './errors/audit.error';
+export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
+export { AuditWriteFailedError } from './errors/audit-write-failed.error';
+export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';

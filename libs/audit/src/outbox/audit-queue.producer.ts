@@ -1,0 +1,52 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import type { SealJob } from './seal-job';
+
+/**
+ * Puts committed events on the sealing queue. Job id = event id, so enqueuing twice is harmless.
+ * A failed enqueue is only logged: the event is safe in the outbox and the relay re-enqueues it.
+ */
+@Injectable()
+export class AuditQueueProducer implements OnApplicationShutdown {
+  private readonly logger = new Logger(AuditQueueProducer.name);
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  enqueue(jobs: SealJob[]): Promise<void> {
+    const pending = this.queue
+      .addBulk(
+        jobs.map((data) => ({
+          name: 'seal',
+          data,
+          opts: {
+            jobId: data.eventId,
+            attempts: this.options.jobAttempts,
+            backoff: { type: 'exponential', delay: this.options.jobBackoffMs },
+            removeOnComplete: { count: 1000 },
+            removeOnFail: { count: 10000 },
+          },
+        })),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.warn(
+            `Could not enqueue ${jobs.length} audit event(s); the outbox relay will retry: ${String(error)}`,
+          ),
+      )
+      .finally(() => this.inFlight.delete(pending));
+    this.inFlight.add(pending);
+    return pending;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+}

@@ -1,0 +1,55 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { AuditQueueProducer } from '../outbox/audit-queue.producer';
+
+/**
+ * Re-enqueues outbox rows still unsealed after a grace period: covers an enqueue lost to a Redis
+ * outage or a crash between commit and enqueue. Jobs keep the event id as job id, so a row whose
+ * job is still queued is not queued twice.
+ */
+@Injectable()
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly producer: AuditQueueProducer,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.relayOnce()
+        .catch((error: unknown) => {
+          this.logger.warn(`Outbox relay pass failed: ${String(error)}`);
+          return 0;
+        })
+        .finally(() => (this.running = undefined));
+    }, this.options.relay.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; returns how many rows were re-enqueued. */
+  async relayOnce(graceMs = this.options.relay.graceMs): Promise<number> {
+    const knex = (this.orm.em as EntityManager).getKnex();
+    const result = await knex.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
+      `select id, entity_type, entity_id from audit.outbox
+       where created_at < now() - make_interval(secs => ?) order by seq limit ?`,
+      [graceMs / 1000, this.options.relay.batchSize],
+    );
+    if (result.rows.length === 0) return 0;
+    await this.producer.enqueue(
+      result.rows.map((r) => ({ eventId: r.id, entityType: r.entity_type, entityId: r.entity_id })),
+    );
+    return result.rows.length;
+  }
+}

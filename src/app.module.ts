@@ -1,0 +1,51 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, ValidationPipe } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { JwtModule } from '@nestjs/jwt';
+import { AuditModule } from 'audit-ledger';
+import { auditOptions } from './audit-options.factory';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthResolver } from './auth/auth.resolver';
+import { AuthService } from './auth/auth.service';
+import { appConfig } from './config/app-config.provider';
+import { InfrastructureModule } from './infrastructure.module';
+import { DemoSeedService } from './seed/demo-seed.service';
+import { UsersController } from './users/users.controller';
+import { UsersResolver } from './users/users.resolver';
+import { UsersService } from './users/users.service';
+
+@Module({
+  imports: [
+    InfrastructureModule,
+    AuditModule.forRootAsync({ useFactory: () => auditOptions() }),
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      autoSchemaFile: true,
+      sortSchema: true,
+      path: '/graphql',
+      context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+    }),
+    JwtModule.registerAsync({
+      global: true,
+      inject: [appConfig.KEY],
+      useFactory: (config: ConfigType<typeof appConfig>) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: 'HS256', expiresIn: '1h' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [UsersController],
+  providers: [
+    UsersService,
+    UsersResolver,
+    AuthService,
+    AuthResolver,
+    DemoSeedService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,23 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { AUDIT_MIGRATIONS } from 'audit-ledger';
+import { User } from '../users/user.entity';
+import { Migration20261122000100Users } from './migrations/Migration20261122000100Users';
+
+/** MikroORM options of the example app: the library's migrations first, then the app's own. */
+export function mikroOrmOptions(databaseUrl: string) {
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    entities: [User],
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: [
+        ...AUDIT_MIGRATIONS,
+        { name: 'Migration20261122000100Users', class: Migration20261122000100Users },
+      ],
+    },
+    pool: { min: 0, max: 20 },
+    debug: false,
+  });
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { loadAppConfig } from './config/app-config';
+
+/** The example app, ready to listen: schema migrated, demo users seeded, worker started. */
+export async function createApp(): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule);
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function main(): Promise<void> {
+  const app = await createApp();
+  const { port } = loadAppConfig();
+  await app.listen(port, '0.0.0.0');
+  console.log(`Audit Ledger example listening on http://localhost:${port}/graphql`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,38 @@
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { AuditMasked } from 'audit-ledger';
+import { v7 as uuidv7 } from 'uuid';
+
+export const ROLES = ['user', 'admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'id' | 'tenantId' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'text', unique: true })
+  username!: string;
+
+  @Property({ type: 'text' })
+  email!: string;
+
+  @Property({ type: 'text' })
+  role!: Role;
+
+  // Masked by name already; the decorator states the intent where the field is declared.
+  @AuditMasked()
+  @Property({ type: 'text', hidden: true })
+  passwordHash!: string;
+
+  /** Null for a global principal (not bound to a tenant). */
+  @Property({ type: 'text', nullable: true })
+  tenantId: string | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

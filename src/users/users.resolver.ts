@@ -1,0 +1,43 @@
+import { ParseUUIDPipe } from '@nestjs/common';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { Authenticated } from '../auth/roles.decorator';
+import { CreateUserInput, UpdateUserInput } from './dto/user-inputs';
+import { UserModel } from './user.model';
+import { UsersService } from './users.service';
+
+@Resolver(() => UserModel)
+@Authenticated()
+export class UsersResolver {
+  constructor(private readonly service: UsersService) {}
+
+  @Mutation(() => UserModel)
+  async createUser(@Args('input') input: CreateUserInput, @CurrentPrincipal() principal: Principal) {
+    return UserModel.from(await this.service.create(input, principal));
+  }
+
+  @Mutation(() => UserModel)
+  async updateUser(
+    @Args('id', { type: () => ID }, ParseUUIDPipe) id: string,
+    @Args('input') input: UpdateUserInput,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return UserModel.from(await this.service.update(id, input, principal));
+  }
+
+  @Mutation(() => Boolean)
+  async deleteUser(@Args('id', { type: () => ID }, ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return this.service.delete(id, principal);
+  }
+
+  @Query(() => UserModel)
+  async user(@Args('id', { type: () => ID }, ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+    return UserModel.from(await this.service.findOne(id, principal));
+  }
+
+  @Query(() => [UserModel])
+  async users(@CurrentPrincipal() principal: Principal) {
+    return (await this.service.list(principal)).map((u) => UserModel.from(u));
+  }
+}

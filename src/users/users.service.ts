@@ -1,0 +1,89 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { Auditable } from 'audit-ledger';
+import { hashPassword } from '../auth/passwords';
+import type { Principal } from '../auth/principal';
+import type { CreateUserInput, UpdateUserInput } from './dto/user-inputs';
+import { User } from './user.entity';
+
+function canManage(principal: Principal, tenantId: string | null): boolean {
+  return principal.role === 'admin' && (principal.tenantId === null || principal.tenantId === tenantId);
+}
+
+function canSee(principal: Principal, user: User): boolean {
+  if (principal.sub === user.id) return true;
+  if (principal.role === 'user') return false;
+  return principal.tenantId === null || principal.tenantId === user.tenantId;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly em: EntityManager) {}
+
+  @Auditable({ entity: User, action: 'CREATE', module: 'identity', transactionCode: 'USER_CREATE' })
+  async create(input: CreateUserInput, principal: Principal): Promise<User> {
+    if (!canManage(principal, input.tenantId)) throw new ForbiddenException(`Cannot create users in ${input.tenantId}`);
+    const user = this.em.create(User, {
+      username: input.username,
+      email: input.email,
+      role: input.role,
+      tenantId: input.tenantId,
+      passwordHash: await hashPassword(input.password),
+    });
+    await this.flushUnique(input.username);
+    return user;
+  }
+
+  @Auditable({ entity: User, action: 'UPDATE', id: (id: string) => id, module: 'identity', transactionCode: 'USER_UPDATE' })
+  async update(id: string, changes: UpdateUserInput, principal: Principal): Promise<User> {
+    const user = await this.visible(id, principal);
+    const self = principal.sub === user.id;
+    if (!canManage(principal, user.tenantId) && !(self && changes.role === undefined)) {
+      throw new ForbiddenException(`Cannot update user ${id}`);
+    }
+    // Only the three updatable fields, named one by one: nothing else can be assigned.
+    const { username, email, role } = changes;
+    this.em.assign(user, { username, email, role }, { ignoreUndefined: true });
+    await this.flushUnique(username);
+    return user;
+  }
+
+  @Auditable({ entity: User, action: 'DELETE', id: (id: string) => id, module: 'identity', transactionCode: 'USER_DELETE' })
+  async delete(id: string, principal: Principal): Promise<boolean> {
+    const user = await this.visible(id, principal);
+    if (!canManage(principal, user.tenantId)) throw new ForbiddenException(`Cannot delete user ${id}`);
+    this.em.remove(user);
+    return true;
+  }
+
+  async findOne(id: string, principal: Principal): Promise<User> {
+    return this.visible(id, principal);
+  }
+
+  async list(principal: Principal): Promise<User[]> {
+    if (principal.role === 'user') return this.em.find(User, { id: principal.sub });
+    const where = principal.tenantId === null ? {} : { tenantId: principal.tenantId };
+    return this.em.find(User, where, { orderBy: { username: 'asc' } });
+  }
+
+  async count(): Promise<number> {
+    return this.em.fork().count(User);
+  }
+
+  private async visible(id: string, principal: Principal): Promise<User> {
+    const user = await this.em.findOne(User, { id });
+    if (!user || !canSee(principal, user)) throw new NotFoundException(`User ${id} not found`);
+    return user;
+  }
+
+  private async flushUnique(username: string | undefined): Promise<void> {
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new ConflictException(`Username ${username} is taken`);
+      }
+      throw error;
+    }
+  }
+}

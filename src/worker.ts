@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { WorkerModule } from './worker.module';
+
+/** `npm run worker`: a sealing worker process. Any number may run at once, on any host. */
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule);
+  app.enableShutdownHooks();
+  console.log('Audit Ledger sealing worker started');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
