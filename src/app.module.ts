@@ -45,7 +45,10 @@ import { UsersService } from './users/users.service';
     AuthResolver,
     DemoSeedService,
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    },
   ],
 })
 export class AppModule {}

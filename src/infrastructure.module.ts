@@ -1,4 +1,5 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
@@ -12,8 +13,11 @@ import { MigrationRunner } from './database/migration.runner';
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig], ignoreEnvFile: true }),
     MikroOrmModule.forRootAsync({
       inject: [appConfig.KEY],
-      useFactory: (config: ConfigType<typeof appConfig>) => ({ ...mikroOrmOptions(config.databaseUrl), autoLoadEntities: true }),
-      driver: undefined,
+      useFactory: (config: ConfigType<typeof appConfig>) => ({
+        ...mikroOrmOptions(config.databaseUrl),
+        autoLoadEntities: true,
+      }),
+      driver: PostgreSqlDriver,
     }),
     BullModule.forRootAsync({
       inject: [appConfig.KEY],

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 
 /** The example app, ready to listen: schema migrated, demo users seeded, worker started. */
-export async function createApp(): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule);
+export async function createApp(options?: NestApplicationOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule, options);
   app.enableShutdownHooks();
   return app;
 }

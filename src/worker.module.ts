@@ -5,6 +5,9 @@ import { InfrastructureModule } from './infrastructure.module';
 
 /** A sealing worker process: the infrastructure and the audit module, no HTTP. */
 @Module({
-  imports: [InfrastructureModule, AuditModule.forRootAsync({ useFactory: () => auditOptions({ inProcessWorker: true }) })],
+  imports: [
+    InfrastructureModule,
+    AuditModule.forRootAsync({ useFactory: () => auditOptions({ inProcessWorker: true }) }),
+  ],
 })
 export class WorkerModule {}

@@ -29,10 +29,16 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization;
     if (header) {
       const [scheme, token] = header.split(' ');
-      if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedException('Expected a Bearer token');
+      if (scheme?.toLowerCase() !== 'bearer' || !token)
+        throw new UnauthorizedException('Expected a Bearer token');
       try {
         const claims = await this.jwt.verifyAsync<Principal>(token, { algorithms: ['HS256'] });
-        req.user = { sub: claims.sub, username: claims.username, role: claims.role, tenantId: claims.tenantId ?? null };
+        req.user = {
+          sub: claims.sub,
+          username: claims.username,
+          role: claims.role,
+          tenantId: claims.tenantId ?? null,
+        };
       } catch {
         throw new UnauthorizedException('Invalid or expired token');
       }

@@ -30,7 +30,12 @@ export class AuthService {
       });
       throw new UnauthorizedException('Invalid username or password');
     }
-    const principal: Principal = { sub: user.id, username: user.username, role: user.role, tenantId: user.tenantId };
+    const principal: Principal = {
+      sub: user.id,
+      username: user.username,
+      role: user.role,
+      tenantId: user.tenantId,
+    };
     await this.audit.record({
       action: 'LOGIN_SUCCESS',
       entityType: 'User',

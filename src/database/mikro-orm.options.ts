@@ -12,6 +12,7 @@ export function mikroOrmOptions(databaseUrl: string) {
     entities: [User],
     extensions: [Migrator],
     migrations: {
+      silent: process.env.NODE_ENV === 'test',
       migrationsList: [
         ...AUDIT_MIGRATIONS,
         { name: 'Migration20261122000100Users', class: Migration20261122000100Users },

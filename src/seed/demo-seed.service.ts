@@ -31,7 +31,13 @@ export class DemoSeedService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     for (const { username, role, tenantId } of DEMO_USERS) {
       await this.users.create(
-        { username, role, tenantId: tenantId as string, email: `${username}@example.test`, password: this.config.demoPassword },
+        {
+          username,
+          role,
+          tenantId: tenantId as string,
+          email: `${username}@example.test`,
+          password: this.config.demoPassword,
+        },
         SEEDER,
       );
     }

@@ -27,12 +27,18 @@ export class UsersResolver {
   }
 
   @Mutation(() => Boolean)
-  async deleteUser(@Args('id', { type: () => ID }, ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async deleteUser(
+    @Args('id', { type: () => ID }, ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     return this.service.delete(id, principal);
   }
 
   @Query(() => UserModel)
-  async user(@Args('id', { type: () => ID }, ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal) {
+  async user(
+    @Args('id', { type: () => ID }, ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     return UserModel.from(await this.service.findOne(id, principal));
   }
 

@@ -22,7 +22,8 @@ export class UsersService {
 
   @Auditable({ entity: User, action: 'CREATE', module: 'identity', transactionCode: 'USER_CREATE' })
   async create(input: CreateUserInput, principal: Principal): Promise<User> {
-    if (!canManage(principal, input.tenantId)) throw new ForbiddenException(`Cannot create users in ${input.tenantId}`);
+    if (!canManage(principal, input.tenantId))
+      throw new ForbiddenException(`Cannot create users in ${input.tenantId}`);
     const user = this.em.create(User, {
       username: input.username,
       email: input.email,
@@ -34,7 +35,13 @@ export class UsersService {
     return user;
   }
 
-  @Auditable({ entity: User, action: 'UPDATE', id: (id: string) => id, module: 'identity', transactionCode: 'USER_UPDATE' })
+  @Auditable({
+    entity: User,
+    action: 'UPDATE',
+    id: (id: string) => id,
+    module: 'identity',
+    transactionCode: 'USER_UPDATE',
+  })
   async update(id: string, changes: UpdateUserInput, principal: Principal): Promise<User> {
     const user = await this.visible(id, principal);
     const self = principal.sub === user.id;
@@ -48,7 +55,13 @@ export class UsersService {
     return user;
   }
 
-  @Auditable({ entity: User, action: 'DELETE', id: (id: string) => id, module: 'identity', transactionCode: 'USER_DELETE' })
+  @Auditable({
+    entity: User,
+    action: 'DELETE',
+    id: (id: string) => id,
+    module: 'identity',
+    transactionCode: 'USER_DELETE',
+  })
   async delete(id: string, principal: Principal): Promise<boolean> {
     const user = await this.visible(id, principal);
     if (!canManage(principal, user.tenantId)) throw new ForbiddenException(`Cannot delete user ${id}`);
@@ -72,7 +85,8 @@ export class UsersService {
 
   private async visible(id: string, principal: Principal): Promise<User> {
     const user = await this.em.findOne(User, { id });
-    if (!user || !canSee(principal, user)) throw new NotFoundException(`User ${id} not found`);
+    if (!user) throw new NotFoundException(`User ${id} not found`);
+    if (!canSee(principal, user)) throw new ForbiddenException(`User ${id} is outside your tenant or role`);
     return user;
   }
 

@@ -1,37 +1,43 @@
 import type { AuditActor } from './events/audit-event';
 import type { AuditModuleOptions, AuditRequest, ResolvedAuditOptions } from './audit-options.interface';
+import { scalarText } from './capture/scalar-text';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 
 /** Default pattern of field names whose values never leave the process. */
 export const DEFAULT_MASKED_FIELD_PATTERN = /password|secret|token|api[-_]?key|ssn|credit[-_]?card/i;
 
-type Principal = { sub?: unknown; id?: unknown; username?: unknown; name?: unknown; email?: unknown; type?: unknown };
+type Principal = {
+  sub?: unknown;
+  id?: unknown;
+  username?: unknown;
+  name?: unknown;
+  email?: unknown;
+  type?: unknown;
+};
 
 function principalOf(req: AuditRequest): Principal | undefined {
-  return req.user && typeof req.user === 'object' ? (req.user as Principal) : undefined;
+  return req.user && typeof req.user === 'object' ? req.user : undefined;
 }
 
 function defaultActorResolver(req: AuditRequest): AuditActor | null {
   const user = principalOf(req);
-  const id = user?.sub ?? user?.id;
-  if (id === undefined || id === null) return null;
-  const display = user?.username ?? user?.name ?? user?.email;
+  const id = scalarText(user?.sub ?? user?.id);
+  if (id === null) return null;
   const type = user?.type === 'API_KEY' || user?.type === 'SYSTEM' ? user.type : 'USER';
-  return { type, id: String(id), display: display == null ? null : String(display) };
+  return { type, id, display: scalarText(user?.username ?? user?.name ?? user?.email) };
 }
 
 function defaultTenantResolver(req: AuditRequest): string | null {
-  const tenant = (principalOf(req) as { tenantId?: unknown } | undefined)?.tenantId;
-  return tenant == null ? null : String(tenant);
+  return scalarText((principalOf(req) as { tenantId?: unknown } | undefined)?.tenantId);
 }
 
 function defaultSessionIdResolver(req: AuditRequest): string | null {
-  const sid = (principalOf(req) as { sid?: unknown } | undefined)?.sid;
-  return sid == null ? null : String(sid);
+  return scalarText((principalOf(req) as { sid?: unknown } | undefined)?.sid);
 }
 
 function positiveInt(problems: string[], name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a positive integer (got ${value})`);
+  if (!Number.isInteger(value) || value < 1)
+    problems.push(`${name} must be a positive integer (got ${value})`);
   return value;
 }
 
@@ -51,7 +57,8 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
   if (options.maskedFields !== undefined && !options.maskedFields.every((f) => typeof f === 'string' && f)) {
     problems.push('maskedFields must be a list of non-empty field names');
   }
-  if (options.systemActor !== undefined && !options.systemActor.id) problems.push('systemActor.id must be set');
+  if (options.systemActor !== undefined && !options.systemActor.id)
+    problems.push('systemActor.id must be set');
   const trust = options.trustProxy;
   if (
     trust !== undefined &&

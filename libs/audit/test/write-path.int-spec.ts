@@ -132,7 +132,9 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
     expect(rename.changes).toEqual([{ field: 'name', before: 'eve', after: 'eve-renamed' }]);
     expect(visit.action).toBe('VISIT');
     expect(visit.after).not.toHaveProperty('visits');
-    expect(visit.changes).toEqual([{ field: 'email', before: 'eve@example.test', after: 'eve@visited.test' }]);
+    expect(visit.changes).toEqual([
+      { field: 'email', before: 'eve@example.test', after: 'eve@visited.test' },
+    ]);
   });
 
   it('AuditService.record seals a domain event with the same shape and guarantees', async () => {
@@ -159,7 +161,9 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
   it('a method that throws leaves neither its change nor an event', async () => {
     const account = await open('fay');
     await sealedPlus(1);
-    await expect(f.accounts.updateThenFail(account.id, { name: 'changed' })).rejects.toBeInstanceOf(DeliberateFailure);
+    await expect(f.accounts.updateThenFail(account.id, { name: 'changed' })).rejects.toBeInstanceOf(
+      DeliberateFailure,
+    );
 
     const [row] = await f.db.query<{ name: string }>('select name from accounts where id = $1', [account.id]);
     expect(row.name).toBe('fay');
@@ -169,17 +173,22 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
 
   it('recordFailures seals the failed attempt as <ACTION>_FAILED while the change rolls back', async () => {
     const account = await open('gus');
-    await expect(f.accounts.riskyUpdate(account.id, { name: 'changed' })).rejects.toBeInstanceOf(DeliberateFailure);
+    await expect(f.accounts.riskyUpdate(account.id, { name: 'changed' })).rejects.toBeInstanceOf(
+      DeliberateFailure,
+    );
     await sealedPlus(2);
 
-    const [, failed] = await f.trail(account.id);
+    const [opened, failed] = await f.trail(account.id);
     expect(failed).toMatchObject({
       action: 'UPDATE_FAILED',
       transactionCode: 'RISKY',
-      before: null,
-      after: null,
+      tenantId: 'acme',
+      changes: [],
       metadata: { error: { name: 'DeliberateFailure', code: 'DELIBERATE' } },
     });
+    // Nothing changed: the attempt found the state the previous event left, and left it so.
+    expect(failed.before).toEqual(opened.after);
+    expect(failed.after).toEqual(opened.after);
     const [row] = await f.db.query<{ name: string }>('select name from accounts where id = $1', [account.id]);
     expect(row.name).toBe('gus');
   });
@@ -187,9 +196,13 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
   it('a failing outbox write rolls the business change back and reaches the caller', async () => {
     const account = await open('hal');
     await sealedPlus(1);
-    await f.db.query(`alter table audit.outbox add constraint reject_hal check (entity_id <> '${account.id}')`);
+    await f.db.query(
+      `alter table audit.outbox add constraint reject_hal check (entity_id <> '${account.id}')`,
+    );
     try {
-      await expect(f.accounts.update(account.id, { name: 'not-saved' })).rejects.toBeInstanceOf(AuditWriteFailedError);
+      await expect(f.accounts.update(account.id, { name: 'not-saved' })).rejects.toBeInstanceOf(
+        AuditWriteFailedError,
+      );
     } finally {
       await f.db.query('alter table audit.outbox drop constraint reject_hal');
     }
@@ -224,5 +237,35 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
     const trail = await f.trail(account.id);
     expect(trail.map((e) => e.action)).toEqual(['CREATE', 'UPDATE', 'RENAME']);
     expect(trail[2].changes).toEqual([{ field: 'name', before: 'ivy', after: 'ivy-committed' }]);
+  });
+
+  it('the relay seals an event committed but never enqueued (crash between commit and enqueue)', async () => {
+    const id = '01930000-0000-7000-8000-000000000001';
+    const event = {
+      id,
+      occurredAt: '2026-11-22T10:00:00.000Z',
+      actor: { type: 'SYSTEM', id: 'system', display: 'system' },
+      action: 'REINDEX',
+      entityType: 'Index',
+      entityId: 'accounts',
+      tenantId: null,
+      module: null,
+      transactionCode: null,
+      before: null,
+      after: null,
+      changes: [],
+      patch: [],
+      source: { ip: null, userAgent: null, requestId: null, sessionId: null },
+      metadata: {},
+    };
+    await f.db.query(
+      `insert into audit.outbox (id, entity_type, entity_id, payload, created_at)
+       values ($1, 'Index', 'accounts', $2, now() - interval '1 minute')`,
+      [id, JSON.stringify(event)],
+    );
+    await sealedPlus(1);
+    expect(await f.trail('accounts', 'Index')).toEqual([
+      expect.objectContaining({ id, action: 'REINDEX', chainSeq: 1 }),
+    ]);
   });
 });

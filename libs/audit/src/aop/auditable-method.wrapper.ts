@@ -44,5 +44,5 @@ export function wrapAuditableMethod(
   }
   Object.defineProperty(wrapper, 'name', { value: original.name });
   Object.defineProperty(wrapper, WRAPPED, { value: true });
-  proto[name] = wrapper as Method & { [WRAPPED]?: true };
+  proto[name] = wrapper;
 }

@@ -54,11 +54,13 @@ export class AuditedCallRunner {
   async run(options: AuditableOptions, target: object, method: Method, args: unknown[]): Promise<unknown> {
     const meta = this.entityMetadata(options, method.name);
     const context = this.context.snapshot();
-    const argId = options.action === 'CREATE' && !options.id ? undefined : (options.id ?? ((first) => first))(...args);
+    const argId =
+      options.action === 'CREATE' && !options.id ? undefined : (options.id ?? ((first) => first))(...args);
+    let before: JsonObject | null = null;
     try {
       return await this.orm.em.transactional(
         async (em) => {
-          const before = argId === undefined ? null : await this.state.lockedRead(em, meta, argId);
+          before = argId === undefined ? null : await this.state.lockedRead(em, meta, argId);
           const result = await method.apply(target, args);
           await em.flush();
           const id = argId ?? this.resultId(options, result, method.name);
@@ -86,7 +88,7 @@ export class AuditedCallRunner {
       );
     } catch (error) {
       if (options.recordFailures ?? this.options.recordFailures) {
-        await this.recordFailure(options, meta, argId, args, error, context);
+        await this.recordFailure(options, meta, { id: argId, state: before }, args, error, context);
       }
       throw error;
     }
@@ -110,11 +112,14 @@ export class AuditedCallRunner {
     return typeof options.metadata === 'function' ? options.metadata(args, result) : options.metadata;
   }
 
-  /** The failed attempt, in its own transaction: the caller's one is rolling back. */
+  /**
+   * The failed attempt, in its own transaction (the caller's is rolling back). The change did not
+   * happen, so before and after are both the state the attempt found: the chain still replays.
+   */
   private async recordFailure(
     options: AuditableOptions,
     meta: EntityMetadata,
-    id: unknown,
+    { id, state }: { id: unknown; state: JsonObject | null },
     args: unknown[],
     error: unknown,
     context: AuditContextSnapshot,
@@ -126,8 +131,8 @@ export class AuditedCallRunner {
         entityType: meta.className,
         entityClass: meta.class,
         entityId: id === undefined ? '(unknown)' : idText(id),
-        before: null,
-        after: null,
+        before: state,
+        after: state,
         module: options.module,
         transactionCode: options.transactionCode,
         metadata: {
@@ -139,13 +144,13 @@ export class AuditedCallRunner {
       context,
     );
     try {
-      await this.orm.em
-        .fork()
-        .transactional((em) => this.outbox.write(em, [event]), {
-          propagation: TransactionPropagation.REQUIRES_NEW,
-        });
+      await this.orm.em.fork().transactional((em) => this.outbox.write(em, [event]), {
+        propagation: TransactionPropagation.REQUIRES_NEW,
+      });
     } catch (writeError) {
-      this.logger.error(`Could not record failed ${options.action} on ${meta.className}: ${String(writeError)}`);
+      this.logger.error(
+        `Could not record failed ${options.action} on ${meta.className}: ${String(writeError)}`,
+      );
     }
   }
 }

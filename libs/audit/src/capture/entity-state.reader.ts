@@ -1,4 +1,4 @@
-import { LockMode, wrap, type EntityManager, type EntityMetadata, type Primary } from '@mikro-orm/core';
+import { LockMode, wrap, type EntityManager, type EntityMetadata } from '@mikro-orm/core';
 import type { JsonObject } from '../events/audit-event';
 import { snapshotEntity } from './entity-snapshot';
 
@@ -10,7 +10,7 @@ import { snapshotEntity } from './entity-snapshot';
  */
 export class EntityStateReader {
   async lockedRead(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
-    const entity = await em.findOne(meta.class, id as Primary<object>, {
+    const entity = await em.findOne(meta.class, id, {
       lockMode: LockMode.PESSIMISTIC_WRITE,
       refresh: true,
     });
@@ -18,9 +18,9 @@ export class EntityStateReader {
   }
 
   async currentState(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
-    const managed = em.getUnitOfWork().getById<object>(meta.className, id as Primary<object>);
+    const managed = em.getUnitOfWork().getById<object>(meta.className, id);
     if (managed && wrap(managed, true).isInitialized()) return snapshotEntity(meta, managed);
-    const entity = await em.findOne(meta.class, id as Primary<object>, { refresh: true });
+    const entity = await em.findOne(meta.class, id, { refresh: true });
     return entity ? snapshotEntity(meta, entity) : null;
   }
 }

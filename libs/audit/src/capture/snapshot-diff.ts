@@ -3,7 +3,8 @@ import { MASKED_VALUE } from '../audit.constants';
 import type { FieldChange, JsonObject, JsonPatchOperation } from '../events/audit-event';
 import type { FieldMasker } from './field-masker';
 
-const isPlainObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is JsonObject =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Deep equality of JSON values whose object keys are already sorted (see `toJsonValue`). */
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -44,7 +45,11 @@ function collectChanges(
 }
 
 /** Field-level changes between two unmasked snapshots; masked fields say that they changed, never how. */
-export function fieldChanges(before: JsonObject | null, after: JsonObject | null, masker: FieldMasker): FieldChange[] {
+export function fieldChanges(
+  before: JsonObject | null,
+  after: JsonObject | null,
+  masker: FieldMasker,
+): FieldChange[] {
   const out: FieldChange[] = [];
   collectChanges(before, after, [], masker, out);
   return out;

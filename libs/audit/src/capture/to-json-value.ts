@@ -22,7 +22,7 @@ export function toJsonValue(value: unknown): unknown {
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  const object = value as object;
+  const object = value;
   if (Reference.isReference(object)) return primaryKeyOf(object.unwrap());
   const isEntity: boolean = Utils.isEntity(object);
   if (isEntity) return primaryKeyOf(object);

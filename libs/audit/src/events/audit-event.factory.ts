@@ -4,6 +4,7 @@ import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { selectFields } from '../capture/entity-snapshot';
 import { FieldMasker } from '../capture/field-masker';
+import { scalarText } from '../capture/scalar-text';
 import { fieldChanges, jsonPatch } from '../capture/snapshot-diff';
 import { toJsonValue } from '../capture/to-json-value';
 import type { AuditContextSnapshot } from '../context/audit-context';
@@ -42,13 +43,13 @@ export class AuditEventFactory {
     const before = change.before && selectFields(change.before, change.only, change.ignore);
     const after = change.after && selectFields(change.after, change.only, change.ignore);
     const tenantField = this.options.tenantField;
-    const entityTenant = after?.[tenantField] ?? before?.[tenantField];
+    const entityTenant = scalarText(after?.[tenantField] ?? before?.[tenantField]);
     return this.event(
       {
         action: change.action,
         entityType: change.entityType,
         entityId: change.entityId,
-        tenantId: entityTenant == null ? context.tenantId : String(entityTenant as string),
+        tenantId: entityTenant ?? context.tenantId,
         module: change.module ?? null,
         transactionCode: change.transactionCode ?? null,
         before: masker.mask(before),
@@ -85,7 +86,9 @@ export class AuditEventFactory {
 
   private metadata(metadata: unknown, masker: FieldMasker): JsonObject {
     const value = toJsonValue(metadata ?? {});
-    return masker.mask(value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : { value });
+    return masker.mask(
+      value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : { value },
+    );
   }
 
   private event(

@@ -49,7 +49,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   afterTransactionCommit(args: TransactionEventArgs): void {
     const events = args.transaction && this.pending.get(args.transaction);
     if (!events) return;
-    this.pending.delete(args.transaction!);
+    this.pending.delete(args.transaction);
     // Not awaited: the business call must not wait on Redis; the relay covers a lost enqueue.
     void this.producer.enqueue(events.map(toJob));
   }

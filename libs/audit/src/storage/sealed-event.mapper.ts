@@ -7,7 +7,11 @@ export function toSealedEvent(row: AuditEventEntity): SealedAuditEvent {
     id: row.id,
     occurredAt: row.occurredAt.toISOString(),
     recordedAt: row.recordedAt.toISOString(),
-    actor: { type: row.actorType as SealedAuditEvent['actor']['type'], id: row.actorId, display: row.actorDisplay },
+    actor: {
+      type: row.actorType as SealedAuditEvent['actor']['type'],
+      id: row.actorId,
+      display: row.actorDisplay,
+    },
     action: row.action,
     entityType: row.entityType,
     entityId: row.entityId,

@@ -16,7 +16,9 @@ export class Migration20261122000000AuditSchema extends Migration {
       "payload" jsonb not null,
       "created_at" timestamptz not null default now()
     );`);
-    this.addSql('create index "outbox_entity_seq_idx" on "audit"."outbox" ("entity_type", "entity_id", "seq");');
+    this.addSql(
+      'create index "outbox_entity_seq_idx" on "audit"."outbox" ("entity_type", "entity_id", "seq");',
+    );
     this.addSql('create index "outbox_created_at_idx" on "audit"."outbox" ("created_at");');
     this.addSql(`create table "audit"."chain_heads" (
       "entity_type" text not null,

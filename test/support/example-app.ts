@@ -1,0 +1,61 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApp } from '../../src/main';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { clearQueuePrefix, TEST_REDIS_URL, uniqueQueuePrefix } from './test-redis';
+
+export const E2E_PASSWORD = 'e2e-demo-password';
+
+export interface ExampleApp {
+  app: INestApplication;
+  db: TestDatabase;
+  gql<T = any>(
+    query: string,
+    variables?: object,
+    opts?: { token?: string; headers?: Record<string, string> },
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
+  login(username: string, password?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The example app exactly as `npm start` builds it, on a fresh database and queue prefix. */
+export async function startExampleApp(): Promise<ExampleApp> {
+  const db = await createTestDatabase();
+  const prefix = uniqueQueuePrefix();
+  Object.assign(process.env, {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    AUDIT_QUEUE_PREFIX: prefix,
+    DEMO_PASSWORD: E2E_PASSWORD,
+    JWT_SECRET: 'e2e-secret',
+  });
+  const app = await createApp({ logger: ['error', 'warn'] });
+  await app.init();
+  const server = app.getHttpServer();
+  const gql: ExampleApp['gql'] = async (query, variables, opts = {}) => {
+    const req = request(server)
+      .post('/graphql')
+      .set(opts.headers ?? {});
+    if (opts.token) req.set('authorization', `Bearer ${opts.token}`);
+    const res = await req.send({ query, variables });
+    return res.body;
+  };
+  return {
+    app,
+    db,
+    gql,
+    login: async (username, password = E2E_PASSWORD) => {
+      const res = await gql<{ login: { token: string } }>(
+        'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+        { u: username, p: password },
+      );
+      if (!res.data) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
+      return res.data.login.token;
+    },
+    close: async () => {
+      await app.close();
+      await db.drop();
+      await clearQueuePrefix(prefix);
+    },
+  };
+}
