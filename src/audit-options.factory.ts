@@ -1,10 +1,19 @@
 import type { AuditModuleOptions } from 'audit-ledger';
 
+/**
+ * TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses/subnets/names
+ * (`loopback`, `uniquelocal`, `10.0.0.0/8`). Default `loopback`: a proxy on the same host.
+ */
+function trustProxyFrom(value: string | undefined): AuditModuleOptions['trustProxy'] {
+  if (value === undefined || value === '') return 'loopback';
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /** The example app's audit options; AUDIT_INPROCESS_WORKER=false is honoured by the library's default. */
 export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOptions {
   return {
-    // Behind one reverse proxy in docker-compose; a direct client is its own address.
-    trustProxy: process.env.TRUST_PROXY ?? 'loopback',
+    trustProxy: trustProxyFrom(process.env.TRUST_PROXY),
     recordFailures: true,
     ...overrides,
   };

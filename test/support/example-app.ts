@@ -9,6 +9,8 @@ export const E2E_PASSWORD = 'e2e-demo-password';
 export interface ExampleApp {
   app: INestApplication;
   db: TestDatabase;
+  /** The environment the app was started with (for worker processes to share). */
+  env: Record<string, string>;
   gql<T = any>(
     query: string,
     variables?: object,
@@ -19,16 +21,18 @@ export interface ExampleApp {
 }
 
 /** The example app exactly as `npm start` builds it, on a fresh database and queue prefix. */
-export async function startExampleApp(): Promise<ExampleApp> {
+export async function startExampleApp(extraEnv: Record<string, string> = {}): Promise<ExampleApp> {
   const db = await createTestDatabase();
   const prefix = uniqueQueuePrefix();
-  Object.assign(process.env, {
+  const env = {
     DATABASE_URL: db.url,
     REDIS_URL: TEST_REDIS_URL,
     AUDIT_QUEUE_PREFIX: prefix,
     DEMO_PASSWORD: E2E_PASSWORD,
     JWT_SECRET: 'e2e-secret',
-  });
+    ...extraEnv,
+  };
+  Object.assign(process.env, env);
   const app = await createApp({ logger: ['error', 'warn'] });
   await app.init();
   const server = app.getHttpServer();
@@ -43,6 +47,7 @@ export async function startExampleApp(): Promise<ExampleApp> {
   return {
     app,
     db,
+    env,
     gql,
     login: async (username, password = E2E_PASSWORD) => {
       const res = await gql<{ login: { token: string } }>(

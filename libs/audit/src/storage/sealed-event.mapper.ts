@@ -1,5 +1,9 @@
-import type { SealedAuditEvent } from '../events/audit-event';
+import { toJsonValue } from '../capture/to-json-value';
+import type { JsonObject, SealedAuditEvent } from '../events/audit-event';
 import type { AuditEventEntity } from './audit-event.entity';
+
+// JSONB stores keys in its own order; readers get them sorted, and fixed-shape members in their documented order.
+const sorted = (value: JsonObject | null) => toJsonValue(value) as JsonObject | null;
 
 /** A stored row as the camelCase event shape readers return. */
 export function toSealedEvent(row: AuditEventEntity): SealedAuditEvent {
@@ -18,12 +22,17 @@ export function toSealedEvent(row: AuditEventEntity): SealedAuditEvent {
     tenantId: row.tenantId,
     module: row.module,
     transactionCode: row.transactionCode,
-    before: row.before,
-    after: row.after,
-    changes: row.changes,
-    patch: row.patch,
-    source: row.source,
-    metadata: row.metadata,
+    before: sorted(row.before),
+    after: sorted(row.after),
+    changes: row.changes.map(({ field, before, after }) => ({ field, before, after })),
+    patch: row.patch.map(({ op, path, ...rest }) => ({ op, path, ...rest })),
+    source: {
+      ip: row.source.ip,
+      userAgent: row.source.userAgent,
+      requestId: row.source.requestId,
+      sessionId: row.source.sessionId,
+    },
+    metadata: sorted(row.metadata) ?? {},
     chainSeq: Number(row.chainSeq),
   };
 }

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { TEST_REDIS_URL, uniqueQueuePrefix } from '../../../test/support/test-redis';
+import {
+  Auditable,
+  AuditableMisconfiguredError,
+  InvalidAuditOptionsError,
+  type AuditModuleOptions,
+} from '../src';
+import { FixtureModule } from './fixtures/fixture.module';
+
+@Injectable()
+class MisconfiguredService {
+  @Auditable({ entity: 'NoSuchEntity', action: 'UPDATE' })
+  async change(_id: string): Promise<void> {}
+}
+
+describe('bootstrap fails fast on a misconfiguration', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  const boot = async (audit: AuditModuleOptions, providers: (new (...args: never[]) => object)[] = []) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        FixtureModule.forRoot({
+          databaseUrl: db.url,
+          redisUrl: TEST_REDIS_URL,
+          queuePrefix: uniqueQueuePrefix(),
+          audit,
+        }),
+      ],
+      providers,
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.init();
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('names the method and the unknown entity of an @Auditable', async () => {
+    const failure = boot({}, [MisconfiguredService]);
+    await expect(failure).rejects.toBeInstanceOf(AuditableMisconfiguredError);
+    await expect(failure).rejects.toThrow(/MisconfiguredService\.change.*"NoSuchEntity"/);
+  });
+
+  it('rejects invalid module options with every problem listed', async () => {
+    const failure = boot({ workerConcurrency: -2 });
+    await expect(failure).rejects.toBeInstanceOf(InvalidAuditOptionsError);
+    await expect(failure).rejects.toThrow(/workerConcurrency must be a positive integer/);
+  });
+});

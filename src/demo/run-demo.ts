@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import type { SealedAuditEvent } from 'audit-ledger';
+import { loadAppConfig } from '../config/app-config';
+import { createApp } from '../main';
+import { demoDatabase, requireRedis } from './demo-services';
+
+/**
+ * `npm run demo`: starts the example app with its in-process worker, plays the seed scenario
+ * (an admin elevates a user to admin, the user changes data, the role is reverted) over the real
+ * GraphQL and REST APIs, then prints that user's sealed audit trail.
+ */
+async function main(): Promise<void> {
+  const database = await demoDatabase();
+  process.env.DATABASE_URL = database.url;
+  const config = loadAppConfig();
+  await requireRedis(config.redisUrl);
+
+  const app = await createApp({ logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const call = async (
+    path: string,
+    init: { method?: string; token?: string; body?: unknown; requestId: string },
+  ) => {
+    const res = await fetch(base + path, {
+      method: init.method ?? 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'audit-ledger-demo/1.0',
+        'x-request-id': init.requestId,
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const json = (await res.json()) as any;
+    if (!res.ok || json.errors)
+      throw new Error(`${path}: ${res.status} ${JSON.stringify(json.errors ?? json)}`);
+    return json;
+  };
+  const gql = async (query: string, variables: object, requestId: string, token?: string) =>
+    (await call('/graphql', { body: { query, variables }, token, requestId })).data;
+  const login = async (username: string, requestId: string) =>
+    (
+      await gql(
+        'mutation($u:String!,$p:String!){login(username:$u,password:$p){token}}',
+        { u: username, p: config.demoPassword },
+        requestId,
+      )
+    ).login.token as string;
+  const setRole = 'mutation($id:ID!,$role:Role!){updateUser(id:$id,input:{role:$role}){username role}}';
+
+  try {
+    console.log(`\nExample app on ${base}/graphql — playing the scenario:\n`);
+    const alice = await login('alice', 'demo-1-alice-login');
+    const users = (await gql('{users{id username role}}', {}, 'demo-2-list', alice)).users as {
+      id: string;
+      username: string;
+    }[];
+    const bob = users.find((u) => u.username === 'bob')!;
+
+    await gql(setRole, { id: bob.id, role: 'admin' }, 'demo-3-escalate', alice);
+    console.log('  1. alice (acme admin) elevates bob to admin            [GraphQL updateUser]');
+    const bobToken = await login('bob', 'demo-4-bob-login');
+    await call(`/users/${bob.id}`, {
+      method: 'PATCH',
+      token: bobToken,
+      body: { email: `bob+${Date.now()}@example.test` },
+      requestId: 'demo-5-bob-edit',
+    });
+    console.log('  2. bob, now admin, changes his email                    [REST PATCH /users/:id]');
+    await gql(setRole, { id: bob.id, role: 'user' }, 'demo-6-revert', alice);
+    console.log('  3. alice reverts bob to user                            [GraphQL updateUser]');
+
+    const trail = await waitForTrail(() =>
+      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' }),
+    );
+    printTrail(bob.username, trail);
+  } finally {
+    await app.close();
+    await database.stop();
+  }
+}
+
+async function waitForTrail(fetchTrail: () => Promise<SealedAuditEvent[]>): Promise<SealedAuditEvent[]> {
+  for (let i = 0; ; i++) {
+    const trail = await fetchTrail();
+    const last = trail[trail.length - 1];
+    if ((last?.action === 'UPDATE' && last.changes.some((c) => c.field === 'role')) || i > 100) return trail;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function printTrail(username: string, trail: SealedAuditEvent[]): void {
+  console.log(`\nGET /users/:id/audit — ${username}'s sealed trail (${trail.length} events, chain order):\n`);
+  for (const e of trail) {
+    const who = `${e.actor.type}:${e.actor.display ?? e.actor.id}`;
+    console.log(
+      `  #${e.chainSeq}  ${e.occurredAt}  ${e.action.padEnd(13)} by ${who.padEnd(16)} ip=${e.source.ip ?? '-'}  request=${e.source.requestId ?? '-'}`,
+    );
+    for (const c of e.changes.filter((x) => e.action !== 'CREATE' && x.field !== 'updatedAt')) {
+      console.log(`        ${c.field}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`);
+    }
+  }
+  console.log('\nThe full JSON of the last event:\n');
+  console.log(JSON.stringify(trail[trail.length - 1], null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
