@@ -1,12 +1,12 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { AuditableExplorer } from './aop/auditable.explorer';
 import { AuditedCallRunner } from './aop/audited-call.runner';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from './audit.constants';
-import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
+import { AUDIT_MODULE_OPTIONS, AUDIT_OPTIONS_TYPE, AuditConfigurableModule } from './audit.module-definition';
 import { resolveAuditOptions } from './audit-options';
 import { AuditService } from './audit.service';
 import { AuditContextMiddleware } from './context/audit-context.middleware';
@@ -51,6 +51,12 @@ import { AUDIT_ENTITIES } from './storage/audit-entities';
 export class AuditModule extends AuditConfigurableModule implements NestModule {
   constructor(private readonly explorer: AuditableExplorer) {
     super();
+  }
+
+  /** Validates the options at once, before any provider connects anywhere (forRootAsync: when they resolve). */
+  static override forRoot(options: typeof AUDIT_OPTIONS_TYPE = {}): DynamicModule {
+    resolveAuditOptions(options);
+    return super.forRoot(options);
   }
 
   configure(consumer: MiddlewareConsumer): void {
