@@ -163,4 +163,56 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
     });
     expect(JSON.stringify(await e.db.query('select * from audit.events'))).not.toContain('wrong-Pa55word');
   });
+
+  it('createUser and deleteUser over GraphQL are audited with the caller; the deleted user keeps its history', async () => {
+    const create = `mutation($input: CreateUserInput!) { createUser(input: $input) { id username role tenantId } }`;
+    const input = {
+      username: 'frank',
+      email: 'frank@x.test',
+      password: 'frank-password',
+      role: 'user',
+      tenantId: 'acme',
+    };
+    const created = await e.gql(
+      create,
+      { input },
+      { token: aliceToken, headers: { 'x-request-id': 'e2e-create' } },
+    );
+    expect(created.data.createUser).toMatchObject({ username: 'frank', role: 'user', tenantId: 'acme' });
+    const frankId = created.data.createUser.id as string;
+
+    const foreign = await e.gql(
+      create,
+      { input: { ...input, username: 'frank2', tenantId: 'globex' } },
+      { token: aliceToken },
+    );
+    expect(foreign.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await e.db.query("select 1 from users where username = 'frank2'")).toHaveLength(0);
+
+    const deleted = await e.gql(
+      'mutation($id: ID!) { deleteUser(id: $id) }',
+      { id: frankId },
+      { token: aliceToken },
+    );
+    expect(deleted.data.deleteUser).toBe(true);
+
+    const events = await waitFor(async () => {
+      const t = await trail(aliceToken, frankId);
+      return t.length === 2 && t;
+    }, "frank's CREATE and DELETE");
+    expect(events[0]).toMatchObject({
+      action: 'CREATE',
+      actor: { display: 'alice' },
+      source: { requestId: 'e2e-create' },
+      before: null,
+      after: { username: 'frank', passwordHash: '[MASKED]' },
+    });
+    expect(events[1]).toMatchObject({
+      action: 'DELETE',
+      actor: { display: 'alice' },
+      after: null,
+      before: events[0].after,
+    });
+    expect(JSON.stringify(events)).not.toContain('frank-password');
+  });
 });
