@@ -25,7 +25,19 @@ export { EventSealer } from './sealing/event-sealer';
 export { OutboxRelay } from './sealing/outbox.relay';
 export { AUDIT_ENTITIES } from './storage/audit-entities';
 export { AUDIT_MIGRATIONS } from './storage/audit-migrations';
+export { canonicalJson } from './crypto/canonical-json';
+export {
+  consistencyProof,
+  inclusionProof,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleRoot,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+  type TreeIndex,
+} from './crypto/merkle';
 export { AuditError } from './errors/audit.error';
+export { InvalidHashError } from './errors/invalid-hash.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
