@@ -215,4 +215,17 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
     });
     expect(JSON.stringify(events)).not.toContain('frank-password');
   });
+
+  // Last: it breaks bob's chain for good.
+  it('reports a tampered trail as AUDIT_CHAIN_TAMPERED with the first bad position, never the data', async () => {
+    await e.db.query(
+      `update audit.events set after = jsonb_set(after, '{role}', '"user"') where entity_id = $1 and chain_seq = 2`,
+      [bobId],
+    );
+    const res = await request(server())
+      .get(`/users/${bobId}/audit`)
+      .set('authorization', `Bearer ${aliceToken}`)
+      .expect(500);
+    expect(res.body).toMatchObject({ code: 'AUDIT_CHAIN_TAMPERED', chainSeq: 2, reason: 'HASH_MISMATCH' });
+  });
 });

@@ -3,12 +3,13 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  InternalServerErrorException,
   NotFoundException,
   Param,
   ParseUUIDPipe,
   Patch,
 } from '@nestjs/common';
-import { AuditService, type SealedAuditEvent } from 'audit-ledger';
+import { AuditChainTamperedError, AuditService, type SealedAuditEvent } from 'audit-ledger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { Authenticated } from '../auth/roles.decorator';
@@ -41,7 +42,14 @@ export class UsersController {
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<SealedAuditEvent[]> {
-    const trail = await this.audit.trail('User', id);
+    const trail = await this.audit.trail('User', id).catch((error: unknown) => {
+      // Tampering is reported, never hidden: the failed verification is the answer.
+      if (error instanceof AuditChainTamperedError) {
+        const { code, message, chainSeq, reason } = error;
+        throw new InternalServerErrorException({ statusCode: 500, code, message, chainSeq, reason });
+      }
+      throw error;
+    });
     if (trail.length === 0) throw new NotFoundException(`No audit history for user ${id}`);
     if (principal.tenantId !== null && trail.some((e) => e.tenantId !== principal.tenantId)) {
       throw new ForbiddenException(`User ${id} belongs to another tenant`);

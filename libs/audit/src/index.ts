@@ -36,7 +36,11 @@ export {
   verifyInclusionProof,
   type TreeIndex,
 } from './crypto/merkle';
+export { EVENT_HASH_ALG, eventHash, GENESIS_HASH, hashedEventFields } from './crypto/event-hash';
+export type { ChainFailure, ChainFailureReason, ChainVerification } from './verification/chain-verification';
+export { verifyChain, type ChainHead } from './verification/chain-verifier';
 export { AuditError } from './errors/audit.error';
+export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';

@@ -64,10 +64,18 @@ export interface AuditEvent {
   metadata: JsonObject;
 }
 
-/** A sealed event: the recorded event plus its place in the entity's chain. */
+/** A sealed event: the recorded event plus its place in the entity's chain and in the global log. */
 export interface SealedAuditEvent extends AuditEvent {
   /** 1, 2, 3 … per (entityType, entityId), gapless, in commit order. */
   chainSeq: number;
+  /** 1, 2, 3 … over the whole store, gapless: the event's leaf index in the global log is globalSeq - 1. */
+  globalSeq: number;
+  /** The event hash algorithm (`audit/v1`; see docs/integrity.md). */
+  hashAlg: string;
+  /** Hash of the previous event of the entity (hex; 64 zeros for the first). */
+  prevHash: string;
+  /** SHA-256 over the domain prefix and the canonical (RFC 8785) hashed fields (hex). */
+  hash: string;
   /** When the worker sealed it (UTC ISO-8601). */
   recordedAt: string;
 }

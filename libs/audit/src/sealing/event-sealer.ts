@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
 import type { AuditEvent } from '../events/audit-event';
 
 interface OutboxRow {
@@ -10,9 +11,11 @@ interface OutboxRow {
 
 /**
  * Moves an entity's committed events from the outbox into `audit.events`, in commit order, each
- * with the next `chain_seq`. The entity's chain-head row is locked first, so any number of sealers
- * (threads or processes) can run at once: one entity's events are sealed by one sealer at a time,
- * with no gap. Idempotent: an event already sealed is never sealed again.
+ * with the next `chain_seq`, the previous event's hash and its own, and the next `global_seq`.
+ * The entity's chain-head row is locked first and the log head last (one fixed lock order, so
+ * sealers never deadlock): any number of sealers (threads or processes) can run at once, one
+ * entity's events are sealed by one sealer at a time, and neither sequence has gaps.
+ * Idempotent: an event already sealed is never sealed again.
  */
 @Injectable()
 export class EventSealer {
@@ -27,8 +30,8 @@ export class EventSealer {
         'insert into audit.chain_heads (entity_type, entity_id) values (?, ?) on conflict do nothing',
         key,
       );
-      const head = await trx.raw<{ rows: { last_seq: string }[] }>(
-        'select last_seq from audit.chain_heads where entity_type = ? and entity_id = ? for update',
+      const head = await trx.raw<{ rows: { last_seq: string; last_hash: Buffer | null }[] }>(
+        'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ? for update',
         key,
       );
       const pending = await trx.raw<{ rows: OutboxRow[] }>(
@@ -42,21 +45,36 @@ export class EventSealer {
         [ids],
       );
       const already = new Set(sealed.rows.map((r) => r.id));
+      const fresh = pending.rows.filter((r) => !already.has(r.id));
       let seq = Number(head.rows[0].last_seq);
-      const rows = pending.rows.filter((r) => !already.has(r.id)).map((r) => toRow(r.payload, ++seq));
-      if (rows.length > 0) {
+      let prev = head.rows[0].last_hash ?? GENESIS_HASH;
+      const chained = fresh.map(({ payload }) => {
+        const hash = eventHash(payload, ++seq, prev);
+        const link = { payload, chainSeq: seq, prevHash: prev, hash };
+        prev = hash;
+        return link;
+      });
+      await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
+      if (chained.length > 0) {
+        await trx.raw(
+          'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
+          [seq, prev, ...key],
+        );
+        // NOTE: the global lock is taken last and held for three statements: every sealer in
+        // every process queues on this row, so nothing else may run while it is held.
+        const log = await trx.raw<{ rows: { tree_size: string }[] }>(
+          'select tree_size from audit.log_head for update',
+        );
+        let globalSeq = Number(log.rows[0].tree_size);
+        const rows = chained.map((link) => toRow(link.payload, { ...link, globalSeq: ++globalSeq }));
         await trx.raw(
           `insert into audit.events (${COLUMNS.join(', ')})
-           select ${COLUMNS.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
+           select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
           [JSON.stringify(rows)],
         );
-        await trx.raw(
-          'update audit.chain_heads set last_seq = ?, updated_at = now() where entity_type = ? and entity_id = ?',
-          [seq, ...key],
-        );
+        await trx.raw('update audit.log_head set tree_size = ?, updated_at = now()', [globalSeq]);
       }
-      await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      return rows.length;
+      return fresh.length;
     });
   }
 }
@@ -66,6 +84,10 @@ const COLUMN_DEFS: [string, string][] = [
   ['entity_type', 'text'],
   ['entity_id', 'text'],
   ['chain_seq', 'bigint'],
+  ['global_seq', 'bigint'],
+  ['hash_alg', 'text'],
+  ['prev_hash', 'bytea'],
+  ['hash', 'bytea'],
   ['tenant_id', 'text'],
   ['action', 'text'],
   ['actor_type', 'text'],
@@ -84,14 +106,32 @@ const COLUMN_DEFS: [string, string][] = [
   ['metadata', 'jsonb'],
 ];
 const COLUMNS = COLUMN_DEFS.map(([name]) => name);
-const COLUMN_TYPES = COLUMN_DEFS.map(([name, type]) => `${name} ${type}`).join(', ');
+// Hashes travel through JSON as hex text and are decoded into bytea.
+const SELECTED = COLUMN_DEFS.map(([name, type]) => (type === 'bytea' ? `decode(${name}, 'hex')` : name));
+const COLUMN_TYPES = COLUMN_DEFS.map(([name, type]) => `${name} ${type === 'bytea' ? 'text' : type}`).join(
+  ', ',
+);
 
-function toRow(e: AuditEvent, chainSeq: number): Record<string, unknown> {
+interface ChainPosition {
+  chainSeq: number;
+  globalSeq: number;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
+function toRow(
+  e: AuditEvent,
+  { chainSeq, globalSeq, prevHash, hash }: ChainPosition,
+): Record<string, unknown> {
   return {
     id: e.id,
     entity_type: e.entityType,
     entity_id: e.entityId,
     chain_seq: chainSeq,
+    global_seq: globalSeq,
+    hash_alg: EVENT_HASH_ALG,
+    prev_hash: prevHash.toString('hex'),
+    hash: hash.toString('hex'),
     tenant_id: e.tenantId,
     action: e.action,
     actor_type: e.actor.type,

@@ -18,6 +18,18 @@ export class AuditEventEntity {
   @Property({ type: 'bigint' })
   chainSeq!: string;
 
+  @Property({ type: 'bigint', unique: true })
+  globalSeq!: string;
+
+  @Property({ type: 'text' })
+  hashAlg!: string;
+
+  @Property({ type: 'blob' })
+  prevHash!: Buffer;
+
+  @Property({ type: 'blob' })
+  hash!: Buffer;
+
   @Property({ type: 'text', nullable: true })
   tenantId!: string | null;
 

@@ -34,5 +34,9 @@ export function toSealedEvent(row: AuditEventEntity): SealedAuditEvent {
     },
     metadata: sorted(row.metadata) ?? {},
     chainSeq: Number(row.chainSeq),
+    globalSeq: Number(row.globalSeq),
+    hashAlg: row.hashAlg,
+    prevHash: row.prevHash.toString('hex'),
+    hash: row.hash.toString('hex'),
   };
 }

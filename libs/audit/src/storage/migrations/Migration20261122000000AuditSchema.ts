@@ -2,8 +2,9 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * The audit schema: outbox (written in business transactions), per-entity chain heads (the
- * sealers' serialisation point) and the sealed events, indexed for the queries auditors ask:
- * an entity's trail, time ranges, actor, action, module, tenant, request and changed field.
+ * sealers' per-entity serialisation point and last hash), the log head (gapless global sequence)
+ * and the sealed events, indexed for the queries auditors ask: an entity's trail, time ranges,
+ * actor, action, module, tenant, request and changed field.
  */
 export class Migration20261122000000AuditSchema extends Migration {
   override up(): void {
@@ -24,14 +25,27 @@ export class Migration20261122000000AuditSchema extends Migration {
       "entity_type" text not null,
       "entity_id" text not null,
       "last_seq" bigint not null default 0,
+      "last_hash" bytea null,
       "updated_at" timestamptz not null default now(),
       primary key ("entity_type", "entity_id")
     );`);
+    // One row: the size of the global log. Locked by each sealing transaction, so global_seq has
+    // no gaps (a sequence's nextval would leave gaps on rollback).
+    this.addSql(`create table "audit"."log_head" (
+      "id" boolean primary key default true check ("id"),
+      "tree_size" bigint not null default 0,
+      "updated_at" timestamptz not null default now()
+    );`);
+    this.addSql('insert into "audit"."log_head" default values;');
     this.addSql(`create table "audit"."events" (
       "id" uuid primary key,
       "entity_type" text not null,
       "entity_id" text not null,
       "chain_seq" bigint not null check ("chain_seq" > 0),
+      "global_seq" bigint not null unique check ("global_seq" > 0),
+      "hash_alg" text not null,
+      "prev_hash" bytea not null check (length("prev_hash") = 32),
+      "hash" bytea not null check (length("hash") = 32),
       "tenant_id" text null,
       "action" text not null,
       "actor_type" text not null,

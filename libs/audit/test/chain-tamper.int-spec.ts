@@ -1,0 +1,141 @@
+import { waitFor } from '../../../test/support/wait-for';
+import { AuditChainTamperedError, type ChainFailureReason } from '../src';
+import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
+
+/**
+ * Attacks by a database superuser, straight in SQL. Each must make the read fail with
+ * AUDIT_CHAIN_TAMPERED naming the first bad position, while verifyTrail reports without throwing.
+ * (Whole-chain rewrites with recomputed hashes and truncation together with the head need the
+ * signed checkpoints: see docs/integrity.md.)
+ */
+describe('hash chains: tampering is detected on read', () => {
+  let f: FixtureApp;
+
+  beforeAll(async () => {
+    f = await startFixtureApp();
+  });
+  afterAll(async () => f.close());
+
+  /** An account with a sealed chain of 4 events: CREATE + 3 UPDATEs. */
+  const chain = async () => {
+    const account = await f.accounts.open({ name: 'v0', email: 'c@x.test', tenantId: 'acme' });
+    for (let i = 1; i <= 3; i++) await f.accounts.update(account.id, { name: `v${i}` });
+    // Counted per entity: the attacks below delete events, so store-wide totals shrink.
+    await waitFor(async () => {
+      const [{ n }] = await sql(
+        'select count(*)::int as n from audit.events where entity_id = $1',
+        account.id,
+      );
+      return n === 4;
+    }, 'a sealed chain of 4');
+    expect((await f.audit.verifyTrail('Account', account.id)).valid).toBe(true);
+    return account.id;
+  };
+  const sql = (text: string, ...params: unknown[]) => f.db.query(text, params);
+
+  const expectTampered = async (id: string, chainSeq: number, reason: ChainFailureReason) => {
+    const report = await f.audit.verifyTrail('Account', id);
+    expect(report.valid).toBe(false);
+    expect(report.failures[0]).toMatchObject({ chainSeq, reason });
+    const error = await f.audit.trail('Account', id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditChainTamperedError);
+    expect(error).toMatchObject({ code: 'AUDIT_CHAIN_TAMPERED', chainSeq, reason });
+  };
+
+  it('seals every event with a gapless global sequence and linked hashes', async () => {
+    const id = await chain();
+    const events = await f.trail(id);
+    expect(events.map((e) => e.chainSeq)).toEqual([1, 2, 3, 4]);
+    expect(events[0].prevHash).toBe('0'.repeat(64));
+    for (let i = 1; i < events.length; i++) expect(events[i].prevHash).toBe(events[i - 1].hash);
+    const [{ n, max }] = await sql(
+      'select count(*)::int as n, max(global_seq)::int as max from audit.events',
+    );
+    expect(max).toBe(n);
+    const [{ tree_size }] = await sql('select tree_size::int from audit.log_head');
+    expect(tree_size).toBe(n);
+  });
+
+  it.each([
+    [
+      'a field in after',
+      `update audit.events set after = jsonb_set(after, '{name}', '"forged"') where entity_id = $1 and chain_seq = 2`,
+    ],
+    [
+      'a field in before',
+      `update audit.events set before = jsonb_set(before, '{name}', '"forged"') where entity_id = $1 and chain_seq = 2`,
+    ],
+    ['the actor', `update audit.events set actor_id = 'someone-else' where entity_id = $1 and chain_seq = 2`],
+    [
+      'occurred_at',
+      `update audit.events set occurred_at = occurred_at - interval '1 day' where entity_id = $1 and chain_seq = 2`,
+    ],
+    ['a change entry', `update audit.events set changes = '[]' where entity_id = $1 and chain_seq = 2`],
+    ['the tenant', `update audit.events set tenant_id = 'globex' where entity_id = $1 and chain_seq = 2`],
+  ])('detects a changed %s', async (_what, statement) => {
+    const id = await chain();
+    await sql(statement, id);
+    await expectTampered(id, 2, 'HASH_MISMATCH');
+  });
+
+  it('detects a deleted event in the middle', async () => {
+    const id = await chain();
+    await sql('delete from audit.events where entity_id = $1 and chain_seq = 2', id);
+    await expectTampered(id, 3, 'SEQUENCE_GAP');
+  });
+
+  it('detects two events swapped', async () => {
+    const id = await chain();
+    // Three steps, as the unique (entity, chain_seq) constraint is checked row by row.
+    await sql('update audit.events set chain_seq = 1000 where entity_id = $1 and chain_seq = 2', id);
+    await sql('update audit.events set chain_seq = 2 where entity_id = $1 and chain_seq = 3', id);
+    await sql('update audit.events set chain_seq = 3 where entity_id = $1 and chain_seq = 1000', id);
+    await expectTampered(id, 2, 'BROKEN_LINK');
+  });
+
+  it('detects a forged event inserted in the middle', async () => {
+    const id = await chain();
+    // Make room at position 3 in two steps (the unique constraint is checked row by row).
+    await sql(
+      'update audit.events set chain_seq = chain_seq + 1000 where entity_id = $1 and chain_seq >= 3',
+      id,
+    );
+    await sql(
+      'update audit.events set chain_seq = chain_seq - 999 where entity_id = $1 and chain_seq >= 1000',
+      id,
+    );
+    await sql(
+      `insert into audit.events (id, entity_type, entity_id, chain_seq, global_seq, hash_alg, prev_hash, hash, tenant_id,
+         action, actor_type, actor_id, occurred_at, changes, patch, changed_fields, source, metadata)
+       select gen_random_uuid(), entity_type, entity_id, 3, 1000000, hash_alg, hash, hash, tenant_id,
+         'UPDATE', 'USER', 'mallory', occurred_at, '[]', '[]', '{}', source, '{}'
+       from audit.events where entity_id = $1 and chain_seq = 2`,
+      id,
+    );
+    await expectTampered(id, 3, 'HASH_MISMATCH');
+  });
+
+  it('detects an event moved to another entity (both chains fail)', async () => {
+    const from = await chain();
+    const to = await chain();
+    await sql(
+      `update audit.events set entity_id = $2, chain_seq = 5 where entity_id = $1 and chain_seq = 4`,
+      from,
+      to,
+    );
+    await expectTampered(to, 5, 'BROKEN_LINK');
+    await expectTampered(from, 4, 'HEAD_MISMATCH');
+  });
+
+  it('detects tail truncation while the chain head still records the deleted events', async () => {
+    const id = await chain();
+    await sql('delete from audit.events where entity_id = $1 and chain_seq >= 3', id);
+    await expectTampered(id, 3, 'HEAD_MISMATCH');
+  });
+
+  it('detects a downgrade to an unknown hash algorithm', async () => {
+    const id = await chain();
+    await sql(`update audit.events set hash_alg = 'none' where entity_id = $1 and chain_seq = 4`, id);
+    await expectTampered(id, 4, 'UNKNOWN_HASH_ALGORITHM');
+  });
+});
