@@ -37,11 +37,24 @@ export {
   type TreeIndex,
 } from './crypto/merkle';
 export { EVENT_HASH_ALG, eventHash, GENESIS_HASH, hashedEventFields } from './crypto/event-hash';
+export { appendLeaf, rangeRoot, type CompactRange } from './crypto/compact-range';
+export {
+  formatVerifierKey,
+  noteKeyId,
+  noteSignerFromSeed,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  type NoteSigner,
+  type NoteVerifier,
+} from './crypto/signed-note';
 export type { ChainFailure, ChainFailureReason, ChainVerification } from './verification/chain-verification';
 export { verifyChain, type ChainHead } from './verification/chain-verifier';
 export { AuditError } from './errors/audit.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';
+export { InvalidNoteError } from './errors/invalid-note.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';

@@ -1,5 +1,5 @@
 import { waitFor } from '../../../test/support/wait-for';
-import { AuditChainTamperedError, type ChainFailureReason } from '../src';
+import { AuditChainTamperedError, merkleLeafHash, merkleRoot, type ChainFailureReason } from '../src';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 /**
@@ -52,8 +52,13 @@ describe('hash chains: tampering is detected on read', () => {
       'select count(*)::int as n, max(global_seq)::int as max from audit.events',
     );
     expect(max).toBe(n);
-    const [{ tree_size }] = await sql('select tree_size::int from audit.log_head');
+    const [{ tree_size, root_hash }] = await sql('select tree_size::int, root_hash from audit.log_head');
     expect(tree_size).toBe(n);
+    // The log head's root is the RFC 6962 root over every event hash, in global_seq order.
+    const leaves = await sql('select hash from audit.events order by global_seq');
+    expect(
+      (root_hash as Buffer).equals(merkleRoot(leaves.map((l) => merkleLeafHash(l.hash as Buffer)))),
+    ).toBe(true);
   });
 
   it.each([

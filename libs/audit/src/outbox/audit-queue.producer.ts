@@ -5,6 +5,8 @@ import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from './seal-job';
 
+const SHUTDOWN_WAIT_MS = 5000;
+
 /**
  * Puts committed events on the sealing queue. Job id = event id, so enqueuing twice is harmless.
  * A failed enqueue is only logged: the event is safe in the outbox and the relay re-enqueues it.
@@ -46,7 +48,11 @@ export class AuditQueueProducer implements OnApplicationShutdown {
     return pending;
   }
 
+  /** Waits for pending enqueues, at most 5 s: with Redis down they would never end, and the relay covers them. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.inFlight);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
+    await Promise.race([Promise.all(this.inFlight), limit]);
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
+import { merkleLeafHash } from '../crypto/merkle';
 import type { AuditEvent } from '../events/audit-event';
 
 interface OutboxRow {
@@ -11,7 +13,8 @@ interface OutboxRow {
 
 /**
  * Moves an entity's committed events from the outbox into `audit.events`, in commit order, each
- * with the next `chain_seq`, the previous event's hash and its own, and the next `global_seq`.
+ * with the next `chain_seq`, the previous event's hash and its own, and the next `global_seq`;
+ * each event's hash becomes the next leaf of the global Merkle log, whose root the log head keeps.
  * The entity's chain-head row is locked first and the log head last (one fixed lock order, so
  * sealers never deadlock): any number of sealers (threads or processes) can run at once, one
  * entity's events are sealed by one sealer at a time, and neither sequence has gaps.
@@ -62,17 +65,24 @@ export class EventSealer {
         );
         // NOTE: the global lock is taken last and held for three statements: every sealer in
         // every process queues on this row, so nothing else may run while it is held.
-        const log = await trx.raw<{ rows: { tree_size: string }[] }>(
-          'select tree_size from audit.log_head for update',
+        const log = await trx.raw<{ rows: { tree_size: string; compact_range: string[] }[] }>(
+          'select tree_size, compact_range from audit.log_head for update',
         );
         let globalSeq = Number(log.rows[0].tree_size);
-        const rows = chained.map((link) => toRow(link.payload, { ...link, globalSeq: ++globalSeq }));
+        let range: CompactRange = log.rows[0].compact_range.map((h) => Buffer.from(h, 'hex'));
+        const rows = chained.map((link) => {
+          range = appendLeaf(range, globalSeq, merkleLeafHash(link.hash));
+          return toRow(link.payload, { ...link, globalSeq: ++globalSeq });
+        });
         await trx.raw(
           `insert into audit.events (${COLUMNS.join(', ')})
            select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
           [JSON.stringify(rows)],
         );
-        await trx.raw('update audit.log_head set tree_size = ?, updated_at = now()', [globalSeq]);
+        await trx.raw(
+          'update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()',
+          [globalSeq, JSON.stringify(range.map((h) => h.toString('hex'))), rangeRoot(range)],
+        );
       }
       return fresh.length;
     });

@@ -29,11 +29,15 @@ export class Migration20261122000000AuditSchema extends Migration {
       "updated_at" timestamptz not null default now(),
       primary key ("entity_type", "entity_id")
     );`);
-    // One row: the size of the global log. Locked by each sealing transaction, so global_seq has
-    // no gaps (a sequence's nextval would leave gaps on rollback).
+    // One row: the global log head. Locked by each sealing transaction, so global_seq has no
+    // gaps (a sequence's nextval would leave gaps on rollback).
+    // The global Merkle log's right edge (compact range, hex digests) and root, so appending
+    // never re-reads old leaves. Empty tree: root = SHA-256("").
     this.addSql(`create table "audit"."log_head" (
       "id" boolean primary key default true check ("id"),
       "tree_size" bigint not null default 0,
+      "compact_range" jsonb not null default '[]',
+      "root_hash" bytea not null default sha256(''),
       "updated_at" timestamptz not null default now()
     );`);
     this.addSql('insert into "audit"."log_head" default values;');
