@@ -98,6 +98,15 @@ function toIndex(value: TreeIndex): bigint | null {
 
 const isDigest = (h: unknown): h is Buffer => Buffer.isBuffer(h) && h.length === HASH_SIZE;
 
+/** RFC 9162: on the tree's right edge a node may have no sibling; skip the levels where fn is a left child. */
+function climbRightEdge(fn: bigint, sn: bigint): [bigint, bigint] {
+  while ((fn & 1n) === 0n && fn !== 0n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return [fn, sn];
+}
+
 /**
  * RFC 9162 §2.1.3.2: does `proof` show that `leafHash` is leaf `leafIndex` of the tree of
  * `treeSize` leaves with root `root`? Malformed input (bad sizes, hashes not 32 bytes) is false.
@@ -120,12 +129,7 @@ export function verifyInclusionProof(
     if (sn === 0n) return false;
     if ((fn & 1n) === 1n || fn === sn) {
       r = merkleNodeHash(p, r);
-      if ((fn & 1n) === 0n) {
-        while ((fn & 1n) === 0n && fn !== 0n) {
-          fn >>= 1n;
-          sn >>= 1n;
-        }
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       r = merkleNodeHash(r, p);
     }
@@ -169,12 +173,7 @@ export function verifyConsistencyProof(
     if ((fn & 1n) === 1n || fn === sn) {
       fr = merkleNodeHash(c, fr);
       sr = merkleNodeHash(c, sr);
-      if ((fn & 1n) === 0n) {
-        while ((fn & 1n) === 0n && fn !== 0n) {
-          fn >>= 1n;
-          sn >>= 1n;
-        }
-      }
+      [fn, sn] = climbRightEdge(fn, sn);
     } else {
       sr = merkleNodeHash(sr, c);
     }
