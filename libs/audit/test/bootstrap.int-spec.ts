@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { TEST_REDIS_URL, uniqueQueuePrefix } from '../../../test/support/test-redis';
+import { clearQueuePrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '../../../test/support/test-redis';
 import {
   Auditable,
   AuditableMisconfiguredError,
@@ -18,18 +18,24 @@ class MisconfiguredService {
 
 describe('bootstrap fails fast on a misconfiguration', () => {
   let db: TestDatabase;
+  const prefixes: string[] = [];
   beforeAll(async () => {
     db = await createTestDatabase();
   });
-  afterAll(async () => db.drop());
+  afterAll(async () => {
+    await db.drop();
+    for (const prefix of prefixes) await clearQueuePrefix(prefix);
+  });
 
   const boot = async (audit: AuditModuleOptions, providers: (new (...args: never[]) => object)[] = []) => {
+    const queuePrefix = uniqueQueuePrefix();
+    prefixes.push(queuePrefix);
     const moduleRef = await Test.createTestingModule({
       imports: [
         FixtureModule.forRoot({
           databaseUrl: db.url,
           redisUrl: TEST_REDIS_URL,
-          queuePrefix: uniqueQueuePrefix(),
+          queuePrefix,
           audit,
         }),
       ],
