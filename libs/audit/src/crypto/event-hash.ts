@@ -13,7 +13,9 @@ const DOMAIN = Buffer.from(`${EVENT_HASH_ALG}\0`, 'utf8');
 /**
  * The hashed form of an event: every recorded field (an explicit list, so nothing is added
  * silently), its place in its entity's chain and the previous event's hash (hex). Entity and
- * tenant are inside, so an event moved to another record no longer matches its hash.
+ * tenant are inside, so an event moved to another record no longer matches its hash. Absent
+ * values are null and timestamps are normalised, so the sealer (hashing the outbox payload) and
+ * a verifier (hashing the stored row) always hash the same projection.
  */
 export function hashedEventFields(
   event: AuditEvent,
@@ -22,25 +24,29 @@ export function hashedEventFields(
 ): Record<string, unknown> {
   return {
     id: event.id,
-    occurredAt: event.occurredAt,
-    actor: { type: event.actor.type, id: event.actor.id, display: event.actor.display },
+    occurredAt: new Date(event.occurredAt).toISOString(),
+    actor: { type: event.actor.type, id: event.actor.id, display: event.actor.display ?? null },
     action: event.action,
     entityType: event.entityType,
     entityId: event.entityId,
-    tenantId: event.tenantId,
-    module: event.module,
-    transactionCode: event.transactionCode,
-    before: event.before,
-    after: event.after,
-    changes: event.changes,
-    patch: event.patch,
+    tenantId: event.tenantId ?? null,
+    module: event.module ?? null,
+    transactionCode: event.transactionCode ?? null,
+    before: event.before ?? null,
+    after: event.after ?? null,
+    changes: (event.changes ?? []).map((c) => ({
+      field: c.field,
+      before: c.before ?? null,
+      after: c.after ?? null,
+    })),
+    patch: event.patch ?? [],
     source: {
-      ip: event.source.ip,
-      userAgent: event.source.userAgent,
-      requestId: event.source.requestId,
-      sessionId: event.source.sessionId,
+      ip: event.source?.ip ?? null,
+      userAgent: event.source?.userAgent ?? null,
+      requestId: event.source?.requestId ?? null,
+      sessionId: event.source?.sessionId ?? null,
     },
-    metadata: event.metadata,
+    metadata: event.metadata ?? {},
     chainSeq,
     prevHash: prevHash.toString('hex'),
   };
