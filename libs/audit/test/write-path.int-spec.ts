@@ -265,4 +265,11 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
       expect.objectContaining({ id, action: 'REINDEX', chainSeq: 1, occurredAt: '2026-11-22T10:00:00.000Z' }),
     ]);
   });
+
+  it('CREATE finds the id on a returned DTO as well as on a returned entity', async () => {
+    const dto = await f.accounts.openAsDto({ name: 'dto', email: 'dto@x.test', tenantId: 'acme' });
+    await sealedPlus(1);
+    const [event] = await f.trail(dto.id);
+    expect(event).toMatchObject({ action: 'CREATE', entityId: dto.id, after: { id: dto.id, name: 'dto' } });
+  });
 });

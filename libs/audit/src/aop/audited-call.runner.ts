@@ -1,4 +1,4 @@
-import { MikroORM, TransactionPropagation, type EntityMetadata } from '@mikro-orm/core';
+import { MikroORM, TransactionPropagation, Utils, type EntityMetadata } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -95,11 +95,12 @@ export class AuditedCallRunner {
   }
 
   private resultId(options: AuditableOptions, result: unknown, where: string): unknown {
+    const isEntity: boolean = Utils.isEntity(result);
     const id = options.resultId
       ? options.resultId(result)
-      : result && typeof result === 'object'
-        ? primaryKeyOf(result)
-        : undefined;
+      : isEntity
+        ? primaryKeyOf(result as object)
+        : (result as { id?: unknown } | null | undefined)?.id;
     if (id === undefined || id === null) {
       throw new AuditableMisconfiguredError(
         `@Auditable on ${where} could not find the entity id: return the entity, or set id/resultId.`,
