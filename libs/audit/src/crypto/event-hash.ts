@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../events/audit-event';
+import { normalizeEvent } from '../events/normalize-event';
 import { canonicalJson } from './canonical-json';
 
 /** Name and version of the event hash; stored with every event so a downgrade is visible. */
@@ -11,45 +12,16 @@ export const GENESIS_HASH = Buffer.alloc(32);
 const DOMAIN = Buffer.from(`${EVENT_HASH_ALG}\0`, 'utf8');
 
 /**
- * The hashed form of an event: every recorded field (an explicit list, so nothing is added
- * silently), its place in its entity's chain and the previous event's hash (hex). Entity and
- * tenant are inside, so an event moved to another record no longer matches its hash. Absent
- * values are null and timestamps are normalised, so the sealer (hashing the outbox payload) and
- * a verifier (hashing the stored row) always hash the same projection.
+ * The hashed form of an event: its normalised recorded fields (an explicit list, so nothing is
+ * added silently), its place in its entity's chain and the previous event's hash (hex). Entity
+ * and tenant are inside, so an event moved to another record no longer matches its hash.
  */
 export function hashedEventFields(
   event: AuditEvent,
   chainSeq: number,
   prevHash: Buffer,
 ): Record<string, unknown> {
-  return {
-    id: event.id,
-    occurredAt: new Date(event.occurredAt).toISOString(),
-    actor: { type: event.actor.type, id: event.actor.id, display: event.actor.display ?? null },
-    action: event.action,
-    entityType: event.entityType,
-    entityId: event.entityId,
-    tenantId: event.tenantId ?? null,
-    module: event.module ?? null,
-    transactionCode: event.transactionCode ?? null,
-    before: event.before ?? null,
-    after: event.after ?? null,
-    changes: (event.changes ?? []).map((c) => ({
-      field: c.field,
-      before: c.before ?? null,
-      after: c.after ?? null,
-    })),
-    patch: event.patch ?? [],
-    source: {
-      ip: event.source?.ip ?? null,
-      userAgent: event.source?.userAgent ?? null,
-      requestId: event.source?.requestId ?? null,
-      sessionId: event.source?.sessionId ?? null,
-    },
-    metadata: event.metadata ?? {},
-    chainSeq,
-    prevHash: prevHash.toString('hex'),
-  };
+  return { ...normalizeEvent(event), chainSeq, prevHash: prevHash.toString('hex') };
 }
 
 /** SHA-256("audit/v1\0" || JCS(hashed fields)): the event's link in its entity chain. */

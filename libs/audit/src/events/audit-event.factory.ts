@@ -33,13 +33,15 @@ const ACTION_NAME = /^[A-Z][A-Z0-9_]*$/;
 @Injectable()
 export class AuditEventFactory {
   private readonly masker: FieldMasker;
+  // One masker per entity class: built once, not on every audited call.
+  private readonly entityMaskers = new WeakMap<object, FieldMasker>();
 
   constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {
     this.masker = new FieldMasker(options.maskedFieldPattern, options.maskedFields);
   }
 
   forEntity(change: EntityChange, context: AuditContextSnapshot): AuditEvent {
-    const masker = this.masker.withNames(maskedPropertiesOf(change.entityClass));
+    const masker = this.maskerFor(change.entityClass);
     const before = change.before && selectFields(change.before, change.only, change.ignore);
     const after = change.after && selectFields(change.after, change.only, change.ignore);
     const tenantField = this.options.tenantField;
@@ -82,6 +84,16 @@ export class AuditEventFactory {
       },
       input.actor ? { ...context, actor: input.actor } : context,
     );
+  }
+
+  private maskerFor(entityClass: unknown): FieldMasker {
+    if (typeof entityClass !== 'function') return this.masker;
+    let masker = this.entityMaskers.get(entityClass);
+    if (!masker) {
+      masker = this.masker.withNames(maskedPropertiesOf(entityClass));
+      this.entityMaskers.set(entityClass, masker);
+    }
+    return masker;
   }
 
   private metadata(metadata: unknown, masker: FieldMasker): JsonObject {

@@ -5,6 +5,7 @@ import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-rang
 import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { AuditEvent } from '../events/audit-event';
+import { normalizeEvent } from '../events/normalize-event';
 
 interface OutboxRow {
   id: string;
@@ -52,8 +53,9 @@ export class EventSealer {
       let seq = Number(head.rows[0].last_seq);
       let prev = head.rows[0].last_hash ?? GENESIS_HASH;
       const chained = fresh.map(({ payload }) => {
-        const hash = eventHash(payload, ++seq, prev);
-        const link = { payload, chainSeq: seq, prevHash: prev, hash };
+        const event = normalizeEvent(payload);
+        const hash = eventHash(event, ++seq, prev);
+        const link = { event, chainSeq: seq, prevHash: prev, hash };
         prev = hash;
         return link;
       });
@@ -72,7 +74,7 @@ export class EventSealer {
         let range: CompactRange = log.rows[0].compact_range.map((h) => Buffer.from(h, 'hex'));
         const rows = chained.map((link) => {
           range = appendLeaf(range, globalSeq, merkleLeafHash(link.hash));
-          return toRow(link.payload, { ...link, globalSeq: ++globalSeq });
+          return toRow(link.event, { ...link, globalSeq: ++globalSeq });
         });
         await trx.raw(
           `insert into audit.events (${COLUMNS.join(', ')})
@@ -142,25 +144,21 @@ function toRow(
     hash_alg: EVENT_HASH_ALG,
     prev_hash: prevHash.toString('hex'),
     hash: hash.toString('hex'),
-    tenant_id: e.tenantId ?? null,
+    tenant_id: e.tenantId,
     action: e.action,
     actor_type: e.actor.type,
     actor_id: e.actor.id,
-    actor_display: e.actor.display ?? null,
-    module: e.module ?? null,
-    transaction_code: e.transactionCode ?? null,
+    actor_display: e.actor.display,
+    module: e.module,
+    transaction_code: e.transactionCode,
     occurred_at: e.occurredAt,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    changes: (e.changes ?? []).map((c) => ({
-      field: c.field,
-      before: c.before ?? null,
-      after: c.after ?? null,
-    })),
-    patch: e.patch ?? [],
-    changed_fields: (e.changes ?? []).map((c) => c.field),
-    source: e.source ?? {},
-    request_id: e.source?.requestId ?? null,
-    metadata: e.metadata ?? {},
+    before: e.before,
+    after: e.after,
+    changes: e.changes,
+    patch: e.patch,
+    changed_fields: e.changes.map((c) => c.field),
+    source: e.source,
+    request_id: e.source.requestId,
+    metadata: e.metadata,
   };
 }
