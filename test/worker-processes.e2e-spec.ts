@@ -1,3 +1,4 @@
+import { AuditService } from 'audit-ledger';
 import { startExampleApp, type ExampleApp } from './support/example-app';
 import { waitFor } from './support/wait-for';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
@@ -16,8 +17,13 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     await e.close();
   });
 
-  const count = async (table: string) =>
-    (await e.db.query<{ n: number }>(`select count(*)::int as n from audit.${table}`))[0].n;
+  // Key lifecycle events (the first worker activates a key) aside: only the app's own events.
+  const count = async (table: 'outbox' | 'events') =>
+    (
+      await e.db.query<{ n: number }>(
+        `select count(*)::int as n from audit.${table} where entity_type <> 'AuditSigningKey'`,
+      )
+    )[0].n;
 
   it('the app only commits to the outbox; two worker processes seal everything once, chains gapless', async () => {
     const token = await e.login('alice');
@@ -54,5 +60,37 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     }
     expect(await Promise.all(workers.map((w) => w.stop()))).toEqual(['SIGTERM', 'SIGTERM']);
     for (const w of workers) expect(w.output()).toContain('Sealing worker stopped');
+  });
+
+  it('three worker processes against 50 concurrent writers on ONE entity keep its chain linear and gapless', async () => {
+    const token = await e.login('alice');
+    const { data } = await e.gql('{ users { id username } }', {}, { token });
+    const hot = data.users.find((u: { username: string }) => u.username === 'carol').id as string;
+    const sealedBefore = (await count('events')) + (await count('outbox'));
+    workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(e.env)));
+    // The writers commit while three processes seal: every job races for the same chain head.
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        e.gql(UPDATE, { id: hot, input: { email: `hot${i}@x.test` } }, { token }),
+      ),
+    );
+    expect(results.every((r) => !r.errors)).toBe(true);
+    await waitFor(
+      async () => (await count('outbox')) === 0 && (await count('events')) === sealedBefore + 50,
+      '50 more sealed events',
+    );
+    const chain = await e.db.query<{ chain_seq: number; prev_ok: boolean; after: { email: string } }>(
+      `select e.chain_seq::int, e.prev_hash = coalesce(p.hash, decode(repeat('00', 32), 'hex')) as prev_ok, e.after
+       from audit.events e left join audit.events p
+         on p.entity_id = e.entity_id and p.chain_seq = e.chain_seq - 1
+       where e.entity_id = $1 order by e.chain_seq`,
+      [hot],
+    );
+    expect(chain.map((c) => c.chain_seq)).toEqual(chain.map((_, i) => i + 1));
+    expect(chain.every((c) => c.prev_ok)).toBe(true);
+    const emails = chain.map((c) => c.after?.email).filter((m) => /^hot\d+@x\.test$/.test(m ?? ''));
+    expect(new Set(emails).size).toBe(50);
+    const trail = await e.app.get(AuditService).verifyTrail('User', hot);
+    expect(trail).toMatchObject({ valid: true, headSeq: chain.length });
   });
 });

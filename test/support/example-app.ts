@@ -30,6 +30,8 @@ export async function startExampleApp(extraEnv: Record<string, string> = {}): Pr
     AUDIT_QUEUE_PREFIX: prefix,
     DEMO_PASSWORD: E2E_PASSWORD,
     JWT_SECRET: 'e2e-secret',
+    AUDIT_KEY_DIR: db.keyDir,
+    AUDIT_WITNESS_DIR: db.witnessDir,
     ...extraEnv,
   };
   Object.assign(process.env, env);

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 /** A PostgreSQL database of one test file's own, dropped when the file is done. */
@@ -7,6 +10,9 @@ export interface TestDatabase {
   url: string;
   /** Runs SQL as the superuser, bypassing the app: what a test uses to inspect or tamper. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The signing-key and witness directories that belong with this database (AUDIT_KEY_DIR, AUDIT_WITNESS_DIR). */
+  keyDir: string;
+  witnessDir: string;
   drop(): Promise<void>;
 }
 
@@ -22,11 +28,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   const client = new Client({ connectionString: url.toString() });
   await client.connect();
+  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   return {
     name,
     url: url.toString(),
     query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    keyDir: join(dir, 'keys'),
+    witnessDir: join(dir, 'witness'),
     drop: async () => {
+      await rm(dir, { recursive: true, force: true });
       await client.end();
       const dropper = new Client({ connectionString: ADMIN_URL });
       await dropper.connect();

@@ -1,8 +1,9 @@
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `probe` every `intervalMs` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false>,
   what: string,
   timeoutMs = 20000,
+  intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -15,6 +16,6 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline)
       throw new Error(`Timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

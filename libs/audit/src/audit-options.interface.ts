@@ -1,4 +1,6 @@
 import type { AuditActor } from './events/audit-event';
+import type { AuditKeyProvider } from './keys/audit-key-provider';
+import type { AuditWitness } from './witness/audit-witness';
 
 /** The incoming HTTP request as the context resolvers see it (an Express request). */
 export type AuditRequest = {
@@ -55,10 +57,46 @@ export interface AuditModuleOptions {
   /** Attempts and first backoff of a sealing job before BullMQ marks it failed. Default: 10 attempts, 500 ms. */
   jobAttempts?: number;
   jobBackoffMs?: number;
+  /**
+   * How long a worker's lock on a sealing job lasts; a job whose worker died (SIGKILL, host lost)
+   * runs again on another worker within about twice this. Default: `AUDIT_JOB_LOCK_MS`, else 30000 ms.
+   */
+  jobLockMs?: number;
+  /**
+   * The log's name: the first line of every checkpoint and the name of its signing keys (no white
+   * space, no `+`). Default: `AUDIT_LOG_ORIGIN`, else `audit-ledger/log`.
+   */
+  logOrigin?: string;
+  /** Key set named in each event's integrity string. Default: `AUDIT_KEY_SET_ID`, else `default`. */
+  keySetId?: string;
+  /**
+   * Where the Ed25519 signing keys come from. Default: `AUDIT_SIGNING_KEY` (signer-key strings)
+   * when set, else the directory `AUDIT_KEY_DIR` (default `.audit/keys`), where the first key is
+   * created on first start.
+   */
+  keyProvider?: AuditKeyProvider;
+  /**
+   * The external witness that holds the latest checkpoint and the published keys, outside the
+   * database's trust domain. Default: the directory `AUDIT_WITNESS_DIR` (default `.audit/witness`).
+   */
+  witness?: AuditWitness;
+  /**
+   * Checkpoint cadence (worker processes): a checkpoint once `everyEvents` events are unsealed by
+   * any checkpoint, else every `intervalMs` if the log grew, else a heartbeat every `heartbeatMs`.
+   * Default: 1000 events, 10000 ms, 60000 ms.
+   */
+  checkpoint?: { everyEvents?: number; intervalMs?: number; heartbeatMs?: number };
+  /** Rotate the signing key when the active key is this old; 0 disables. Default: 30 days. */
+  keyRotationIntervalMs?: number;
+  /** How far in the future a checkpoint's timestamp may be before it is rejected. Default: 300000 ms. */
+  maxClockSkewMs?: number;
 }
 
 /** The options after validation, with every default applied. */
-export type ResolvedAuditOptions = Required<Omit<AuditModuleOptions, 'relay' | 'systemActor'>> & {
+export type ResolvedAuditOptions = Required<
+  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint'>
+> & {
   relay: Required<NonNullable<AuditModuleOptions['relay']>>;
+  checkpoint: Required<NonNullable<AuditModuleOptions['checkpoint']>>;
   systemActor: { id: string; display: string };
 };

@@ -2,6 +2,12 @@ import type { AuditActor } from './events/audit-event';
 import type { AuditModuleOptions, AuditRequest, ResolvedAuditOptions } from './audit-options.interface';
 import { scalarText } from './capture/scalar-text';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
+import { DirectoryKeyProvider } from './keys/directory.key-provider';
+import { EnvKeyProvider } from './keys/env.key-provider';
+import { DirectoryWitness } from './witness/directory.witness';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const NOTE_NAME = /^[^\s+]+$/;
 
 /** Default pattern of field names whose values never leave the process. */
 export const DEFAULT_MASKED_FIELD_PATTERN = /password|secret|token|api[-_]?key|ssn|credit[-_]?card/i;
@@ -72,6 +78,21 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     graceMs: positiveInt(problems, 'relay.graceMs', options.relay?.graceMs ?? 10000),
     batchSize: positiveInt(problems, 'relay.batchSize', options.relay?.batchSize ?? 500),
   };
+  const checkpoint = {
+    everyEvents: positiveInt(problems, 'checkpoint.everyEvents', options.checkpoint?.everyEvents ?? 1000),
+    intervalMs: positiveInt(problems, 'checkpoint.intervalMs', options.checkpoint?.intervalMs ?? 10000),
+    heartbeatMs: positiveInt(problems, 'checkpoint.heartbeatMs', options.checkpoint?.heartbeatMs ?? 60000),
+  };
+  const env = process.env;
+  const logOrigin = options.logOrigin ?? env.AUDIT_LOG_ORIGIN ?? 'audit-ledger/log';
+  if (!NOTE_NAME.test(logOrigin)) problems.push('logOrigin must be non-empty, with no white space or "+"');
+  const keySetId = options.keySetId ?? env.AUDIT_KEY_SET_ID ?? 'default';
+  if (!/^[A-Za-z0-9._-]+$/.test(keySetId))
+    problems.push('keySetId may only hold letters, digits, ".", "_" and "-"');
+  const rotation = options.keyRotationIntervalMs ?? 30 * DAY_MS;
+  const maxClockSkewMs = positiveInt(problems, 'maxClockSkewMs', options.maxClockSkewMs ?? 300000);
+  if (!Number.isInteger(rotation) || rotation < 0)
+    problems.push(`keyRotationIntervalMs must be 0 or a positive integer (got ${rotation})`);
   const resolved: ResolvedAuditOptions = {
     maskedFieldPattern: options.maskedFieldPattern ?? DEFAULT_MASKED_FIELD_PATTERN,
     maskedFields: options.maskedFields ?? [],
@@ -91,6 +112,23 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     relay,
     jobAttempts: positiveInt(problems, 'jobAttempts', options.jobAttempts ?? 10),
     jobBackoffMs: positiveInt(problems, 'jobBackoffMs', options.jobBackoffMs ?? 500),
+    jobLockMs: positiveInt(
+      problems,
+      'jobLockMs',
+      options.jobLockMs ?? Number(env.AUDIT_JOB_LOCK_MS ?? 30000),
+    ),
+    logOrigin,
+    keySetId,
+    keyProvider:
+      options.keyProvider ??
+      (env.AUDIT_SIGNING_KEY
+        ? new EnvKeyProvider()
+        : new DirectoryKeyProvider(env.AUDIT_KEY_DIR ?? '.audit/keys')),
+    witness:
+      options.witness ?? new DirectoryWitness(env.AUDIT_WITNESS_DIR ?? '.audit/witness', { maxClockSkewMs }),
+    checkpoint,
+    keyRotationIntervalMs: rotation,
+    maxClockSkewMs,
   };
   if (problems.length) throw new InvalidAuditOptionsError(problems);
   return resolved;

@@ -15,10 +15,14 @@ import { AuditEventFactory } from './events/audit-event.factory';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
 import { AuditQueueProducer } from './outbox/audit-queue.producer';
 import { OutboxWriter } from './outbox/outbox.writer';
+import { KeyRegistry } from './keys/key-registry.service';
+import { Checkpointer } from './sealing/checkpointer';
 import { EventSealer } from './sealing/event-sealer';
 import { OutboxRelay } from './sealing/outbox.relay';
 import { SealingWorker } from './sealing/sealing.worker';
 import { AUDIT_ENTITIES } from './storage/audit-entities';
+import { LogVerifier } from './verification/log-verifier';
+import { TrailVerifier } from './verification/trail-verifier';
 
 /**
  * The audit trail for a Nest app. The app owns the roots this module builds on (STYLE.md §8):
@@ -41,12 +45,24 @@ import { AUDIT_ENTITIES } from './storage/audit-entities';
     OutboxWriter,
     AuditedCallRunner,
     AuditableExplorer,
+    KeyRegistry,
     EventSealer,
+    Checkpointer,
     OutboxRelay,
     SealingWorker,
+    TrailVerifier,
+    LogVerifier,
     AuditService,
   ],
-  exports: [AuditService, AuditContextService, EventSealer, OutboxRelay],
+  exports: [
+    AuditService,
+    AuditContextService,
+    EventSealer,
+    Checkpointer,
+    OutboxRelay,
+    KeyRegistry,
+    LogVerifier,
+  ],
 })
 export class AuditModule extends AuditConfigurableModule implements NestModule {
   constructor(private readonly explorer: AuditableExplorer) {

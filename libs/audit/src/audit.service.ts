@@ -5,11 +5,9 @@ import type { AuditEvent, SealedAuditEvent } from './events/audit-event';
 import { AuditEventFactory } from './events/audit-event.factory';
 import type { RecordAuditEventInput } from './events/record-audit-event.input';
 import { OutboxWriter } from './outbox/outbox.writer';
-import { AuditEventEntity } from './storage/audit-event.entity';
-import { toSealedEvent } from './storage/sealed-event.mapper';
 import { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 import type { ChainVerification } from './verification/chain-verification';
-import { verifyChain } from './verification/chain-verifier';
+import { TrailVerifier } from './verification/trail-verifier';
 
 /** Records domain events and reads sealed trails. */
 @Injectable()
@@ -19,6 +17,7 @@ export class AuditService {
     private readonly context: AuditContextService,
     private readonly events: AuditEventFactory,
     private readonly outbox: OutboxWriter,
+    private readonly trails: TrailVerifier,
   ) {}
 
   /**
@@ -38,29 +37,13 @@ export class AuditService {
    * @throws AuditChainTamperedError naming the first bad chain_seq and the reason.
    */
   async trail(entityType: string, entityId: string): Promise<SealedAuditEvent[]> {
-    const { events, verification } = await this.loadVerified(entityType, entityId);
+    const { events, verification } = await this.trails.load(entityType, entityId);
     if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
     return events;
   }
 
   /** The verification report of one entity's chain; never throws on tampering. */
   async verifyTrail(entityType: string, entityId: string): Promise<ChainVerification> {
-    return (await this.loadVerified(entityType, entityId)).verification;
-  }
-
-  private async loadVerified(entityType: string, entityId: string) {
-    const em = this.orm.em.fork();
-    const [rows, head] = await Promise.all([
-      em.find(AuditEventEntity, { entityType, entityId }, { orderBy: { chainSeq: 'asc' } }),
-      em
-        .getConnection()
-        .execute<{ last_seq: string; last_hash: Buffer | null }[]>(
-          'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
-          [entityType, entityId],
-        ),
-    ]);
-    const events = rows.map(toSealedEvent);
-    const recordedHead = head[0] ? { lastSeq: Number(head[0].last_seq), lastHash: head[0].last_hash } : null;
-    return { events, verification: verifyChain(events, recordedHead) };
+    return (await this.trails.load(entityType, entityId)).verification;
   }
 }

@@ -37,7 +37,23 @@ export {
   type TreeIndex,
 } from './crypto/merkle';
 export { EVENT_HASH_ALG, eventHash, GENESIS_HASH, hashedEventFields } from './crypto/event-hash';
-export { appendLeaf, rangeRoot, type CompactRange } from './crypto/compact-range';
+export { appendLeaf, consistencyProofFromRange, rangeRoot, type CompactRange } from './crypto/compact-range';
+export {
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  type Checkpoint,
+} from './crypto/checkpoint';
+export {
+  entityKey,
+  headLeafHash,
+  headMapRoot,
+  verifyHeadMapProof,
+  type HeadMapProof,
+  type HeadValue,
+} from './crypto/head-map';
+export { headLine, headsLine, parseHeadLine, parseHeadsLine, type EntityHead } from './crypto/log-statements';
 export {
   formatVerifierKey,
   noteKeyId,
@@ -45,12 +61,24 @@ export {
   openNote,
   parseSignerKey,
   parseVerifierKey,
+  signatureKeyIds,
   signNote,
   type NoteSigner,
   type NoteVerifier,
 } from './crypto/signed-note';
 export type { ChainFailure, ChainFailureReason, ChainVerification } from './verification/chain-verification';
 export { verifyChain, type ChainHead } from './verification/chain-verifier';
+export type { LogFailure, LogFailureReason, LogVerification } from './verification/log-verification';
+export { LogVerifier } from './verification/log-verifier';
+export type { AuditKeyProvider } from './keys/audit-key-provider';
+export { DirectoryKeyProvider } from './keys/directory.key-provider';
+export { EnvKeyProvider } from './keys/env.key-provider';
+export { KeyRegistry, SIGNING_KEY_ENTITY, type RotationReason } from './keys/key-registry.service';
+export type { SigningKeyRecord, SigningKeyStatus } from './keys/signing-key-record';
+export type { AuditWitness } from './witness/audit-witness';
+export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/directory.witness';
+export { Checkpointer } from './sealing/checkpointer';
+export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { AuditError } from './errors/audit.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';
@@ -58,3 +86,9 @@ export { InvalidNoteError } from './errors/invalid-note.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
+export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
+export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
+export { KeyProviderError } from './errors/key-provider.error';
+export { LogIntegrityError } from './errors/log-integrity.error';
+export { WitnessConflictError } from './errors/witness-conflict.error';
+export { WitnessRejectedError } from './errors/witness-rejected.error';

@@ -56,7 +56,8 @@ export class AuditContextService {
     });
   }
 
-  private system(): AuditContextSnapshot {
+  /** The SYSTEM context: what the library itself records (drift, key rotation outside a request). */
+  system(): AuditContextSnapshot {
     const { id, display } = this.options.systemActor;
     return { actor: { type: 'SYSTEM', id, display }, tenantId: null, source: EMPTY_SOURCE };
   }

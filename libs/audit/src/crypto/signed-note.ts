@@ -143,3 +143,15 @@ export function openNote(note: string, verifiers: NoteVerifier[]): { text: strin
   if (verifiedBy.length === 0) throw new InvalidNoteError('The note is not signed by any known key.');
   return { text, verifiedBy };
 }
+
+/** The key ids (hex) of a note's signature lines, in order, without checking any signature. */
+export function signatureKeyIds(note: string): string[] {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return [];
+  return note
+    .slice(split + 2)
+    .split('\n')
+    .map((line) => /^\u2014 \S+ ([A-Za-z0-9+/=]+)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Buffer.from(m[1], 'base64').subarray(0, 4).toString('hex'));
+}

@@ -29,6 +29,9 @@ export interface EntityChange {
 
 const ACTION_NAME = /^[A-Z][A-Z0-9_]*$/;
 
+/** Action of the event the sealer records when a record changed outside audited code. */
+export const DRIFT_DETECTED = 'DRIFT_DETECTED';
+
 /** Builds events: ids, timestamps, masking, diffs. Every value is JSON-safe and masked on the way out. */
 @Injectable()
 export class AuditEventFactory {
@@ -83,6 +86,37 @@ export class AuditEventFactory {
         metadata: this.metadata(input.metadata, this.masker),
       },
       input.actor ? { ...context, actor: input.actor } : context,
+    );
+  }
+
+  /**
+   * The DRIFT_DETECTED event sealed just before `event`: the unaudited change from the previous
+   * event's `after` to this event's `before`, on the fields that differ. Both are already masked.
+   */
+  forDrift(
+    event: AuditEvent,
+    previousAfter: JsonObject,
+    fields: string[],
+    context: AuditContextSnapshot,
+  ): AuditEvent {
+    const pick = (snapshot: JsonObject) => Object.fromEntries(fields.map((f) => [f, snapshot[f]]));
+    const before = pick(previousAfter);
+    const after = pick(event.before ?? {});
+    return this.event(
+      {
+        action: DRIFT_DETECTED,
+        entityType: event.entityType,
+        entityId: event.entityId,
+        tenantId: event.tenantId,
+        module: event.module,
+        transactionCode: null,
+        before,
+        after,
+        changes: fieldChanges(before, after, this.masker),
+        patch: jsonPatch(before, after, this.masker),
+        metadata: { eventId: event.id, fields },
+      },
+      context,
     );
   }
 

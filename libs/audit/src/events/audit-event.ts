@@ -78,4 +78,11 @@ export interface SealedAuditEvent extends AuditEvent {
   hash: string;
   /** When the worker sealed it (UTC ISO-8601). */
   recordedAt: string;
+  /** The tree size at the end of the event's sealing batch: the signed batch statement's key. */
+  batchTreeSize: number | null;
+  /** The key that signed the event's batch (signed-note key hash, hex) and its key set. */
+  keyId: string | null;
+  keySetId: string | null;
+  /** `keySetId::keyId::hashAlg::hash`; null for an unsigned event. */
+  integrity: string | null;
 }

@@ -48,6 +48,21 @@ export class AuditQueueProducer implements OnApplicationShutdown {
     return pending;
   }
 
+  /**
+   * Re-enqueues jobs for events still in the outbox (the relay): a job that already failed for
+   * good (attempts or stalls exhausted, e.g. workers killed mid-job) is retried, since its id
+   * would make a plain add a no-op; a missing job is added.
+   */
+  async requeue(jobs: SealJob[]): Promise<void> {
+    const missing: SealJob[] = [];
+    for (const data of jobs) {
+      const job = await this.queue.getJob(data.eventId);
+      if (!job) missing.push(data);
+      else if (await job.isFailed()) await job.retry('failed');
+    }
+    if (missing.length > 0) await this.enqueue(missing);
+  }
+
   /** Waits for pending enqueues, at most 5 s: with Redis down they would never end, and the relay covers them. */
   async onApplicationShutdown(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;

@@ -1,21 +1,58 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { driftedFields } from '../capture/drift';
+import { AuditContextService } from '../context/audit-context.service';
+import { signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
+import { entityKey } from '../crypto/head-map';
+import { headLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
-import type { AuditEvent } from '../events/audit-event';
+import { KeyProviderError } from '../errors/key-provider.error';
+import type { AuditEvent, JsonObject } from '../events/audit-event';
+import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
+import { KeyRegistry } from '../keys/key-registry.service';
 
 interface OutboxRow {
   id: string;
   payload: AuditEvent;
 }
 
+/** What one sealing transaction did. */
+export interface SealResult {
+  /** Outbox events sealed (DRIFT_DETECTED events the sealer added are not counted). */
+  sealed: number;
+  /** The log has grown by `checkpoint.everyEvents` since the last checkpoint. */
+  checkpointDue: boolean;
+}
+
+const NOTHING_SEALED: SealResult = { sealed: 0, checkpointDue: false };
+
+interface LogHeadRow {
+  tree_size: string;
+  compact_range: string[];
+  active_key_id: string | null;
+  checkpoint_size: string;
+}
+
+interface ChainLink {
+  event: AuditEvent;
+  chainSeq: number;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
 /**
  * Moves an entity's committed events from the outbox into `audit.events`, in commit order, each
  * with the next `chain_seq`, the previous event's hash and its own, and the next `global_seq`;
  * each event's hash becomes the next leaf of the global Merkle log, whose root the log head keeps.
+ * One sealing transaction is one batch: its new tree head and the entity's new chain head are
+ * signed once, with the active key (the batch statement, docs/integrity.md §6).
+ * An event whose `before` differs from the previous `after` is preceded by a DRIFT_DETECTED event.
  * The entity's chain-head row is locked first and the log head last (one fixed lock order, so
  * sealers never deadlock): any number of sealers (threads or processes) can run at once, one
  * entity's events are sealed by one sealer at a time, and neither sequence has gaps.
@@ -23,10 +60,16 @@ interface OutboxRow {
  */
 @Injectable()
 export class EventSealer {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly keys: KeyRegistry,
+    private readonly events: AuditEventFactory,
+    private readonly context: AuditContextService,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
 
-  /** Seals every pending event of one entity; returns how many were sealed. */
-  async sealEntity(entityType: string, entityId: string): Promise<number> {
+  /** Seals every pending event of one entity. */
+  async sealEntity(entityType: string, entityId: string): Promise<SealResult> {
     const knex = (this.orm.em as EntityManager).getKnex();
     return knex.transaction(async (trx) => {
       const key = [entityType, entityId];
@@ -42,52 +85,112 @@ export class EventSealer {
         'select id, payload from audit.outbox where entity_type = ? and entity_id = ? order by seq',
         key,
       );
-      if (pending.rows.length === 0) return 0;
+      if (pending.rows.length === 0) return NOTHING_SEALED;
       const ids = pending.rows.map((r) => r.id);
       const sealed = await trx.raw<{ rows: { id: string }[] }>(
         'select id from audit.events where id = any(?::uuid[])',
         [ids],
       );
       const already = new Set(sealed.rows.map((r) => r.id));
-      const fresh = pending.rows.filter((r) => !already.has(r.id));
-      let seq = Number(head.rows[0].last_seq);
-      let prev = head.rows[0].last_hash ?? GENESIS_HASH;
-      const chained = fresh.map(({ payload }) => {
-        const event = normalizeEvent(payload);
-        const hash = eventHash(event, ++seq, prev);
-        const link = { event, chainSeq: seq, prevHash: prev, hash };
-        prev = hash;
-        return link;
-      });
+      const fresh = pending.rows.filter((r) => !already.has(r.id)).map((r) => normalizeEvent(r.payload));
       await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      if (chained.length > 0) {
-        await trx.raw(
-          'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
-          [seq, prev, ...key],
-        );
-        // NOTE: the global lock is taken last and held for three statements: every sealer in
-        // every process queues on this row, so nothing else may run while it is held.
-        const log = await trx.raw<{ rows: { tree_size: string; compact_range: string[] }[] }>(
-          'select tree_size, compact_range from audit.log_head for update',
-        );
-        let globalSeq = Number(log.rows[0].tree_size);
-        let range: CompactRange = log.rows[0].compact_range.map((h) => Buffer.from(h, 'hex'));
-        const rows = chained.map((link) => {
-          range = appendLeaf(range, globalSeq, merkleLeafHash(link.hash));
-          return toRow(link.event, { ...link, globalSeq: ++globalSeq });
-        });
-        await trx.raw(
-          `insert into audit.events (${COLUMNS.join(', ')})
-           select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
-          [JSON.stringify(rows)],
-        );
-        await trx.raw(
-          'update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()',
-          [globalSeq, JSON.stringify(range.map((h) => h.toString('hex'))), rangeRoot(range)],
-        );
-      }
-      return fresh.length;
+      if (fresh.length === 0) return NOTHING_SEALED;
+      const lastSeq = Number(head.rows[0].last_seq);
+      const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
+      const chained = this.chain(this.withDrift(fresh, previousAfter), lastSeq, head.rows[0].last_hash);
+      const last = chained[chained.length - 1];
+      await trx.raw(
+        'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
+        [last.chainSeq, last.hash, ...key],
+      );
+      const checkpointDue = await this.appendToLog(trx, chained);
+      return { sealed: fresh.length, checkpointDue };
     });
+  }
+
+  /** The `after` of the entity's latest event that has a snapshot (domain events have none). */
+  private async lastAfter(trx: Knex.Transaction, entityType: string, entityId: string, lastSeq: number) {
+    const rows = await trx.raw<{ rows: { after: JsonObject | null }[] }>(
+      `select after from audit.events where entity_type = ? and entity_id = ? and chain_seq <= ?
+       and (before is not null or after is not null) order by chain_seq desc limit 1`,
+      [entityType, entityId, lastSeq],
+    );
+    return rows.rows[0]?.after ?? null;
+  }
+
+  /** The events to seal, each drifted one preceded by its DRIFT_DETECTED event. */
+  private withDrift(events: AuditEvent[], previousAfter: JsonObject | null): AuditEvent[] {
+    const out: AuditEvent[] = [];
+    let expected = previousAfter;
+    for (const event of events) {
+      const fields = driftedFields(expected, event.before);
+      if (fields.length > 0) {
+        out.push(normalizeEvent(this.events.forDrift(event, expected!, fields, this.context.system())));
+      }
+      out.push(event);
+      // Domain events (no snapshots) say nothing about the record's state.
+      if (event.before || event.after) expected = event.after;
+    }
+    return out;
+  }
+
+  private chain(events: AuditEvent[], lastSeq: number, lastHash: Buffer | null): ChainLink[] {
+    let seq = lastSeq;
+    let prev = lastHash ?? GENESIS_HASH;
+    return events.map((event) => {
+      const hash = eventHash(event, ++seq, prev);
+      const link = { event, chainSeq: seq, prevHash: prev, hash };
+      prev = hash;
+      return link;
+    });
+  }
+
+  /**
+   * Appends the batch to the global log under the log-head lock and signs the batch statement.
+   * NOTE: the global lock is taken last and held for four statements: every sealer in every
+   * process queues on this row, so nothing slow may run while it is held.
+   */
+  private async appendToLog(trx: Knex.Transaction, chained: ChainLink[]): Promise<boolean> {
+    const log = await trx.raw<{ rows: LogHeadRow[] }>(
+      'select tree_size, compact_range, active_key_id, checkpoint_size from audit.log_head for update',
+    );
+    const { tree_size, compact_range, active_key_id: keyId, checkpoint_size } = log.rows[0];
+    if (!keyId)
+      throw new KeyProviderError('No signing key is active yet: a worker activates one when it starts.');
+    const signer = await this.keys.signer(keyId);
+    let globalSeq = Number(tree_size);
+    let range: CompactRange = compact_range.map((h) => Buffer.from(h, 'hex'));
+    const batch = { treeSize: globalSeq + chained.length, keySetId: this.options.keySetId, keyId };
+    const rows = chained.map((link) => {
+      range = appendLeaf(range, globalSeq, merkleLeafHash(link.hash));
+      return toRow(link.event, { ...link, globalSeq: ++globalSeq }, batch);
+    });
+    const root = rangeRoot(range);
+    const { event, chainSeq, hash } = chained[chained.length - 1];
+    const note = signCheckpoint(
+      {
+        origin: this.options.logOrigin,
+        size: globalSeq,
+        root,
+        time: new Date(),
+        extensions: [headLine({ key: entityKey(event.entityType, event.entityId), chainSeq, hash })],
+      },
+      signer,
+    );
+    await trx.raw(
+      `insert into audit.events (${COLUMNS.join(', ')})
+       select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
+      [JSON.stringify(rows)],
+    );
+    await trx.raw(
+      'insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note) values (?, ?, ?, ?, ?, ?)',
+      [globalSeq, event.entityType, event.entityId, chainSeq, keyId, note],
+    );
+    await trx.raw(
+      'update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()',
+      [globalSeq, JSON.stringify(range.map((h) => h.toString('hex'))), root],
+    );
+    return globalSeq - Number(checkpoint_size) >= this.options.checkpoint.everyEvents;
   }
 }
 
@@ -116,6 +219,9 @@ const COLUMN_DEFS: [string, string][] = [
   ['source', 'jsonb'],
   ['request_id', 'text'],
   ['metadata', 'jsonb'],
+  ['batch_tree_size', 'bigint'],
+  ['key_set_id', 'text'],
+  ['key_id', 'text'],
 ];
 const COLUMNS = COLUMN_DEFS.map(([name]) => name);
 // Hashes travel through JSON as hex text and are decoded into bytea.
@@ -131,9 +237,16 @@ interface ChainPosition {
   hash: Buffer;
 }
 
+interface BatchRef {
+  treeSize: number;
+  keySetId: string;
+  keyId: string;
+}
+
 function toRow(
   e: AuditEvent,
   { chainSeq, globalSeq, prevHash, hash }: ChainPosition,
+  batch: BatchRef,
 ): Record<string, unknown> {
   return {
     id: e.id,
@@ -160,5 +273,8 @@ function toRow(
     source: e.source,
     request_id: e.source.requestId,
     metadata: e.metadata,
+    batch_tree_size: batch.treeSize,
+    key_set_id: batch.keySetId,
+    key_id: batch.keyId,
   };
 }

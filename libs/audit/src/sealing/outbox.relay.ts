@@ -47,7 +47,7 @@ export class OutboxRelay {
       [graceMs / 1000, this.options.relay.batchSize],
     );
     if (result.rows.length === 0) return 0;
-    await this.producer.enqueue(
+    await this.producer.requeue(
       result.rows.map((r) => ({ eventId: r.id, entityType: r.entity_type, entityId: r.entity_id })),
     );
     return result.rows.length;

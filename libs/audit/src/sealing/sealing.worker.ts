@@ -10,11 +10,14 @@ import { Queue, Worker } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
+import { KeyRegistry } from '../keys/key-registry.service';
+import { Checkpointer } from './checkpointer';
 import { EventSealer } from './event-sealer';
 import { OutboxRelay } from './outbox.relay';
 
 /**
- * The sealing worker: consumes the audit queue and runs the outbox relay. Started only where
+ * The sealing worker: consumes the audit queue and runs the outbox relay, the checkpoint
+ * schedule and key rotation. Started only where
  * `inProcessWorker` is true. Built with bullmq's Worker directly rather than an @Processor class,
  * because whether it runs is an option decided at bootstrap, not a static decorator.
  */
@@ -27,18 +30,34 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
     private readonly sealer: EventSealer,
     private readonly relay: OutboxRelay,
+    private readonly keys: KeyRegistry,
+    private readonly checkpointer: Checkpointer,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /** Activates a signing key (creating or rotating it as due) before consuming any job. */
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.options.inProcessWorker) return;
+    await this.keys.ensureActiveKey();
     this.worker = new Worker<SealJob, number>(
       AUDIT_QUEUE,
-      (job) => this.sealer.sealEntity(job.data.entityType, job.data.entityId),
+      async (job) => {
+        const { sealed, checkpointDue } = await this.sealer.sealEntity(
+          job.data.entityType,
+          job.data.entityId,
+        );
+        if (checkpointDue) this.checkpointer.trigger('EVENTS');
+        return sealed;
+      },
       {
         connection: this.queue.opts.connection,
         prefix: this.queue.opts.prefix,
         concurrency: this.options.workerConcurrency,
+        // A killed worker's jobs stall; another worker takes them over once the lock lapses.
+        lockDuration: this.options.jobLockMs,
+        stalledInterval: this.options.jobLockMs,
+        // Sealing is idempotent, so a job whose workers keep dying may run again as often as a failing one.
+        maxStalledCount: this.options.jobAttempts,
       },
     );
     this.worker.on('failed', (job, error) =>
@@ -46,6 +65,8 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.worker.on('error', (error) => this.logger.error(`Sealing worker error: ${error.message}`));
     this.relay.start();
+    this.checkpointer.start();
+    this.checkpointer.trigger('INTERVAL');
   }
 
   /** Lets in-flight jobs finish (a sealing transaction is never cut in half), then stops. */
@@ -53,6 +74,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     if (!this.worker) return;
     this.relay.stop();
     await this.worker.close();
+    await this.checkpointer.stop();
     this.logger.log('Sealing worker stopped: in-flight jobs finished');
   }
 }

@@ -80,4 +80,13 @@ export class AuditEventEntity {
 
   @Property({ type: 'json' })
   metadata!: JsonObject;
+
+  @Property({ type: 'bigint', nullable: true })
+  batchTreeSize!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  keySetId!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  keyId!: string | null;
 }

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000AuditSchema } from './migrations/Migration20261122000000AuditSchema';
+import { Migration20261122180000Signing } from './migrations/Migration20261122180000Signing';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -7,4 +8,5 @@ import { Migration20261122000000AuditSchema } from './migrations/Migration202611
  */
 export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000AuditSchema', class: Migration20261122000000AuditSchema },
+  { name: 'Migration20261122180000Signing', class: Migration20261122180000Signing },
 ];

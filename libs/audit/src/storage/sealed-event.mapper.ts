@@ -38,5 +38,12 @@ export function toSealedEvent(row: AuditEventEntity): SealedAuditEvent {
     hashAlg: row.hashAlg,
     prevHash: row.prevHash.toString('hex'),
     hash: row.hash.toString('hex'),
+    batchTreeSize: row.batchTreeSize === null ? null : Number(row.batchTreeSize),
+    keyId: row.keyId,
+    keySetId: row.keySetId,
+    integrity:
+      row.keyId && row.keySetId
+        ? `${row.keySetId}::${row.keyId}::${row.hashAlg}::${row.hash.toString('hex')}`
+        : null,
   };
 }

@@ -1,0 +1,210 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { AuditContextService } from '../context/audit-context.service';
+import { formatVerifierKey, type NoteSigner } from '../crypto/signed-note';
+import { KeyProviderError } from '../errors/key-provider.error';
+import { AuditEventFactory } from '../events/audit-event.factory';
+import { OutboxWriter } from '../outbox/outbox.writer';
+import type { SigningKeyRecord } from './signing-key-record';
+import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
+
+/** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
+export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
+
+/** Why a key was rotated; recorded in the KEY_ROTATED event. */
+export type RotationReason = 'INITIAL' | 'SCHEDULED' | 'ON_DEMAND' | 'NEW_KEY_SUPPLIED' | 'COMPROMISE';
+
+/**
+ * The signing keys' lifecycle: which key is active, rotation (on a schedule, on demand, or when
+ * the provider supplies a new key), retirement and compromise. Public halves go to
+ * `audit.signing_keys` and to the witness; private halves stay with the key provider. Every
+ * change is itself an audit event. Changes take the log-head lock, the lock every sealer takes,
+ * so a rotation switches all sealers at one point of the log.
+ */
+@Injectable()
+export class KeyRegistry {
+  private readonly logger = new Logger(KeyRegistry.name);
+  private signers = new Map<string, NoteSigner>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly context: AuditContextService,
+    private readonly events: AuditEventFactory,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  private get em(): EntityManager {
+    return this.orm.em as EntityManager;
+  }
+
+  /**
+   * Makes sure a key is active and this process holds it: activates a key the provider supplies
+   * that the store has not seen, creates the first key, and rotates a key older than
+   * `keyRotationIntervalMs`. Called when a worker starts and periodically after.
+   */
+  async ensureActiveKey(): Promise<void> {
+    const held = await this.reloadSigners();
+    const { active, known } = await this.state(this.em);
+    const supplied = held.find((s) => !known.has(s.keyId.toString('hex')));
+    if (supplied) {
+      await this.rotate(active ? 'NEW_KEY_SUPPLIED' : 'INITIAL', supplied);
+    } else if (!active) {
+      await this.rotate('INITIAL');
+    } else if (this.overdue(active)) {
+      await this.rotate('SCHEDULED');
+    }
+  }
+
+  /**
+   * Retires the active key and activates a new one (created by the provider unless given).
+   * Returns the new key's public record.
+   */
+  async rotate(reason: RotationReason = 'ON_DEMAND', supplied?: NoteSigner): Promise<SigningKeyRecord> {
+    const signer = supplied ?? (await this.options.keyProvider.createSigner(this.options.logOrigin));
+    this.signers.set(signer.keyId.toString('hex'), signer);
+    const keyId = signer.keyId.toString('hex');
+    const outcome = await this.em.transactional(async (em) => {
+      const { active, known } = await this.state(em, true);
+      // NOTE: several workers may decide to rotate at once; the first to take the lock does it,
+      // the others find the reason gone and drop the key they made.
+      const stale =
+        known.has(keyId) ||
+        ((reason === 'INITIAL' || reason === 'SCHEDULED') && active !== null && !this.overdue(active));
+      if (stale) return null;
+      const now = new Date();
+      const record: SigningKeyRecord = {
+        keyId,
+        keySetId: this.options.keySetId,
+        name: signer.name,
+        algorithm: 'ed25519',
+        verifierKey: formatVerifierKey(signer),
+        notBefore: now,
+        notAfter: null,
+        status: 'ACTIVE',
+        compromisedAt: null,
+      };
+      // NOTE: published before it can sign anything, so no signature ever names a key the
+      // witness does not know; a failed commit leaves only an unused key there.
+      await this.options.witness.publishKey(record);
+      await em.execute(
+        `insert into audit.signing_keys (key_id, key_set_id, name, algorithm, verifier_key, not_before, status)
+         values (?, ?, ?, ?, ?, ?, 'ACTIVE')`,
+        [keyId, record.keySetId, record.name, record.algorithm, record.verifierKey, now],
+      );
+      const old = active && { ...active, status: 'RETIRED' as const, notAfter: now };
+      if (old) {
+        await em.execute(
+          "update audit.signing_keys set status = 'RETIRED', not_after = ? where key_id = ? and status = 'ACTIVE'",
+          [now, old.keyId],
+        );
+      }
+      await em.execute('update audit.log_head set active_key_id = ?', [keyId]);
+      await this.recordEvent(em, 'KEY_ROTATED', {
+        reason,
+        keyId,
+        previousKeyId: old?.keyId ?? null,
+        verifierKey: record.verifierKey,
+      });
+      return { retired: old, created: record };
+    });
+    if (!outcome) {
+      if (!supplied) await this.options.keyProvider.destroySigner(keyId);
+      return (await this.state(this.em)).active!;
+    }
+    if (outcome.retired) await this.retireLocally(outcome.retired);
+    this.logger.log(`Signing key ${keyId} active (${reason})`);
+    return outcome.created;
+  }
+
+  private overdue(active: SigningKeyRecord): boolean {
+    const interval = this.options.keyRotationIntervalMs;
+    return interval > 0 && Date.now() - active.notBefore.getTime() >= interval;
+  }
+
+  /**
+   * Marks a key compromised from `since` on: everything it signed at or after that moment fails
+   * verification. When it is the active key, a new key is activated first.
+   */
+  async markCompromised(keyId: string, since: Date): Promise<void> {
+    const { active } = await this.state(this.em);
+    if (active?.keyId === keyId) await this.rotate('COMPROMISE');
+    const record = await this.em.transactional(async (em) => {
+      const rows = await em.execute<SigningKeyRow[]>(
+        `update audit.signing_keys set status = 'COMPROMISED', compromised_at = ?
+         where key_id = ? and compromised_at is null returning *`,
+        [since, keyId],
+      );
+      if (!rows[0]) throw new KeyProviderError(`No key ${keyId} that is not already compromised.`);
+      await this.recordEvent(em, 'KEY_COMPROMISED', { keyId, compromisedAt: since.toISOString() });
+      return toKeyRecord(rows[0]);
+    });
+    await this.options.witness.publishKey(record);
+    await this.options.keyProvider.destroySigner(keyId);
+    this.signers.delete(keyId);
+  }
+
+  /** The private key for `keyId`, when this process's provider holds it. */
+  async signer(keyId: string): Promise<NoteSigner> {
+    const signer =
+      this.signers.get(keyId) ?? (await this.reloadSigners()).find((s) => s.keyId.toString('hex') === keyId);
+    if (!signer) {
+      throw new KeyProviderError(
+        `The active signing key ${keyId} is not available to this process: give every worker the same key provider.`,
+      );
+    }
+    return signer;
+  }
+
+  /** The stored public keys (the witness holds the trusted copy). */
+  async storedKeys(em: EntityManager = this.em.fork()): Promise<SigningKeyRecord[]> {
+    return (await em.execute<SigningKeyRow[]>('select * from audit.signing_keys order by not_before')).map(
+      toKeyRecord,
+    );
+  }
+
+  private async retireLocally(retired: SigningKeyRecord): Promise<void> {
+    await this.options.witness.publishKey(retired);
+    await this.options.keyProvider.destroySigner(retired.keyId);
+    this.signers.delete(retired.keyId);
+  }
+
+  private async reloadSigners(): Promise<NoteSigner[]> {
+    const held = (await this.options.keyProvider.signers()).filter((s) => s.name === this.options.logOrigin);
+    this.signers = new Map(held.map((s) => [s.keyId.toString('hex'), s]));
+    return held;
+  }
+
+  private async state(em: EntityManager, lock = false) {
+    const head = await em.execute<{ active_key_id: string | null }[]>(
+      `select active_key_id from audit.log_head${lock ? ' for update' : ''}`,
+    );
+    const keys = await this.storedKeys(em);
+    return {
+      active: keys.find((k) => k.keyId === head[0]?.active_key_id && k.status === 'ACTIVE') ?? null,
+      known: new Set(keys.map((k) => k.keyId)),
+    };
+  }
+
+  private async recordEvent(
+    em: EntityManager,
+    action: string,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    const event = this.events.forDomainEvent(
+      {
+        action,
+        entityType: SIGNING_KEY_ENTITY,
+        entityId: this.options.keySetId,
+        tenantId: null,
+        module: 'audit',
+        metadata,
+      },
+      this.context.snapshot(),
+    );
+    await this.outbox.write(em, [event]);
+  }
+}

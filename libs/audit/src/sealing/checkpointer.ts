@@ -1,0 +1,187 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { signCheckpoint } from '../crypto/checkpoint';
+import { appendLeaf, consistencyProofFromRange, rangeRoot } from '../crypto/compact-range';
+import { applyHeadUpdates, entityKey, type HeadUpdate } from '../crypto/head-map';
+import { headsLine } from '../crypto/log-statements';
+import { LogIntegrityError } from '../errors/log-integrity.error';
+import { WitnessConflictError } from '../errors/witness-conflict.error';
+import { KeyRegistry } from '../keys/key-registry.service';
+import { loadHeadMapPaths, saveHeadMapNodes } from '../storage/head-map.store';
+import {
+  checkpointByNote,
+  latestCheckpoint,
+  leafHashes,
+  leavesBetween,
+  rangeOf,
+  type LeafRow,
+} from '../storage/log.store';
+
+/**
+ * Why a checkpoint pass runs: enough new events (EVENTS), the schedule (INTERVAL: cut if the log
+ * grew, or as the idle heartbeat), or an operator or test asking for one at once (NOW).
+ */
+export type CheckpointTrigger = 'EVENTS' | 'INTERVAL' | 'NOW';
+
+/**
+ * Cuts signed checkpoints and hands the newest to the witness. A checkpoint is cut under the
+ * log-head lock from the previous checkpoint's compact range plus the leaves after it, after
+ * checking that those leaves still lead to the recorded root and that the witness holds nothing
+ * this database lacks: the worker never signs a checkpoint inconsistent with one it signed
+ * before, whatever was done to the database.
+ */
+@Injectable()
+export class Checkpointer {
+  private readonly logger = new Logger(Checkpointer.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly keys: KeyRegistry,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  /** Starts the schedule: rotation check, checkpoint and heartbeat every `checkpoint.intervalMs`. */
+  start(): void {
+    this.timer = setInterval(() => this.trigger('INTERVAL'), this.options.checkpoint.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the schedule and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs one pass in the background unless one is running; failures are logged loudly. */
+  trigger(trigger: CheckpointTrigger): void {
+    this.running ??= (async () => {
+      if (trigger === 'INTERVAL') await this.keys.ensureActiveKey();
+      await this.run(trigger);
+    })()
+      .catch((error: unknown) => this.logger.error(`Checkpoint pass failed: ${(error as Error).message}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Cuts a checkpoint if one is due and publishes the newest to the witness; returns its size. */
+  async run(trigger: CheckpointTrigger): Promise<number | null> {
+    const size = await this.cut(trigger);
+    await this.publish();
+    return size;
+  }
+
+  /** Cuts a checkpoint if one is due; returns its tree size, or null when none was due. */
+  async cut(trigger: CheckpointTrigger): Promise<number | null> {
+    const knex = (this.orm.em as EntityManager).getKnex();
+    return knex.transaction(async (trx) => {
+      const head = await trx.raw<{
+        rows: { tree_size: string; root_hash: Buffer; active_key_id: string | null }[];
+      }>('select tree_size, root_hash, active_key_id from audit.log_head for update');
+      const { root_hash: recordedRoot, active_key_id: keyId } = head.rows[0];
+      const size = Number(head.rows[0].tree_size);
+      const last = await latestCheckpoint(trx);
+      const from = last ? Number(last.tree_size) : 0;
+      if (!this.due(trigger, size - from, last?.checkpoint_time ?? null) || !keyId) return null;
+      await this.assertWitnessHeld(trx);
+      const leaves = await leavesBetween(trx, from, size);
+      const hashes = leafHashes(leaves, from, size);
+      if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${size} of the log are not all present.`);
+      const range = hashes.reduce((r, leaf, i) => appendLeaf(r, from + i, leaf), last ? rangeOf(last) : []);
+      const root = rangeRoot(range);
+      if (!root.equals(recordedRoot)) {
+        throw new LogIntegrityError(`The log's leaves do not lead to the recorded root at size ${size}.`);
+      }
+      const headsRoot = await this.updateHeadsMap(trx, leaves);
+      const time = new Date(Math.max(Date.now(), last?.checkpoint_time.getTime() ?? 0));
+      const note = signCheckpoint(
+        { origin: this.options.logOrigin, size, root, time, extensions: [headsLine(headsRoot)] },
+        await this.keys.signer(keyId),
+      );
+      await trx.raw(
+        `insert into audit.checkpoints (tree_size, root_hash, heads_root, checkpoint_time, key_id, compact_range, note)
+         values (?, ?, ?, ?, ?, ?::jsonb, ?)`,
+        [size, root, headsRoot, time, keyId, JSON.stringify(range.map((h) => h.toString('hex'))), note],
+      );
+      await trx.raw('update audit.log_head set checkpoint_size = ?', [size]);
+      return size;
+    });
+  }
+
+  /**
+   * Gives the witness the newest checkpoint, with a consistency proof from the one it holds,
+   * built from that checkpoint's stored compact range and the leaves after it.
+   */
+  async publish(): Promise<void> {
+    const knex = (this.orm.em as EntityManager).getKnex();
+    for (let attempt = 0; ; attempt++) {
+      const held = await this.options.witness.latest();
+      const newest = await latestCheckpoint(knex);
+      if (!newest || newest.note === held) return;
+      const base = held ? await checkpointByNote(knex, held) : null;
+      if (held && !base) throw this.rollback();
+      const from = base ? Number(base.tree_size) : 0;
+      const to = Number(newest.tree_size);
+      if (base && base.checkpoint_time.getTime() > newest.checkpoint_time.getTime()) return;
+      const hashes = leafHashes(await leavesBetween(knex, from, to), from, to);
+      if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${to} of the log are not all present.`);
+      const proof = base ? consistencyProofFromRange(from, rangeOf(base), hashes) : [];
+      try {
+        await this.options.witness.submit(newest.note, held, proof);
+        return;
+      } catch (error) {
+        // Another worker published first: retry against what the witness holds now.
+        if (!(error instanceof WitnessConflictError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private due(trigger: CheckpointTrigger, unsealed: number, lastTime: Date | null): boolean {
+    if (!lastTime || trigger === 'NOW') return true;
+    const { everyEvents, intervalMs, heartbeatMs } = this.options.checkpoint;
+    const age = Date.now() - lastTime.getTime();
+    if (trigger === 'EVENTS') return unsealed >= everyEvents;
+    return (unsealed > 0 && age >= intervalMs) || age >= heartbeatMs;
+  }
+
+  /** The witness's checkpoint must be one this database holds; otherwise it was rolled back. */
+  private async assertWitnessHeld(trx: Knex): Promise<void> {
+    const held = await this.options.witness.latest();
+    if (held && !(await checkpointByNote(trx, held))) throw this.rollback();
+  }
+
+  private rollback(): LogIntegrityError {
+    const error = new LogIntegrityError(
+      'The witness holds a checkpoint this database does not (restored from an older backup, or checkpoints deleted): ' +
+        'refusing to sign. Run the full log verification and restore the missing data.',
+    );
+    this.logger.error(error.message);
+    return error;
+  }
+
+  /** Applies the heads of the entities the new leaves touched; returns the new map root. */
+  private async updateHeadsMap(trx: Knex, leaves: LeafRow[]): Promise<Buffer> {
+    const latest = new Map<string, HeadUpdate>();
+    for (const leaf of leaves) {
+      const key = entityKey(leaf.entity_type, leaf.entity_id);
+      latest.set(key.toString('hex'), { key, chainSeq: Number(leaf.chain_seq), headHash: leaf.hash });
+    }
+    const updates = [...latest.values()];
+    if (updates.length === 0) {
+      const root = await trx.raw<{ rows: { hash: Buffer }[] }>(
+        "select hash from audit.head_map_nodes where prefix = ''",
+      );
+      return root.rows[0]?.hash ?? Buffer.alloc(32);
+    }
+    const nodes = await loadHeadMapPaths(
+      trx,
+      updates.map((u) => u.key),
+    );
+    const { root, written } = applyHeadUpdates(nodes, updates);
+    await saveHeadMapNodes(trx, written);
+    return root;
+  }
+}

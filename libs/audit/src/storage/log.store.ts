@@ -1,0 +1,60 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { CompactRange } from '../crypto/compact-range';
+import { merkleLeafHash } from '../crypto/merkle';
+
+/** A row of `audit.checkpoints` (the columns are for queries; verifiers trust only the note). */
+export interface CheckpointRow {
+  id: string;
+  tree_size: string;
+  checkpoint_time: Date;
+  key_id: string;
+  compact_range: string[];
+  note: string;
+}
+
+/** A leaf of the global log with what the entity-heads map needs. */
+export interface LeafRow {
+  global_seq: string;
+  hash: Buffer;
+  entity_type: string;
+  entity_id: string;
+  chain_seq: string;
+}
+
+export const rangeOf = (row: CheckpointRow): CompactRange =>
+  row.compact_range.map((h) => Buffer.from(h, 'hex'));
+
+// NOTE: MikroORM's pg connection returns timestamps as text; rows leave this module with Dates.
+const withDate = (row: CheckpointRow | undefined): CheckpointRow | null =>
+  row ? { ...row, checkpoint_time: new Date(row.checkpoint_time) } : null;
+
+/** The newest checkpoint: the largest tree, the latest time among equal trees. */
+export async function latestCheckpoint(db: Knex): Promise<CheckpointRow | null> {
+  const rows = await db.raw<{ rows: CheckpointRow[] }>(
+    'select * from audit.checkpoints order by tree_size desc, checkpoint_time desc, id desc limit 1',
+  );
+  return withDate(rows.rows[0]);
+}
+
+export async function checkpointByNote(db: Knex, note: string): Promise<CheckpointRow | null> {
+  const rows = await db.raw<{ rows: CheckpointRow[] }>('select * from audit.checkpoints where note = ?', [
+    note,
+  ]);
+  return withDate(rows.rows[0]);
+}
+
+/** Leaves `from + 1 … to` (global_seq), in order. */
+export async function leavesBetween(db: Knex, from: number, to: number): Promise<LeafRow[]> {
+  const rows = await db.raw<{ rows: LeafRow[] }>(
+    `select global_seq, hash, entity_type, entity_id, chain_seq from audit.events
+     where global_seq > ? and global_seq <= ? order by global_seq`,
+    [from, to],
+  );
+  return rows.rows;
+}
+
+/** The leaf hashes of `rows`, or null unless they are exactly leaves `from + 1 … to`, with no gap. */
+export function leafHashes(rows: LeafRow[], from: number, to: number): Buffer[] | null {
+  const complete = rows.length === to - from && rows.every((r, i) => Number(r.global_seq) === from + i + 1);
+  return complete ? rows.map((r) => merkleLeafHash(r.hash)) : null;
+}

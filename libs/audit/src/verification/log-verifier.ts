@@ -1,0 +1,367 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { parseCheckpoint, type Checkpoint } from '../crypto/checkpoint';
+import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { entityKey, headMapRoot } from '../crypto/head-map';
+import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
+import { merkleLeafHash } from '../crypto/merkle';
+import type { SealedAuditEvent } from '../events/audit-event';
+import type { SigningKeyRecord } from '../keys/signing-key-record';
+import { AuditEventEntity } from '../storage/audit-event.entity';
+import { rangeOf, type CheckpointRow } from '../storage/log.store';
+import { toSealedEvent } from '../storage/sealed-event.mapper';
+import { checkLink, type ChainPosition } from './chain-verifier';
+import type { LogFailure, LogFailureReason, LogVerification } from './log-verification';
+import { openStatement } from './signed-statement';
+
+const PAGE = 2000;
+
+interface Start {
+  size: number;
+  range: CompactRange;
+  /** Entity chain positions known before `size`; null = look them up (incremental). */
+  chains: Map<string, ChainPosition> | null;
+}
+
+/**
+ * Verifies the log against the witness's checkpoint. FULL reads every event once, in global
+ * order, in pages: each chain recomputed, every leaf appended to the tree, every batch statement
+ * and checkpoint signature checked with its root, the latest checkpoint's heads map recomputed,
+ * and the witness's root matched. INCREMENTAL starts from where the last successful run stopped
+ * (its compact range) and checks only the newer leaves the same way, then their consistency with
+ * the witness; old events stay covered by read-time verification and the next full run.
+ */
+@Injectable()
+export class LogVerifier {
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  async verify(mode: 'FULL' | 'INCREMENTAL' = 'FULL'): Promise<LogVerification> {
+    const em = this.orm.em.fork() as EntityManager;
+    const knex = em.getKnex();
+    const failures: LogFailure[] = [];
+    const fail = (reason: LogFailureReason, globalSeq: number | null, detail: string) =>
+      failures.push({ reason, globalSeq, detail });
+    const [trusted, witnessNote] = await Promise.all([
+      this.options.witness.keys(),
+      this.options.witness.latest(),
+    ]);
+    await this.checkKeys(knex, trusted, fail);
+    const witnessed = witnessNote
+      ? this.open(witnessNote, trusted, fail, 'WITNESS_CHECKPOINT_INVALID')
+      : null;
+    if (!witnessNote) fail('WITNESS_CHECKPOINT_INVALID', null, 'the witness holds no checkpoint yet');
+
+    const checkpoints = (
+      await knex.raw<{ rows: CheckpointRow[] }>(
+        'select * from audit.checkpoints order by tree_size, checkpoint_time, id',
+      )
+    ).rows;
+    if (witnessNote && !checkpoints.some((c) => c.note === witnessNote)) {
+      fail('ROLLED_BACK', witnessed?.size ?? null, "the database lacks the witness's checkpoint");
+    }
+    const start = mode === 'INCREMENTAL' ? await this.lastVerified(knex, trusted) : null;
+    const state = start ?? { size: 0, range: [], chains: new Map() };
+    const result = await this.stream(em, state, checkpoints, trusted, witnessed, fail);
+
+    const log = (
+      await knex.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>('select * from audit.log_head')
+    ).rows[0];
+    if (Number(log.tree_size) !== result.size || !log.root_hash.equals(rangeRoot(result.range))) {
+      fail(
+        'HEAD_MISMATCH',
+        result.size,
+        `the log head records size ${log.tree_size}, the events end at ${result.size}`,
+      );
+    }
+    if (witnessed && result.size < witnessed.size) {
+      fail(
+        'ROLLED_BACK',
+        result.size + 1,
+        `the witness's checkpoint covers ${witnessed.size} events, the database holds ${result.size}`,
+      );
+    }
+    if (!start) await this.checkChainHeads(knex, result.chains, fail);
+    const valid = failures.length === 0;
+    const latest = checkpoints[checkpoints.length - 1];
+    if (valid && latest && Number(latest.tree_size) === result.size) {
+      await knex.raw(
+        'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
+        [mode, result.size, JSON.stringify(result.range.map((h) => h.toString('hex'))), latest.note],
+      );
+    }
+    return {
+      valid,
+      mode: start ? 'INCREMENTAL' : 'FULL',
+      fromSize: state.size,
+      treeSize: result.size,
+      witnessedSize: witnessed?.size ?? 0,
+      checkedEvents: result.size - state.size,
+      checkedCheckpoints: result.checkedCheckpoints,
+      failures,
+    };
+  }
+
+  private async stream(
+    em: EntityManager,
+    start: Start,
+    checkpoints: CheckpointRow[],
+    trusted: SigningKeyRecord[],
+    witnessed: Checkpoint | null,
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ) {
+    let { size, range } = start;
+    const chains = start.chains ?? new Map<string, ChainPosition>();
+    const pendingCheckpoints = checkpoints.filter((c) => Number(c.tree_size) >= size);
+    let checkedCheckpoints = 0;
+    let lastTime = 0;
+    const latest = pendingCheckpoints[pendingCheckpoints.length - 1];
+    const atSize = () => {
+      while (pendingCheckpoints.length && Number(pendingCheckpoints[0].tree_size) <= size) {
+        const row = pendingCheckpoints.shift()!;
+        checkedCheckpoints++;
+        const c = this.open(row.note, trusted, fail, 'CHECKPOINT_INVALID');
+        if (!c) continue;
+        if (c.size !== size || !c.root.equals(rangeRoot(range))) {
+          fail(
+            'CHECKPOINT_INVALID',
+            c.size,
+            `checkpoint at size ${c.size} does not match the tree the events make`,
+          );
+        }
+        if (c.time.getTime() < lastTime) fail('CHECKPOINT_INVALID', c.size, 'checkpoint time goes backwards');
+        if (c.time.getTime() > Date.now() + this.options.maxClockSkewMs) {
+          fail('CHECKPOINT_INVALID', c.size, `checkpoint dated in the future (${c.time.toISOString()})`);
+        }
+        lastTime = Math.max(lastTime, c.time.getTime());
+        // NOTE: only a full run knows every entity's head; an incremental one leaves the heads map to reads.
+        if (row === latest && start.chains) this.checkHeadsRoot(c, chains, fail);
+      }
+      if (witnessed && witnessed.size === size && !witnessed.root.equals(rangeRoot(range))) {
+        fail(
+          'ROLLED_BACK',
+          size,
+          "the events do not lead to the witness's root: the log was rewritten or forked",
+        );
+      }
+    };
+    atSize();
+    for (;;) {
+      const rows = await em
+        .fork()
+        .find(
+          AuditEventEntity,
+          { globalSeq: { $gt: String(size) } },
+          { orderBy: { globalSeq: 'asc' }, limit: PAGE },
+        );
+      if (rows.length === 0) break;
+      const events = rows.map(toSealedEvent);
+      if (!start.chains) await this.loadPredecessors(em, events, chains);
+      const batches = await this.batchNotes(em, size, events[events.length - 1].globalSeq);
+      for (const event of events) {
+        if (event.globalSeq !== size + 1) {
+          fail('GLOBAL_SEQUENCE_GAP', size + 1, `expected global_seq ${size + 1}, found ${event.globalSeq}`);
+        }
+        const chainKey = entityKey(event.entityType, event.entityId).toString('hex');
+        const prev = chains.get(chainKey) ?? { chainSeq: 0, hash: Buffer.alloc(32) };
+        chains.set(
+          chainKey,
+          checkLink(event, prev, (_seq, _id, reason, detail) =>
+            fail('CHAIN_INVALID', event.globalSeq, `${reason}: ${detail}`),
+          ),
+        );
+        range = appendLeaf(range, size, merkleLeafHash(Buffer.from(event.hash, 'hex')));
+        size = event.globalSeq;
+        this.checkBatch(event, batches.get(size), range, trusted, fail);
+        atSize();
+      }
+    }
+    return { size, range, chains, checkedCheckpoints };
+  }
+
+  private checkBatch(
+    event: SealedAuditEvent,
+    note: string | undefined,
+    range: CompactRange,
+    trusted: SigningKeyRecord[],
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ): void {
+    if (!event.keyId || event.batchTreeSize === null || event.batchTreeSize < event.globalSeq) {
+      fail('BATCH_INVALID', event.globalSeq, 'the event is unsigned or names a batch before it');
+      return;
+    }
+    if (event.batchTreeSize !== event.globalSeq) return;
+    const opened = note ? openStatement(note, trusted, this.options.logOrigin) : null;
+    if (!opened?.ok) {
+      fail('BATCH_INVALID', event.globalSeq, `batch statement: ${opened ? opened.detail : 'missing'}`);
+      return;
+    }
+    let head;
+    try {
+      head = parseHeadLine(opened.checkpoint.extensions);
+    } catch {
+      head = null;
+    }
+    const ok =
+      head &&
+      opened.key.keyId === event.keyId &&
+      opened.checkpoint.size === event.globalSeq &&
+      opened.checkpoint.root.equals(rangeRoot(range)) &&
+      head.key.equals(entityKey(event.entityType, event.entityId)) &&
+      head.chainSeq === event.chainSeq &&
+      head.hash.toString('hex') === event.hash;
+    if (!ok)
+      fail('BATCH_INVALID', event.globalSeq, 'the batch statement does not match the tree or the chain head');
+  }
+
+  private checkHeadsRoot(
+    checkpoint: Checkpoint,
+    chains: Map<string, ChainPosition>,
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ): void {
+    const entries = [...chains].map(([key, p]) => ({
+      key: Buffer.from(key, 'hex'),
+      chainSeq: p.chainSeq,
+      headHash: p.hash,
+    }));
+    let committed: Buffer | null = null;
+    try {
+      committed = parseHeadsLine(checkpoint.extensions);
+    } catch {
+      committed = null;
+    }
+    if (!committed?.equals(headMapRoot(entries))) {
+      fail(
+        'HEADS_ROOT_MISMATCH',
+        checkpoint.size,
+        'the checkpoint commits to other entity heads than the events make',
+      );
+    }
+  }
+
+  private open(
+    note: string,
+    trusted: SigningKeyRecord[],
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+    reason: LogFailureReason,
+  ): Checkpoint | null {
+    const opened = openStatement(note, trusted, this.options.logOrigin);
+    if (opened.ok) return opened.checkpoint;
+    let size: number | null = null;
+    try {
+      size = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+    } catch {
+      size = null;
+    }
+    fail(reason, size, `${opened.reason}: ${opened.detail}`);
+    return null;
+  }
+
+  /** The batch statements ending in (from, to]. */
+  private async batchNotes(em: EntityManager, from: number, to: number): Promise<Map<number, string>> {
+    const rows = await em.execute<{ tree_size: string; note: string }[]>(
+      'select tree_size, note from audit.batches where tree_size > ? and tree_size <= ?',
+      [from, to],
+    );
+    return new Map(rows.map((r) => [Number(r.tree_size), r.note]));
+  }
+
+  /** Incremental runs: the position before each entity's first new event, from the stored event. */
+  private async loadPredecessors(
+    em: EntityManager,
+    events: SealedAuditEvent[],
+    chains: Map<string, ChainPosition>,
+  ) {
+    const firstOfEntity = new Map<string, SealedAuditEvent>();
+    for (const e of events) {
+      const key = entityKey(e.entityType, e.entityId).toString('hex');
+      if (!chains.has(key) && !firstOfEntity.has(key)) firstOfEntity.set(key, e);
+    }
+    const missing = [...firstOfEntity.values()].filter((e) => e.chainSeq > 1);
+    if (missing.length === 0) return;
+    const rows = await em.execute<
+      { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[]
+    >(
+      `select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
+       join jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint)
+         on e.entity_type = p.t and e.entity_id = p.i and e.chain_seq = p.s`,
+      [JSON.stringify(missing.map((e) => ({ t: e.entityType, i: e.entityId, s: e.chainSeq - 1 })))],
+    );
+    for (const r of rows) {
+      chains.set(entityKey(r.entity_type, r.entity_id).toString('hex'), {
+        chainSeq: Number(r.chain_seq),
+        hash: r.hash,
+      });
+    }
+  }
+
+  /** Where the last successful run stopped, if its range still leads to a signed checkpoint's root. */
+  private async lastVerified(knex: Knex, trusted: SigningKeyRecord[]): Promise<Start | null> {
+    const rows = await knex.raw<{
+      rows: { tree_size: string; compact_range: string[]; checkpoint_note: string }[];
+    }>(
+      'select tree_size, compact_range, checkpoint_note from audit.log_verifications order by id desc limit 1',
+    );
+    const last = rows.rows[0];
+    if (!last) return null;
+    const opened = openStatement(last.checkpoint_note, trusted, this.options.logOrigin);
+    const range = rangeOf({ compact_range: last.compact_range } as CheckpointRow);
+    if (
+      !opened.ok ||
+      opened.checkpoint.size !== Number(last.tree_size) ||
+      !opened.checkpoint.root.equals(rangeRoot(range))
+    ) {
+      return null;
+    }
+    return { size: Number(last.tree_size), range, chains: null };
+  }
+
+  private async checkKeys(
+    knex: Knex,
+    trusted: SigningKeyRecord[],
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ): Promise<void> {
+    const stored = (
+      await knex.raw<{ rows: { key_id: string; verifier_key: string }[] }>(
+        'select key_id, verifier_key from audit.signing_keys',
+      )
+    ).rows;
+    for (const key of stored) {
+      if (!trusted.some((t) => t.keyId === key.key_id && t.verifierKey === key.verifier_key)) {
+        fail('KEY_MISMATCH', null, `stored key ${key.key_id} is not a key the witness published`);
+      }
+    }
+  }
+
+  private async checkChainHeads(
+    knex: Knex,
+    chains: Map<string, ChainPosition>,
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ): Promise<void> {
+    const heads = (
+      await knex.raw<{
+        rows: { entity_type: string; entity_id: string; last_seq: string; last_hash: Buffer | null }[];
+      }>('select entity_type, entity_id, last_seq, last_hash from audit.chain_heads where last_seq > 0')
+    ).rows;
+    const seen = new Set<string>();
+    for (const h of heads) {
+      const key = entityKey(h.entity_type, h.entity_id).toString('hex');
+      seen.add(key);
+      const chain = chains.get(key);
+      if (!chain || chain.chainSeq !== Number(h.last_seq) || !h.last_hash?.equals(chain.hash)) {
+        fail(
+          'HEAD_MISMATCH',
+          null,
+          `the chain head of ${h.entity_type} ${h.entity_id} disagrees with its events`,
+        );
+      }
+    }
+    if ([...chains.keys()].some((k) => !seen.has(k)))
+      fail('HEAD_MISMATCH', null, 'events of an entity without a chain head');
+  }
+}

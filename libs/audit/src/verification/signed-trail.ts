@@ -1,0 +1,151 @@
+import { verifyHeadMapProof, type HeadMapProof } from '../crypto/head-map';
+import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
+import type { SealedAuditEvent } from '../events/audit-event';
+import type { SigningKeyRecord } from '../keys/signing-key-record';
+import type { ChainFailure } from './chain-verification';
+import { openStatement } from './signed-statement';
+
+/** What ties an entity's chain to signed data, loaded in one snapshot of the database. */
+export interface TrailEvidence {
+  /** head-map `entityKey` of the entity. */
+  entityKey: Buffer;
+  /** The batch statement of the chain's last event (`audit.batches`). */
+  batchNote: string | null;
+  /** The database's latest checkpoint and the entity's heads-map proof under it. */
+  checkpointNote: string | null;
+  mapProof: HeadMapProof | null;
+  /** The witness's latest checkpoint, and whether the database holds that exact note. */
+  witnessNote: string | null;
+  witnessHeld: boolean;
+  /** The keys the witness published: the only ones trusted. */
+  trusted: SigningKeyRecord[];
+  origin: string;
+  now: Date;
+  maxClockSkewMs: number;
+}
+
+type Fail = (
+  chainSeq: number,
+  eventId: string | null,
+  reason: ChainFailure['reason'],
+  detail: string,
+) => void;
+
+/**
+ * The signed half of read-time verification, after the chain itself was recomputed: every event
+ * names a trusted key; the last event's batch statement is validly signed and names the chain's
+ * end; the latest checkpoint is signed, not newer than the clock allows, not older than the
+ * witness's, and its heads map proves where this chain stood: a chain that now ends earlier was
+ * truncated, one with another hash there was rewritten. Two or three signature checks, whatever
+ * the chain's length.
+ */
+export function verifySignedTrail(events: SealedAuditEvent[], evidence: TrailEvidence): ChainFailure[] {
+  const failures: ChainFailure[] = [];
+  const fail: Fail = (chainSeq, eventId, reason, detail) =>
+    failures.push({ chainSeq, eventId, reason, detail });
+  const trustedIds = new Set(evidence.trusted.map((k) => k.keyId));
+  for (const e of events) {
+    if (!e.keyId || e.batchTreeSize === null)
+      fail(e.chainSeq, e.id, 'UNSIGNED', 'the event names no signing key or batch');
+    else if (!trustedIds.has(e.keyId))
+      fail(e.chainSeq, e.id, 'UNKNOWN_KEY', `key ${e.keyId} was never published`);
+  }
+  const last = events[events.length - 1];
+  if (last?.keyId && last.batchTreeSize !== null) checkBatch(last, evidence, fail);
+  checkCheckpoint(events, evidence, fail);
+  return failures;
+}
+
+function checkBatch(last: SealedAuditEvent, evidence: TrailEvidence, fail: Fail): void {
+  if (!evidence.batchNote) {
+    fail(last.chainSeq, last.id, 'UNSIGNED', `batch ${last.batchTreeSize} has no signed statement`);
+    return;
+  }
+  const opened = openStatement(evidence.batchNote, evidence.trusted, evidence.origin);
+  if (!opened.ok) {
+    fail(last.chainSeq, last.id, opened.reason, `batch statement: ${opened.detail}`);
+    return;
+  }
+  let head;
+  try {
+    head = parseHeadLine(opened.checkpoint.extensions);
+  } catch (error) {
+    fail(last.chainSeq, last.id, 'BAD_SIGNATURE', (error as Error).message);
+    return;
+  }
+  if (head.key.equals(evidence.entityKey) && head.chainSeq > last.chainSeq) {
+    fail(last.chainSeq + 1, null, 'TRUNCATED', `the last batch statement signs chain_seq ${head.chainSeq}`);
+    return;
+  }
+  const matches =
+    opened.key.keyId === last.keyId &&
+    opened.checkpoint.size === last.batchTreeSize &&
+    head.key.equals(evidence.entityKey) &&
+    head.chainSeq === last.chainSeq &&
+    head.hash.toString('hex') === last.hash;
+  if (!matches) {
+    fail(
+      last.chainSeq,
+      last.id,
+      'SIGNED_HEAD_MISMATCH',
+      'the signed batch statement names another chain head',
+    );
+  }
+}
+
+function checkCheckpoint(events: SealedAuditEvent[], evidence: TrailEvidence, fail: Fail): void {
+  const end = (events[events.length - 1]?.chainSeq ?? 0) + 1;
+  if (evidence.witnessNote && !evidence.witnessHeld) {
+    fail(
+      end,
+      null,
+      'CHECKPOINT_MISSING',
+      "the database lacks the witness's latest checkpoint: rolled back or deleted",
+    );
+  }
+  if (!evidence.checkpointNote) {
+    if (evidence.witnessNote) fail(end, null, 'CHECKPOINT_MISSING', 'the database holds no checkpoint');
+    return;
+  }
+  const opened = openStatement(evidence.checkpointNote, evidence.trusted, evidence.origin);
+  if (!opened.ok) {
+    fail(end, null, opened.reason, `checkpoint: ${opened.detail}`);
+    return;
+  }
+  const { checkpoint } = opened;
+  if (checkpoint.time.getTime() > evidence.now.getTime() + evidence.maxClockSkewMs) {
+    fail(
+      end,
+      null,
+      'CHECKPOINT_INVALID',
+      `the latest checkpoint is dated in the future (${checkpoint.time.toISOString()})`,
+    );
+    return;
+  }
+  let value;
+  try {
+    if (!evidence.mapProof) throw new Error('no heads-map proof');
+    value = verifyHeadMapProof(parseHeadsLine(checkpoint.extensions), evidence.entityKey, evidence.mapProof);
+  } catch (error) {
+    fail(end, null, 'CHECKPOINT_INVALID', `heads map: ${(error as Error).message}`);
+    return;
+  }
+  if (!value) {
+    const covered = events.find((e) => e.globalSeq <= checkpoint.size);
+    if (covered) {
+      fail(covered.chainSeq, covered.id, 'CHECKPOINT_INVALID', 'the checkpoint does not know this entity');
+    }
+    return;
+  }
+  const committed = events[value.chainSeq - 1];
+  if (!committed || committed.chainSeq !== value.chainSeq) {
+    fail(
+      Math.min(end, value.chainSeq),
+      null,
+      'TRUNCATED',
+      `the checkpoint at size ${checkpoint.size} commits to chain_seq ${value.chainSeq}; the chain ends at ${end - 1}`,
+    );
+  } else if (committed.hash !== value.headHash.toString('hex')) {
+    fail(value.chainSeq, committed.id, 'SIGNED_HEAD_MISMATCH', 'the checkpoint commits to another hash here');
+  }
+}

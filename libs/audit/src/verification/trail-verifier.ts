@@ -1,0 +1,88 @@
+import { IsolationLevel, MikroORM } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { entityKey, headMapProof } from '../crypto/head-map';
+import type { SealedAuditEvent } from '../events/audit-event';
+import { AuditEventEntity } from '../storage/audit-event.entity';
+import { loadHeadMapPaths } from '../storage/head-map.store';
+import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
+import { toSealedEvent } from '../storage/sealed-event.mapper';
+import type { ChainVerification } from './chain-verification';
+import { verifyChain } from './chain-verifier';
+import { verifySignedTrail } from './signed-trail';
+
+/** An entity's sealed events and their verification report. */
+export interface VerifiedTrail {
+  events: SealedAuditEvent[];
+  verification: ChainVerification;
+}
+
+/**
+ * Read-time verification of one entity's trail: the chain recomputed (O(n) SHA-256), its end
+ * tied to the signed batch statement, the latest checkpoint's heads map and the witness (two or
+ * three Ed25519 checks). Everything is read in one REPEATABLE READ snapshot, so a checkpoint or
+ * a sealer committing meanwhile cannot produce a false alarm.
+ */
+@Injectable()
+export class TrailVerifier {
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  async load(entityType: string, entityId: string): Promise<VerifiedTrail> {
+    const [trusted, witnessNote] = await Promise.all([
+      this.options.witness.keys(),
+      this.options.witness.latest(),
+    ]);
+    const key = entityKey(entityType, entityId);
+    const loaded = await (this.orm.em.fork() as EntityManager).transactional(
+      async (em) => {
+        const trx = em.getTransactionContext<Knex.Transaction>()!;
+        const rows = await em.find(
+          AuditEventEntity,
+          { entityType, entityId },
+          { orderBy: { chainSeq: 'asc' } },
+        );
+        const events = rows.map(toSealedEvent);
+        const head = await em.execute<{ last_seq: string; last_hash: Buffer | null }[]>(
+          'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
+          [entityType, entityId],
+        );
+        const last = events[events.length - 1];
+        const batch = last?.batchTreeSize
+          ? await em.execute<{ note: string }[]>('select note from audit.batches where tree_size = ?', [
+              last.batchTreeSize,
+            ])
+          : [];
+        const checkpoint = await latestCheckpoint(trx);
+        return {
+          events,
+          head: head[0] ? { lastSeq: Number(head[0].last_seq), lastHash: head[0].last_hash } : null,
+          batchNote: batch[0]?.note ?? null,
+          checkpointNote: checkpoint?.note ?? null,
+          mapProof: checkpoint ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
+          witnessHeld: witnessNote !== null && (await checkpointByNote(trx, witnessNote)) !== null,
+        };
+      },
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+    );
+    const chain = verifyChain(loaded.events, loaded.head);
+    const signed = verifySignedTrail(loaded.events, {
+      entityKey: key,
+      batchNote: loaded.batchNote,
+      checkpointNote: loaded.checkpointNote,
+      mapProof: loaded.mapProof,
+      witnessNote,
+      witnessHeld: loaded.witnessHeld,
+      trusted,
+      origin: this.options.logOrigin,
+      now: new Date(),
+      maxClockSkewMs: this.options.maxClockSkewMs,
+    });
+    const failures = [...chain.failures, ...signed].sort((a, b) => a.chainSeq - b.chainSeq);
+    return { events: loaded.events, verification: { ...chain, valid: failures.length === 0, failures } };
+  }
+}
