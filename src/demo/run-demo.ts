@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import type { SealedAuditEvent } from 'audit-ledger';
+import type { INestApplication } from '@nestjs/common';
+import { Checkpointer, DirectoryWitness, LogVerifier, type SealedAuditEvent } from 'audit-ledger';
+import { Client } from 'pg';
 import { loadAppConfig } from '../config/app-config';
 import { createApp } from '../main';
 import { demoDatabase, requireRedis } from './demo-services';
@@ -75,6 +77,9 @@ async function main(): Promise<void> {
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' }),
     );
     printTrail(bob.username, trail);
+    await integrityTour(app, database.url, () =>
+      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-8-audit' }),
+    );
   } finally {
     await app.close();
     await database.stop();
@@ -103,6 +108,43 @@ function printTrail(username: string, trail: SealedAuditEvent[]): void {
   }
   console.log('\nThe full JSON of the last event:\n');
   console.log(JSON.stringify(trail[trail.length - 1], null, 2));
+}
+
+/**
+ * What makes the trail trustworthy: the signed checkpoint the witness holds, a full verification
+ * of the log against it, then an insider's edit in SQL and the read that refuses it.
+ */
+async function integrityTour(
+  app: INestApplication,
+  databaseUrl: string,
+  readTrail: () => Promise<SealedAuditEvent[]>,
+): Promise<void> {
+  await app.get(Checkpointer).run('NOW');
+  const witness = new DirectoryWitness(process.env.AUDIT_WITNESS_DIR!);
+  const [key] = (await witness.keys()).filter((k) => k.status === 'ACTIVE');
+  console.log(`\nThe checkpoint the witness (${process.env.AUDIT_WITNESS_DIR}) holds, a C2SP signed note:\n`);
+  console.log((await witness.latest())!.replace(/^/gm, '  '));
+  console.log(
+    `Verifier key (publish it; any signed-note tool checks the note with it):\n  ${key.verifierKey}\n`,
+  );
+  const log = await app.get(LogVerifier).verify('FULL');
+  console.log(
+    `Full verification against the witness: ${log.valid ? 'VALID' : 'INVALID'} — ${log.checkedEvents} events, ` +
+      `${log.checkedCheckpoints} checkpoints, tree size ${log.treeSize} = witnessed ${log.witnessedSize}`,
+  );
+
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  await db.query(
+    `update audit.events set actor_display = 'carol' where action = 'UPDATE' and after->>'role' = 'admin'`,
+  );
+  await db.end();
+  console.log('\nAn insider with database access now rewrites who escalated bob (UPDATE audit.events ...):');
+  const refused = await readTrail().then(
+    () => 'the trail was returned (this must not happen)',
+    (error: Error) => error.message,
+  );
+  console.log(`  GET /users/:id/audit -> ${refused}\n`);
 }
 
 main().catch((error: unknown) => {

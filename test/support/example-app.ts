@@ -17,6 +17,8 @@ export interface ExampleApp {
     opts?: { token?: string; headers?: Record<string, string> },
   ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
   login(username: string, password?: string): Promise<string>;
+  /** The app's own events in `audit.outbox` or `audit.events` (key lifecycle events aside). */
+  count(table: 'outbox' | 'events'): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,12 @@ export async function startExampleApp(extraEnv: Record<string, string> = {}): Pr
       if (!res.data) throw new Error(`login ${username} failed: ${JSON.stringify(res.errors)}`);
       return res.data.login.token;
     },
+    count: async (table) =>
+      (
+        await db.query<{ n: number }>(
+          `select count(*)::int as n from audit.${table} where entity_type <> 'AuditSigningKey'`,
+        )
+      )[0].n,
     close: async () => {
       await app.close();
       await db.drop();

@@ -21,7 +21,13 @@ import {
   type NoteSigner,
 } from '../src';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
-import { expectTampered, rewriteChain, sealedChain, waitForChain } from './fixtures/tamper';
+import {
+  expectTampered,
+  replaceBatchStatement,
+  rewriteChain,
+  sealedChain,
+  waitForChain,
+} from './fixtures/tamper';
 
 // Checkpoints only when a test asks (run('NOW')), so each test knows what the witness holds.
 const MANUAL: AuditModuleOptions = {
@@ -170,14 +176,7 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
       },
       mallory,
     );
-    await sql(
-      t.f,
-      'update audit.batches set note = $2, key_id = $3 where tree_size = $1',
-      last.batch_tree_size,
-      forged,
-      keyId,
-    );
-    await sql(t.f, 'update audit.events set key_id = $2 where entity_id = $1', id, keyId);
+    await replaceBatchStatement(t.f, id, last.batch_tree_size, forged, keyId);
     await expectTampered(t.f, id, 1, 'UNKNOWN_KEY');
   });
 });
@@ -366,14 +365,7 @@ describe('keys: rotation, validity windows, compromise', () => {
     const statement = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
     const resigned = signCheckpoint(statement, retired);
     const retiredId = retired.keyId.toString('hex');
-    await sql(
-      t.f,
-      'update audit.batches set note = $2, key_id = $3 where tree_size = $1',
-      row.batch_tree_size,
-      resigned,
-      retiredId,
-    );
-    await sql(t.f, 'update audit.events set key_id = $2 where entity_id = $1', id, retiredId);
+    await replaceBatchStatement(t.f, id, row.batch_tree_size, resigned, retiredId);
     await expectTampered(t.f, id, 1, 'KEY_EXPIRED');
   });
 

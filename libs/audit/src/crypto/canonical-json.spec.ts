@@ -19,4 +19,26 @@ describe('canonicalJson (RFC 8785)', () => {
   it('refuses a value with no JSON form', () => {
     expect(() => canonicalJson(undefined)).toThrow(InvalidHashError);
   });
+
+  it.each([
+    ['NaN', { n: NaN }],
+    ['Infinity', [Infinity]],
+    ['a bigint', { n: 1n }],
+    ['a function', { f: () => 1 }],
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
+  ])('refuses %s inside a value instead of writing something that is not JSON', (_what, value) => {
+    expect(() => canonicalJson(value)).toThrow(InvalidHashError);
+  });
+
+  it('sorts members by UTF-16 code units, not code points', () => {
+    // U+FB33 sorts after U+1D11E's lead surrogate (0xD834) by code unit, before it by code point.
+    expect(canonicalJson({ '\ufb33': 1, '\u{1d11e}': 2 }).toString()).toBe('{"\u{1d11e}":2,"\ufb33":1}');
+  });
 });

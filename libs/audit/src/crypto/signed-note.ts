@@ -114,6 +114,20 @@ export function signNote(text: string, signers: NoteSigner[]): string {
   return `${text}\n${lines.join('')}`;
 }
 
+// Importing a key costs more than an Ed25519 verification; readers check the same few keys on
+// every read, so each is imported once. Only trusted keys reach here: the map stays small.
+const keyObjects = new Map<string, KeyObject>();
+
+function keyObject(publicKey: Buffer): KeyObject {
+  const id = publicKey.toString('hex');
+  let key = keyObjects.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    keyObjects.set(id, key);
+  }
+  return key;
+}
+
 /**
  * Opens a signed note: returns its text and the names of the given verifiers whose signatures
  * check. Throws when the note is malformed, when a signature by a known key is invalid, or when no
@@ -130,12 +144,10 @@ export function openNote(note: string, verifiers: NoteVerifier[]): { text: strin
     if (!match || raw.length < 5) throw new InvalidNoteError('Malformed note: bad signature line.');
     const verifier = verifiers.find((v) => v.name === match[1] && v.keyId.equals(raw.subarray(0, 4)));
     if (!verifier) continue;
-    const publicKey = createPublicKey({
-      key: Buffer.concat([SPKI_PREFIX, verifier.publicKey]),
-      format: 'der',
-      type: 'spki',
-    });
-    if (raw.length !== 68 || !verify(null, Buffer.from(text, 'utf8'), publicKey, raw.subarray(4))) {
+    if (
+      raw.length !== 68 ||
+      !verify(null, Buffer.from(text, 'utf8'), keyObject(verifier.publicKey), raw.subarray(4))
+    ) {
       throw new InvalidNoteError(`Invalid signature by ${verifier.name} on the note.`);
     }
     verifiedBy.push(verifier.name);

@@ -8,6 +8,7 @@ import { appendLeaf, consistencyProofFromRange, rangeRoot } from '../crypto/comp
 import { applyHeadUpdates, entityKey, type HeadUpdate } from '../crypto/head-map';
 import { headsLine } from '../crypto/log-statements';
 import { LogIntegrityError } from '../errors/log-integrity.error';
+import { PeriodicPass } from './periodic-pass';
 import { WitnessConflictError } from '../errors/witness-conflict.error';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { loadHeadMapPaths, saveHeadMapNodes } from '../storage/head-map.store';
@@ -36,8 +37,14 @@ export type CheckpointTrigger = 'EVENTS' | 'INTERVAL' | 'NOW';
 @Injectable()
 export class Checkpointer {
   private readonly logger = new Logger(Checkpointer.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly schedule = new PeriodicPass<CheckpointTrigger>(
+    'Checkpoint pass',
+    this.logger,
+    async (trigger) => {
+      if (trigger === 'INTERVAL') await this.keys.ensureActiveKey();
+      await this.run(trigger);
+    },
+  );
 
   constructor(
     private readonly orm: MikroORM,
@@ -47,24 +54,17 @@ export class Checkpointer {
 
   /** Starts the schedule: rotation check, checkpoint and heartbeat every `checkpoint.intervalMs`. */
   start(): void {
-    this.timer = setInterval(() => this.trigger('INTERVAL'), this.options.checkpoint.intervalMs);
-    this.timer.unref();
+    this.schedule.start(this.options.checkpoint.intervalMs, 'INTERVAL');
   }
 
   /** Stops the schedule and waits for a pass in progress. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /** Runs one pass in the background unless one is running; failures are logged loudly. */
   trigger(trigger: CheckpointTrigger): void {
-    this.running ??= (async () => {
-      if (trigger === 'INTERVAL') await this.keys.ensureActiveKey();
-      await this.run(trigger);
-    })()
-      .catch((error: unknown) => this.logger.error(`Checkpoint pass failed: ${(error as Error).message}`))
-      .finally(() => (this.running = undefined));
+    this.schedule.trigger(trigger);
   }
 
   /** Cuts a checkpoint if one is due and publishes the newest to the witness; returns its size. */

@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditQueueProducer } from '../outbox/audit-queue.producer';
+import { PeriodicPass } from './periodic-pass';
 
 /**
  * Re-enqueues outbox rows still unsealed after a grace period: covers an enqueue lost to a Redis
@@ -13,8 +14,9 @@ import { AuditQueueProducer } from '../outbox/audit-queue.producer';
 @Injectable()
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly schedule = new PeriodicPass<void>('Outbox relay pass', this.logger, () =>
+    this.relayOnce(),
+  );
 
   constructor(
     private readonly orm: MikroORM,
@@ -23,19 +25,11 @@ export class OutboxRelay {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.relayOnce()
-        .catch((error: unknown) => {
-          this.logger.warn(`Outbox relay pass failed: ${String(error)}`);
-          return 0;
-        })
-        .finally(() => (this.running = undefined));
-    }, this.options.relay.intervalMs);
-    this.timer.unref();
+    this.schedule.start(this.options.relay.intervalMs, undefined);
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /** One pass; returns how many rows were re-enqueued. */

@@ -72,7 +72,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
   /** Lets in-flight jobs finish (a sealing transaction is never cut in half), then stops. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
-    this.relay.stop();
+    await this.relay.stop();
     await this.worker.close();
     await this.checkpointer.stop();
     this.logger.log('Sealing worker stopped: in-flight jobs finished');
