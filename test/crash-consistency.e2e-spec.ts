@@ -1,7 +1,7 @@
 import { AuditService, Checkpointer, LogVerifier } from 'audit-ledger';
 import { startExampleApp, type ExampleApp } from './support/example-app';
 import { waitFor } from './support/wait-for';
-import { startWorkerProcess } from './support/worker-process';
+import { killWorkerProcesses, startWorkerProcess } from './support/worker-process';
 
 const UPDATE = 'mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }';
 const ROUNDS = 5;
@@ -18,7 +18,10 @@ describe('SIGKILL of sealing worker processes mid-batch, repeatedly', () => {
   beforeAll(async () => {
     e = await startExampleApp({ AUDIT_INPROCESS_WORKER: 'false', AUDIT_JOB_LOCK_MS: '1000' });
   });
-  afterAll(async () => e.close());
+  afterAll(async () => {
+    killWorkerProcesses();
+    await e.close();
+  });
 
   it('leaves a verifying store; restarted workers continue every chain with no gap and no duplicate', async () => {
     const token = await e.login('alice');

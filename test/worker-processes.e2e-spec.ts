@@ -1,7 +1,7 @@
 import { AuditService } from 'audit-ledger';
 import { startExampleApp, type ExampleApp } from './support/example-app';
 import { waitFor } from './support/wait-for';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 const UPDATE = 'mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }';
 
@@ -14,6 +14,7 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
+    killWorkerProcesses();
     await e.close();
   });
 

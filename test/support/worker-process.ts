@@ -10,12 +10,21 @@ export interface WorkerProcess {
   stop(): Promise<number | NodeJS.Signals | null>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every worker process a test started and did not stop (after a failure, say), so jest can exit. */
+export function killWorkerProcesses(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** Starts `npm run worker`'s compiled entry point (built by `npm test`) and waits until it is up. */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [WORKER], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   Checkpointer,
   DirectoryKeyProvider,
@@ -20,6 +22,7 @@ import {
   type AuditModuleOptions,
   type NoteSigner,
 } from '../src';
+import { waitFor } from '../../../test/support/wait-for';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 import {
   expectTampered,
@@ -37,6 +40,11 @@ const ORIGIN = 'audit-ledger/log';
 
 async function start(options: AuditModuleOptions = {}) {
   const f = await startFixtureApp({ ...MANUAL, ...options });
+  // The worker cuts one checkpoint when it starts; wait for it, so no test races it.
+  await waitFor(
+    async () => (await f.db.query('select 1 from audit.checkpoints')).length > 0,
+    'the first checkpoint',
+  );
   return {
     f,
     checkpoint: () => f.app.get(Checkpointer).run('NOW'),
@@ -103,6 +111,7 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
     });
     // The chain alone verifies again; the signed batch statement names the old head.
     await expectTampered(t.f, id, 4, 'SIGNED_HEAD_MISMATCH');
+    expect((await t.verifyLog()).failures.map((x) => x.reason)).toContain('BATCH_INVALID');
   });
 
   it('detects the chain rewritten before the latest checkpoint even when the newest batch is re-pointed', async () => {
@@ -132,6 +141,8 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
     );
     // Event 2's own batch statement signs chain_seq 2, so only the checkpoint's heads map can tell.
     await expectTampered(t.f, id, 3, 'TRUNCATED');
+    // The deleted events were the global tail: the log is now shorter than the witness's checkpoint.
+    expect((await t.verifyLog()).failures.map((x) => x.reason)).toContain('ROLLED_BACK');
   });
 
   it('detects downgrades: an unsigned entry and an unknown key id', async () => {
@@ -178,6 +189,9 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
     );
     await replaceBatchStatement(t.f, id, last.batch_tree_size, forged, keyId);
     await expectTampered(t.f, id, 1, 'UNKNOWN_KEY');
+    expect((await t.verifyLog()).failures.map((x) => x.reason)).toEqual(
+      expect.arrayContaining(['KEY_MISMATCH', 'BATCH_INVALID']),
+    );
   });
 });
 
@@ -225,6 +239,12 @@ describe('full log verification against the witness', () => {
     expect(report.treeSize).toBeLessThan(report.witnessedSize);
     await expectTampered(t.f, kept, 3, 'CHECKPOINT_MISSING');
     await expect(t.f.app.get(Checkpointer).cut('NOW')).rejects.toBeInstanceOf(LogIntegrityError);
+    // Nor is any batch: the sealer refuses to extend a log shorter than the witness's.
+    const [{ tree_size: restored }] = await sql(t.f, 'select tree_size from audit.log_head');
+    await t.f.accounts.update(kept, { name: 'after the restore' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await sql(t.f, 'select 1 from audit.batches where tree_size > $1', restored)).toHaveLength(0);
+    expect(await sql(t.f, 'select 1 from audit.outbox where entity_id = $1', kept)).toHaveLength(1);
   });
 
   it('detects the newest checkpoints deleted along with the global tail', async () => {
@@ -330,6 +350,20 @@ describe('keys: rotation, validity windows, compromise', () => {
     expect(rotations[1].metadata).toMatchObject({ keyId: created.keyId, previousKeyId: oldKey.keyId });
     await t.checkpoint();
     expect((await t.verifyLog()).valid).toBe(true);
+
+    // A worker that died between the commit and publishing the retirement: the next start publishes it.
+    const file = join(t.f.db.witnessDir, 'keys.json');
+    const published = JSON.parse(await readFile(file, 'utf8')) as {
+      keyId: string;
+      status: string;
+      notAfter: unknown;
+    }[];
+    const stale = published.map((k) =>
+      k.keyId === oldKey.keyId ? { ...k, status: 'ACTIVE', notAfter: null } : k,
+    );
+    await writeFile(file, JSON.stringify(stale));
+    await t.f.app.get(KeyRegistry).ensureActiveKey();
+    expect((await t.witness.keys()).find((k) => k.keyId === oldKey.keyId)?.status).toBe('RETIRED');
   });
 
   it('rotates on schedule once the active key is older than keyRotationIntervalMs', async () => {
@@ -378,6 +412,12 @@ describe('keys: rotation, validity windows, compromise', () => {
     await t.f.app.get(KeyRegistry).markCompromised(key.keyId, since);
     expect((await t.f.audit.verifyTrail('Account', early)).valid).toBe(true);
     await expectTampered(t.f, late, 1, 'KEY_COMPROMISED');
+    expect((await t.verifyLog()).failures).toContainEqual(
+      expect.objectContaining({
+        reason: 'BATCH_INVALID',
+        detail: expect.stringContaining('KEY_COMPROMISED'),
+      }),
+    );
     const fresh = await sealedChain(t.f, 0);
     expect((await t.f.trail(fresh))[0].keyId).not.toBe(key.keyId);
     const [compromise] = await sql(t.f, `select metadata from audit.events where action = 'KEY_COMPROMISED'`);

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { noteSignerFromSeed, parseSignerKey, type NoteSigner } from '../crypto/signed-note';
 import { KeyProviderError } from '../errors/key-provider.error';
@@ -9,6 +9,11 @@ import type { AuditKeyProvider } from './audit-key-provider';
 function formatSignerKey(signer: NoteSigner, seed: Buffer): string {
   const encoded = Buffer.concat([Buffer.from([0x01]), seed]).toString('base64');
   return `PRIVATE+KEY+${signer.name}+${signer.keyId.toString('hex')}+${encoded}`;
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): null {
+  if (error.code === 'ENOENT') return null;
+  throw error;
 }
 
 /**
@@ -23,19 +28,22 @@ export class DirectoryKeyProvider implements AuditKeyProvider {
   async signers(): Promise<NoteSigner[]> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const files = (await readdir(this.dir)).filter((f) => f.endsWith('.key')).sort();
-    return Promise.all(
-      files.map(async (f) => parseSignerKey((await readFile(join(this.dir, f), 'utf8')).trim())),
+    const texts = await Promise.all(
+      // NOTE: another worker may retire (delete) a key between the listing and the read.
+      files.map((f) => readFile(join(this.dir, f), 'utf8').catch(ignoreMissing)),
     );
+    return texts.filter((t): t is string => t !== null).map((t) => parseSignerKey(t.trim()));
   }
 
   async createSigner(name: string): Promise<NoteSigner> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const seed = randomBytes(32);
     const signer = noteSignerFromSeed(name, seed);
-    await writeFile(this.path(signer.keyId.toString('hex')), `${formatSignerKey(signer, seed)}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    });
+    // NOTE: written aside and renamed into place, so a worker starting meanwhile never reads a
+    // half-written key file.
+    const temp = join(this.dir, `.${randomUUID()}.tmp`);
+    await writeFile(temp, `${formatSignerKey(signer, seed)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(temp, this.path(signer.keyId.toString('hex')));
     return signer;
   }
 

@@ -8,11 +8,13 @@ import { formatVerifierKey, type NoteSigner } from '../crypto/signed-note';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
-import type { SigningKeyRecord } from './signing-key-record';
+import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
 import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
 
 /** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
 export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
+
+const STATUS_RANK: Record<SigningKeyStatus, number> = { ACTIVE: 0, RETIRED: 1, COMPROMISED: 2 };
 
 /** Why a key was rotated; recorded in the KEY_ROTATED event. */
 export type RotationReason = 'INITIAL' | 'SCHEDULED' | 'ON_DEMAND' | 'NEW_KEY_SUPPLIED' | 'COMPROMISE';
@@ -48,6 +50,7 @@ export class KeyRegistry {
    */
   async ensureActiveKey(): Promise<void> {
     const held = await this.reloadSigners();
+    await this.publishMissedRetirements();
     const { active, known } = await this.state(this.em);
     const supplied = held.find((s) => !known.has(s.keyId.toString('hex')));
     if (supplied) {
@@ -164,6 +167,19 @@ export class KeyRegistry {
     return (await em.execute<SigningKeyRow[]>('select * from audit.signing_keys order by not_before')).map(
       toKeyRecord,
     );
+  }
+
+  /**
+   * Publishes a retirement or compromise the witness missed (the process died between the commit
+   * and the publish). It can only make verification stricter, never accept more.
+   */
+  private async publishMissedRetirements(): Promise<void> {
+    const published = new Map((await this.options.witness.keys()).map((k) => [k.keyId, k]));
+    for (const key of await this.storedKeys()) {
+      const seen = published.get(key.keyId);
+      if (seen && STATUS_RANK[key.status] > STATUS_RANK[seen.status])
+        await this.options.witness.publishKey(key);
+    }
   }
 
   private async retireLocally(retired: SigningKeyRecord): Promise<void> {

@@ -3,7 +3,7 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { signCheckpoint } from '../crypto/checkpoint';
+import { parseCheckpoint, signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, consistencyProofFromRange, rangeRoot } from '../crypto/compact-range';
 import { applyHeadUpdates, entityKey, type HeadUpdate } from '../crypto/head-map';
 import { headsLine } from '../crypto/log-statements';
@@ -45,6 +45,12 @@ export class Checkpointer {
       await this.run(trigger);
     },
   );
+
+  /**
+   * The largest tree size this process has seen the witness hold. The witness only grows, so it
+   * is a safe lower bound: a log shorter than it was rolled back, and nothing may be signed on it.
+   */
+  witnessedSize = 0;
 
   constructor(
     private readonly orm: MikroORM,
@@ -118,7 +124,7 @@ export class Checkpointer {
   async publish(): Promise<void> {
     const knex = (this.orm.em as EntityManager).getKnex();
     for (let attempt = 0; ; attempt++) {
-      const held = await this.options.witness.latest();
+      const held = await this.refreshWitnessedSize();
       const newest = await latestCheckpoint(knex);
       if (!newest || newest.note === held) return;
       const base = held ? await checkpointByNote(knex, held) : null;
@@ -149,8 +155,18 @@ export class Checkpointer {
 
   /** The witness's checkpoint must be one this database holds; otherwise it was rolled back. */
   private async assertWitnessHeld(trx: Knex): Promise<void> {
-    const held = await this.options.witness.latest();
+    const held = await this.refreshWitnessedSize();
     if (held && !(await checkpointByNote(trx, held))) throw this.rollback();
+  }
+
+  /** Reads the witness's checkpoint and raises `witnessedSize` to its size; returns the note. */
+  async refreshWitnessedSize(): Promise<string | null> {
+    const held = await this.options.witness.latest();
+    if (held) {
+      const size = parseCheckpoint(held.slice(0, held.lastIndexOf('\n\n') + 1)).size;
+      this.witnessedSize = Math.max(this.witnessedSize, size);
+    }
+    return held;
   }
 
   private rollback(): LogIntegrityError {

@@ -12,10 +12,12 @@ import { entityKey } from '../crypto/head-map';
 import { headLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import { KeyProviderError } from '../errors/key-provider.error';
+import { LogIntegrityError } from '../errors/log-integrity.error';
 import type { AuditEvent, JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
 import { KeyRegistry } from '../keys/key-registry.service';
+import { Checkpointer } from './checkpointer';
 
 interface OutboxRow {
   id: string;
@@ -63,6 +65,7 @@ export class EventSealer {
   constructor(
     private readonly orm: MikroORM,
     private readonly keys: KeyRegistry,
+    private readonly checkpointer: Checkpointer,
     private readonly events: AuditEventFactory,
     private readonly context: AuditContextService,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
@@ -157,6 +160,12 @@ export class EventSealer {
     const { tree_size, compact_range, active_key_id: keyId, checkpoint_size } = log.rows[0];
     if (!keyId)
       throw new KeyProviderError('No signing key is active yet: a worker activates one when it starts.');
+    if (Number(tree_size) < this.checkpointer.witnessedSize) {
+      throw new LogIntegrityError(
+        `The log holds ${tree_size} events but the witness has seen ${this.checkpointer.witnessedSize}: ` +
+          'the database was rolled back. Nothing is signed on top of it; run the full log verification.',
+      );
+    }
     const signer = await this.keys.signer(keyId);
     let globalSeq = Number(tree_size);
     let range: CompactRange = compact_range.map((h) => Buffer.from(h, 'hex'));

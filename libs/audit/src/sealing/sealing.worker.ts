@@ -39,6 +39,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.inProcessWorker) return;
     await this.keys.ensureActiveKey();
+    await this.checkpointer.refreshWitnessedSize();
     this.worker = new Worker<SealJob, number>(
       AUDIT_QUEUE,
       async (job) => {

@@ -198,7 +198,11 @@ export class LogVerifier {
     if (event.batchTreeSize !== event.globalSeq) return;
     const opened = note ? openStatement(note, trusted, this.options.logOrigin) : null;
     if (!opened?.ok) {
-      fail('BATCH_INVALID', event.globalSeq, `batch statement: ${opened ? opened.detail : 'missing'}`);
+      fail(
+        'BATCH_INVALID',
+        event.globalSeq,
+        `batch statement: ${opened ? `${opened.reason}: ${opened.detail}` : 'missing'}`,
+      );
       return;
     }
     let head;
