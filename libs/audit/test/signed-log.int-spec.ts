@@ -425,3 +425,37 @@ describe('keys: rotation, validity windows, compromise', () => {
     await waitForChain(t.f, fresh, 1);
   });
 });
+
+describe('checkpoint schedule', () => {
+  let t: Awaited<ReturnType<typeof start>>;
+  beforeAll(
+    async () => (t = await start({ checkpoint: { everyEvents: 3, intervalMs: 300, heartbeatMs: 600 } })),
+  );
+  afterAll(async () => t.f.close());
+
+  const checkpoints = () =>
+    sql(t.f, 'select tree_size::int as size, checkpoint_time as time from audit.checkpoints order by id');
+
+  it('cuts a checkpoint once everyEvents are sealed, and the witness gets it', async () => {
+    const before = (await checkpoints()).length;
+    await sealedChain(t.f, 3);
+    await waitFor(async () => {
+      const [{ n }] = await sql(t.f, 'select count(*)::int as n from audit.events');
+      const all = await checkpoints();
+      return all.length > before && all[all.length - 1].size === n;
+    }, 'a checkpoint covering every sealed event');
+    const [{ n }] = await sql(t.f, 'select count(*)::int as n from audit.events');
+    await waitFor(async () => (await t.witness.latest())?.split('\n')[1] === String(n), 'the witness');
+  });
+
+  it('keeps cutting heartbeat checkpoints while idle, so silence cannot hide deleted events', async () => {
+    const idleFrom = (await checkpoints()).length;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = (await checkpoints()).slice(idleFrom);
+    expect(idle.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(idle.map((c) => c.size)).size).toBe(1);
+    const times = idle.map((c) => new Date(c.time as string).getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(500);
+  });
+});
