@@ -4,7 +4,7 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { JwtModule } from '@nestjs/jwt';
-import { AuditModule } from 'audit-ledger';
+import { AuditModule, auditQueryLimits } from 'audit-ledger';
 import { auditOptions } from './audit-options.factory';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthResolver } from './auth/auth.resolver';
@@ -26,6 +26,8 @@ import { UsersService } from './users/users.service';
       sortSchema: true,
       path: '/graphql',
       context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+      // Refuses too deep or too large queries before they read anything.
+      ...auditQueryLimits(),
     }),
     JwtModule.registerAsync({
       global: true,

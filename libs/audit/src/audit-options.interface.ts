@@ -90,12 +90,35 @@ export interface AuditModuleOptions {
   keyRotationIntervalMs?: number;
   /** How far in the future a checkpoint's timestamp may be before it is rejected. Default: 300000 ms. */
   maxClockSkewMs?: number;
+  /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
+  api?: AuditApiOptions;
+}
+
+/** Authorisation and limits of the audit GraphQL API. */
+export interface AuditApiOptions {
+  /** The permission every audit query needs. Default: `audit:read`. */
+  readPermission?: string;
+  /**
+   * The principal's permissions. Default: `req.user.permissions` when it is an array, else the
+   * permissions `rolePermissions` maps `req.user.role` (or each of `req.user.roles`) to.
+   */
+  permissionsResolver?: (req: AuditRequest) => string[];
+  /** Default: `{ admin: ['audit:read'], auditor: ['audit:read'] }`. */
+  rolePermissions?: Record<string, string[]>;
+  /** Page size when `first` is not given, and the largest accepted. Default: 50 and 500. */
+  defaultPageSize?: number;
+  maxPageSize?: number;
+  /** Fields whose changes `privilegeChanges` reports. Default: `role`, `permissions`, `isAdmin`. */
+  privilegedFields?: string[];
+  /** A privileged change undone within this long is flagged as reverted. Default: 24 h. */
+  privilegeRevertWindowMs?: number;
 }
 
 /** The options after validation, with every default applied. */
 export type ResolvedAuditOptions = Required<
-  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint'>
+  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api'>
 > & {
+  api: Required<AuditApiOptions>;
   relay: Required<NonNullable<AuditModuleOptions['relay']>>;
   checkpoint: Required<NonNullable<AuditModuleOptions['checkpoint']>>;
   systemActor: { id: string; display: string };

@@ -1,5 +1,10 @@
 import type { AuditActor } from './events/audit-event';
-import type { AuditModuleOptions, AuditRequest, ResolvedAuditOptions } from './audit-options.interface';
+import type {
+  AuditApiOptions,
+  AuditModuleOptions,
+  AuditRequest,
+  ResolvedAuditOptions,
+} from './audit-options.interface';
 import { scalarText } from './capture/scalar-text';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
@@ -45,6 +50,42 @@ function positiveInt(problems: string[], name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1)
     problems.push(`${name} must be a positive integer (got ${value})`);
   return value;
+}
+
+const DEFAULT_ROLE_PERMISSIONS = { admin: ['audit:read'], auditor: ['audit:read'] };
+
+function rolesOf(user: { role?: unknown; roles?: unknown } | undefined): string[] {
+  const roles: unknown[] = Array.isArray(user?.roles) ? user.roles : [user?.role];
+  return roles.filter((r): r is string => typeof r === 'string');
+}
+
+function resolveApiOptions(api: AuditApiOptions, problems: string[]): Required<AuditApiOptions> {
+  const rolePermissions: Record<string, string[]> = api.rolePermissions ?? DEFAULT_ROLE_PERMISSIONS;
+  const defaultPageSize = positiveInt(problems, 'api.defaultPageSize', api.defaultPageSize ?? 50);
+  const maxPageSize = positiveInt(problems, 'api.maxPageSize', api.maxPageSize ?? 500);
+  if (defaultPageSize > maxPageSize) problems.push('api.defaultPageSize must not exceed api.maxPageSize');
+  return {
+    readPermission: api.readPermission ?? 'audit:read',
+    rolePermissions,
+    permissionsResolver:
+      api.permissionsResolver ??
+      ((req) => {
+        const user = principalOf(req) as
+          { permissions?: unknown; role?: unknown; roles?: unknown } | undefined;
+        if (Array.isArray(user?.permissions)) {
+          return (user.permissions as unknown[]).filter((p): p is string => typeof p === 'string');
+        }
+        return rolesOf(user).flatMap((role) => rolePermissions[role] ?? []);
+      }),
+    defaultPageSize,
+    maxPageSize,
+    privilegedFields: api.privilegedFields ?? ['role', 'permissions', 'isAdmin'],
+    privilegeRevertWindowMs: positiveInt(
+      problems,
+      'api.privilegeRevertWindowMs',
+      api.privilegeRevertWindowMs ?? 24 * 60 * 60 * 1000,
+    ),
+  };
 }
 
 /** Validates options once, at the module boundary, and applies the documented defaults. */
@@ -129,6 +170,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     checkpoint,
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
+    api: resolveApiOptions(options.api ?? {}, problems),
   };
   if (problems.length) throw new InvalidAuditOptionsError(problems);
   return resolved;

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AuditModuleOptions } from './audit-options.interface';
+import { AUDIT_GRAPHQL_PROVIDERS } from './graphql/audit-graphql.providers';
 
 export const {
   ConfigurableModuleClass: AuditConfigurableModule,
@@ -8,5 +9,10 @@ export const {
   ASYNC_OPTIONS_TYPE: AUDIT_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<AuditModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  // `graphql: false` leaves the audit GraphQL API out (an app without GraphQL, or its own API).
+  .setExtras({ isGlobal: true, graphql: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+    providers: [...(definition.providers ?? []), ...(extras.graphql ? AUDIT_GRAPHQL_PROVIDERS : [])],
+  }))
   .build();

@@ -1,7 +1,7 @@
 // The public API of the audit library: everything an application may use, and nothing else.
 export { AuditModule } from './audit.module';
 export { AUDIT_ASYNC_OPTIONS_TYPE, AUDIT_OPTIONS_TYPE } from './audit.module-definition';
-export type { AuditModuleOptions, AuditRequest } from './audit-options.interface';
+export type { AuditApiOptions, AuditModuleOptions, AuditRequest } from './audit-options.interface';
 export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
 export { AUDIT_QUEUE, AUDIT_SCHEMA, MASKED_VALUE } from './audit.constants';
 export { Auditable } from './decorators/auditable.decorator';
@@ -79,6 +79,9 @@ export type { AuditWitness } from './witness/audit-witness';
 export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/directory.witness';
 export { Checkpointer } from './sealing/checkpointer';
 export { DRIFT_DETECTED } from './events/audit-event.factory';
+export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
+export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
+export { AuditQueryService } from './query/audit-query.service';
 export { AuditError } from './errors/audit.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';

@@ -30,10 +30,16 @@ const withDate = (row: CheckpointRow | undefined): CheckpointRow | null =>
 
 /** The newest checkpoint: the largest tree, the latest time among equal trees. */
 export async function latestCheckpoint(db: Knex): Promise<CheckpointRow | null> {
+  return (await latestCheckpoints(db, 1))[0] ?? null;
+}
+
+/** The newest `count` checkpoints, newest first. */
+export async function latestCheckpoints(db: Knex, count: number): Promise<CheckpointRow[]> {
   const rows = await db.raw<{ rows: CheckpointRow[] }>(
-    'select * from audit.checkpoints order by tree_size desc, checkpoint_time desc, id desc limit 1',
+    'select * from audit.checkpoints order by tree_size desc, checkpoint_time desc, id desc limit ?',
+    [count],
   );
-  return withDate(rows.rows[0]);
+  return rows.rows.map((r) => withDate(r)!);
 }
 
 export async function checkpointByNote(db: Knex, note: string): Promise<CheckpointRow | null> {

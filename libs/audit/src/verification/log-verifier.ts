@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/core';
+import { IsolationLevel, MikroORM } from '@mikro-orm/core';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
@@ -42,15 +42,48 @@ export class LogVerifier {
   ) {}
 
   async verify(mode: 'FULL' | 'INCREMENTAL' = 'FULL'): Promise<LogVerification> {
-    const em = this.orm.em.fork() as EntityManager;
-    const knex = em.getKnex();
     const failures: LogFailure[] = [];
     const fail = (reason: LogFailureReason, globalSeq: number | null, detail: string) =>
       failures.push({ reason, globalSeq, detail });
+    // The witness first, then one REPEATABLE READ snapshot of the store: sealers and checkpoints
+    // committing meanwhile can neither raise a false alarm nor slip in half-seen.
     const [trusted, witnessNote] = await Promise.all([
       this.options.witness.keys(),
       this.options.witness.latest(),
     ]);
+    const run = await (this.orm.em.fork() as EntityManager).transactional(
+      (em) => this.verifySnapshot(em, mode, trusted, witnessNote, fail),
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+    );
+    const valid = failures.length === 0;
+    if (valid && run.latest && Number(run.latest.tree_size) === run.size) {
+      await (this.orm.em as EntityManager)
+        .getKnex()
+        .raw(
+          'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
+          [mode, run.size, JSON.stringify(run.range.map((h) => h.toString('hex'))), run.latest.note],
+        );
+    }
+    return {
+      valid,
+      mode: run.incremental ? 'INCREMENTAL' : 'FULL',
+      fromSize: run.fromSize,
+      treeSize: run.size,
+      witnessedSize: run.witnessedSize,
+      checkedEvents: run.size - run.fromSize,
+      checkedCheckpoints: run.checkedCheckpoints,
+      failures,
+    };
+  }
+
+  private async verifySnapshot(
+    em: EntityManager,
+    mode: 'FULL' | 'INCREMENTAL',
+    trusted: SigningKeyRecord[],
+    witnessNote: string | null,
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ) {
+    const knex = em.getTransactionContext<Knex.Transaction>()!;
     await this.checkKeys(knex, trusted, fail);
     const witnessed = witnessNote
       ? this.open(witnessNote, trusted, fail, 'WITNESS_CHECKPOINT_INVALID')
@@ -87,23 +120,12 @@ export class LogVerifier {
       );
     }
     if (!start) await this.checkChainHeads(knex, result.chains, fail);
-    const valid = failures.length === 0;
-    const latest = checkpoints[checkpoints.length - 1];
-    if (valid && latest && Number(latest.tree_size) === result.size) {
-      await knex.raw(
-        'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
-        [mode, result.size, JSON.stringify(result.range.map((h) => h.toString('hex'))), latest.note],
-      );
-    }
     return {
-      valid,
-      mode: start ? 'INCREMENTAL' : 'FULL',
+      ...result,
+      incremental: start !== null,
       fromSize: state.size,
-      treeSize: result.size,
       witnessedSize: witnessed?.size ?? 0,
-      checkedEvents: result.size - state.size,
-      checkedCheckpoints: result.checkedCheckpoints,
-      failures,
+      latest: checkpoints[checkpoints.length - 1] ?? null,
     };
   }
 
@@ -152,13 +174,12 @@ export class LogVerifier {
     };
     atSize();
     for (;;) {
-      const rows = await em
-        .fork()
-        .find(
-          AuditEventEntity,
-          { globalSeq: { $gt: String(size) } },
-          { orderBy: { globalSeq: 'asc' }, limit: PAGE },
-        );
+      em.clear(); // one page in memory at a time
+      const rows = await em.find(
+        AuditEventEntity,
+        { globalSeq: { $gt: String(size) } },
+        { orderBy: { globalSeq: 'asc' }, limit: PAGE },
+      );
       if (rows.length === 0) break;
       const events = rows.map(toSealedEvent);
       if (!start.chains) await this.loadPredecessors(em, events, chains);

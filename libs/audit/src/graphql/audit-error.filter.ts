@@ -1,0 +1,32 @@
+import { Catch } from '@nestjs/common';
+import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
+import { AuditError } from '../errors/audit.error';
+import { InvalidQueryInputError } from '../errors/invalid-query-input.error';
+
+/**
+ * Turns the library's typed errors into GraphQL errors whose `extensions.code` is the error's
+ * code, with what a client needs to act on it. Handled here, they are answers, not crashes: Nest
+ * does not log them as unhandled.
+ */
+@Catch(AuditError)
+export class AuditErrorFilter implements GqlExceptionFilter {
+  catch(error: AuditError): GraphQLError {
+    return new GraphQLError(error.message, { extensions: { code: error.code, ...details(error) } });
+  }
+}
+
+function details(error: AuditError): Record<string, unknown> {
+  if (error instanceof AuditChainTamperedError) {
+    return {
+      entityType: error.entityType,
+      entityId: error.entityId,
+      chainSeq: error.chainSeq,
+      reason: error.reason,
+      failures: error.failures.map(({ chainSeq, eventId, reason }) => ({ chainSeq, eventId, reason })),
+    };
+  }
+  if (error instanceof InvalidQueryInputError) return { argument: error.argument };
+  return {};
+}

@@ -1,0 +1,219 @@
+import { MikroORM, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager, QBFilterQuery } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { applyPatch, type Operation } from 'fast-json-patch';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { canonicalJson } from '../crypto/canonical-json';
+import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
+import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-event';
+import { DRIFT_DETECTED } from '../events/audit-event.factory';
+import { AuditEventEntity } from '../storage/audit-event.entity';
+import { toSealedEvent } from '../storage/sealed-event.mapper';
+import { TrailVerifier, type VerifiedTrail } from '../verification/trail-verifier';
+import type {
+  AuditEventQuery,
+  AuditReportDimensionName,
+  EventPage,
+  PageRequest,
+  ReaderScope,
+} from './audit-query';
+
+/** An event with the fields changed outside audited code just before it (its DRIFT_DETECTED event). */
+export type EventWithDrift = SealedAuditEvent & { drift: FieldChange[] | null };
+
+const DIMENSION_SQL: Record<AuditReportDimensionName, string> = {
+  ACTION: 'e.action',
+  ACTOR: 'e.actor_id',
+  MODULE: 'e.module',
+  ENTITY_TYPE: 'e.entity_type',
+  TENANT: 'e.tenant_id',
+  TRANSACTION_CODE: 'e.transaction_code',
+  DAY: `to_char(date_trunc('day', e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  HOUR: `to_char(date_trunc('hour', e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+};
+
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? null).equals(canonicalJson(b ?? null));
+
+/**
+ * The read side of the audit store: verified trails, searches, field histories, reports and
+ * point-in-time state, always scoped to the reader's tenant. Searches page by keyset
+ * (occurred_at, global_seq) on indexed columns, never by offset.
+ */
+@Injectable()
+export class AuditQueryService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly trails: TrailVerifier,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  /** An entity's verified trail, restricted to what the reader may see. */
+  async trail(scope: ReaderScope, entityType: string, entityId: string): Promise<VerifiedTrail> {
+    const trail = await this.trails.load(entityType, entityId);
+    if (scope.tenantId === null) return trail;
+    const visible = trail.events.filter((e) => e.tenantId === scope.tenantId);
+    // NOTE: an entity of another tenant looks exactly like one without events: no existence leak.
+    if (visible.length === 0)
+      return { events: [], verification: { valid: true, checkedEvents: 0, headSeq: 0, failures: [] } };
+    return { events: visible, verification: trail.verification };
+  }
+
+  /** The verified trail, or AuditChainTamperedError. */
+  async verifiedTrail(scope: ReaderScope, entityType: string, entityId: string): Promise<EventWithDrift[]> {
+    const { events, verification } = await this.trail(scope, entityType, entityId);
+    if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
+    return events.map((e, i) => ({ ...e, drift: driftOf(e, events[i - 1]) }));
+  }
+
+  /** The entity's state at `at`: its verified chain's patches replayed in order, up to that moment. */
+  async entityAt(
+    scope: ReaderScope,
+    entityType: string,
+    entityId: string,
+    at: Date,
+  ): Promise<JsonObject | null> {
+    let state: JsonObject | null = null;
+    for (const event of await this.verifiedTrail(scope, entityType, entityId)) {
+      if (new Date(event.occurredAt) > at) break;
+      if (event.before === null && event.after === null) continue; // a domain event: no state
+      state =
+        event.after === null && event.action !== DRIFT_DETECTED
+          ? null
+          : applyPatch(structuredClone(state ?? {}), event.patch as Operation[], false, true).newDocument;
+    }
+    return state;
+  }
+
+  async search(scope: ReaderScope, query: AuditEventQuery, page: PageRequest): Promise<EventPage> {
+    const where = this.where(scope, query);
+    const em = this.orm.em.fork();
+    const direction = page.descending ? 'desc' : 'asc';
+    const after = page.after
+      ? {
+          $or: [
+            { occurredAt: { [page.descending ? '$lt' : '$gt']: new Date(page.after.occurredAt) } },
+            {
+              occurredAt: new Date(page.after.occurredAt),
+              globalSeq: { [page.descending ? '$lt' : '$gt']: String(page.after.globalSeq) },
+            },
+          ],
+        }
+      : {};
+    const [rows, totalCount] = await Promise.all([
+      em.find(
+        AuditEventEntity,
+        { $and: [where, after] },
+        {
+          orderBy: { occurredAt: direction, globalSeq: direction },
+          limit: page.first + 1,
+        },
+      ),
+      em.count(AuditEventEntity, where),
+    ]);
+    const events = await this.withDrift(rows.slice(0, page.first).map(toSealedEvent));
+    return { events, hasNextPage: rows.length > page.first, totalCount };
+  }
+
+  /** Counts grouped by the dimensions, within [from, to) and the filter. */
+  async report<D extends AuditReportDimensionName>(scope: ReaderScope, query: AuditEventQuery, groupBy: D[]) {
+    const em = this.orm.em.fork() as EntityManager;
+    const knex = em.getKnex();
+    const base = em
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where(this.where(scope, query) as QBFilterQuery<AuditEventEntity>)
+      .getKnexQuery();
+    const dims = groupBy.map((d, i) => knex.raw(`${DIMENSION_SQL[d]} as d${i}`));
+    const rows: Record<string, unknown>[] = await base
+      .clearSelect()
+      .clearOrder()
+      .select([...dims, knex.raw('count(*)::int as n')])
+      .groupByRaw(groupBy.map((d) => DIMENSION_SQL[d]).join(', ') || 'true')
+      .orderByRaw('count(*) desc');
+    return rows.map((row) => ({
+      keys: groupBy.map((dimension, i) => ({ dimension, value: (row[`d${i}`] as string | null) ?? null })),
+      count: row.n as number,
+    }));
+  }
+
+  /**
+   * Every change of a privileged field in [from, to), each flagged when a later change of the same
+   * field of the same entity put the old value back within the revert window (escalate, then
+   * cover up).
+   */
+  async privilegeChanges(scope: ReaderScope, from: Date, to: Date) {
+    const fields = this.options.api.privilegedFields;
+    const window = this.options.api.privilegeRevertWindowMs;
+    const rows = await this.orm.em
+      .fork()
+      .find(
+        AuditEventEntity,
+        this.where(scope, { changedFields: fields, from, to: new Date(to.getTime() + window) }),
+        { orderBy: { occurredAt: 'asc', globalSeq: 'asc' } },
+      );
+    const events = await this.withDrift(rows.map(toSealedEvent));
+    const changes = events.flatMap((event) =>
+      event.changes.filter((c) => fields.includes(c.field)).map((change) => ({ event, ...change })),
+    );
+    return changes
+      .filter((c) => new Date(c.event.occurredAt) < to)
+      .map((c) => {
+        const limit = new Date(c.event.occurredAt).getTime() + window;
+        const revert = changes.find(
+          (later) =>
+            later.event.globalSeq > c.event.globalSeq &&
+            later.event.entityType === c.event.entityType &&
+            later.event.entityId === c.event.entityId &&
+            later.field === c.field &&
+            new Date(later.event.occurredAt).getTime() <= limit &&
+            same(later.after, c.before),
+        );
+        return { ...c, reverted: revert !== undefined, revertedBy: revert?.event ?? null };
+      });
+  }
+
+  private where(scope: ReaderScope, q: AuditEventQuery): FilterQuery<AuditEventEntity> {
+    const and: FilterQuery<AuditEventEntity>[] = [];
+    const eq = <K extends keyof AuditEventEntity>(key: K, value: AuditEventEntity[K] | undefined) => {
+      if (value !== undefined && value !== null) and.push({ [key]: value });
+    };
+    eq('entityType', q.entityType);
+    eq('entityId', q.entityId);
+    eq('actorId', q.actorId);
+    eq('actorType', q.actorType);
+    eq('module', q.module);
+    eq('tenantId', q.tenantId);
+    eq('transactionCode', q.transactionCode);
+    eq('requestId', q.requestId);
+    if (q.actions?.length) and.push({ action: { $in: q.actions } });
+    if (q.changedFields?.length) and.push({ changedFields: { $overlap: q.changedFields } });
+    if (q.from) and.push({ occurredAt: { $gte: q.from } });
+    if (q.to) and.push({ occurredAt: { $lt: q.to } });
+    if (scope.tenantId !== null) and.push({ tenantId: scope.tenantId });
+    return { $and: and };
+  }
+
+  /** Attaches each event's drift: the DRIFT_DETECTED event sealed just before it, if any. */
+  private async withDrift(events: SealedAuditEvent[]): Promise<EventWithDrift[]> {
+    const candidates = events.filter((e) => e.chainSeq > 1 && e.action !== DRIFT_DETECTED);
+    const drifts = candidates.length
+      ? await this.orm.em.fork().find(AuditEventEntity, {
+          action: DRIFT_DETECTED,
+          $or: candidates.map((e) => ({
+            entityType: e.entityType,
+            entityId: e.entityId,
+            chainSeq: String(e.chainSeq - 1),
+          })),
+        })
+      : [];
+    const byEvent = new Map(drifts.map((d) => [(d.metadata as { eventId?: string }).eventId, d.changes]));
+    return events.map((e) => ({ ...e, drift: byEvent.get(e.id) ?? null }));
+  }
+}
+
+function driftOf(event: SealedAuditEvent, previous: SealedAuditEvent | undefined): FieldChange[] | null {
+  return previous?.action === DRIFT_DETECTED &&
+    (previous.metadata as { eventId?: string }).eventId === event.id
+    ? previous.changes
+    : null;
+}
