@@ -126,7 +126,7 @@ export class AuditQueryResolver {
         const change = node.changes.find((c) => c.field === field);
         return {
           cursor,
-          node: { before: change?.before ?? null, after: change?.after ?? null, event: node },
+          node: { field, before: change?.before ?? null, after: change?.after ?? null, event: node },
         };
       }),
     };

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
-import { GraphQLJSON } from 'graphql-scalars';
-import { AuditEventModel } from './audit-event.model';
+import type { Type } from '@nestjs/common';
+import { AuditEventModel, AuditFieldChangeModel } from './audit-event.model';
 import { ChainVerificationModel } from './verification.model';
 
 @ObjectType('AuditPageInfo')
@@ -15,23 +15,30 @@ export class PageInfoModel {
   endCursor!: string | null;
 }
 
-@ObjectType('AuditEventEdge')
-export class AuditEventEdgeModel {
-  @Field()
-  cursor!: string;
-  @Field(() => AuditEventModel)
-  node!: AuditEventModel;
+/** A Relay connection type named `<name>Connection` over nodes of `node` (edges `<name>Edge`). */
+function Connection<T>(node: Type<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field()
+    cursor!: string;
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { isAbstract: true })
+  abstract class ConnectionType {
+    @Field(() => [Edge])
+    edges!: Edge[];
+    @Field(() => PageInfoModel)
+    pageInfo!: PageInfoModel;
+    @Field(() => Int)
+    totalCount!: number;
+  }
+  return ConnectionType;
 }
 
 @ObjectType('AuditEventConnection')
-export class AuditEventConnectionModel {
-  @Field(() => [AuditEventEdgeModel])
-  edges!: AuditEventEdgeModel[];
-  @Field(() => PageInfoModel)
-  pageInfo!: PageInfoModel;
-  @Field(() => Int)
-  totalCount!: number;
-}
+export class AuditEventConnectionModel extends Connection(AuditEventModel, 'AuditEvent') {}
 
 @ObjectType('AuditTrailConnection', {
   description: "An entity's verified trail, in chain (chronological) order.",
@@ -42,29 +49,10 @@ export class AuditTrailConnectionModel extends AuditEventConnectionModel {
 }
 
 @ObjectType('FieldHistoryEntry', { description: 'One change of the field, with the event that made it.' })
-export class FieldHistoryEntryModel {
-  @Field(() => GraphQLJSON, { nullable: true })
-  before!: unknown;
-  @Field(() => GraphQLJSON, { nullable: true })
-  after!: unknown;
+export class FieldHistoryEntryModel extends AuditFieldChangeModel {
   @Field(() => AuditEventModel)
   event!: AuditEventModel;
 }
 
-@ObjectType('FieldHistoryEdge')
-export class FieldHistoryEdgeModel {
-  @Field()
-  cursor!: string;
-  @Field(() => FieldHistoryEntryModel)
-  node!: FieldHistoryEntryModel;
-}
-
 @ObjectType('FieldHistoryConnection')
-export class FieldHistoryConnectionModel {
-  @Field(() => [FieldHistoryEdgeModel])
-  edges!: FieldHistoryEdgeModel[];
-  @Field(() => PageInfoModel)
-  pageInfo!: PageInfoModel;
-  @Field(() => Int)
-  totalCount!: number;
-}
+export class FieldHistoryConnectionModel extends Connection(FieldHistoryEntryModel, 'FieldHistory') {}

@@ -1,6 +1,5 @@
 import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { GraphQLJSON } from 'graphql-scalars';
-import { AuditEventModel } from './audit-event.model';
+import { AuditEventModel, AuditFieldChangeModel } from './audit-event.model';
 
 export enum AuditReportDimension {
   ACTION = 'ACTION',
@@ -47,13 +46,7 @@ export class AuditReportModel {
 @ObjectType('PrivilegeChange', {
   description: 'A change of a privileged field; reverted when undone within the window.',
 })
-export class PrivilegeChangeModel {
-  @Field()
-  field!: string;
-  @Field(() => GraphQLJSON, { nullable: true })
-  before!: unknown;
-  @Field(() => GraphQLJSON, { nullable: true })
-  after!: unknown;
+export class PrivilegeChangeModel extends AuditFieldChangeModel {
   @Field(() => AuditEventModel)
   event!: AuditEventModel;
   @Field()
