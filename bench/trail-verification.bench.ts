@@ -163,7 +163,7 @@ export function trailVerification(): Figure[] {
       baseline,
       ratio: measured / baseline,
       target: 1,
-      met: measured <= 1,
+      met: measured < 1,
     },
   ];
 }

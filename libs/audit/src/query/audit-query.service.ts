@@ -9,7 +9,7 @@ import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
 import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-event';
 import { DRIFT_DETECTED } from '../events/audit-event.factory';
 import { AuditEventEntity } from '../storage/audit-event.entity';
-import { toSealedEvent } from '../storage/sealed-event.mapper';
+import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import { TrailVerifier, type VerifiedTrail } from '../verification/trail-verifier';
 import type {
   AuditEventQuery,
@@ -29,8 +29,9 @@ const DIMENSION_SQL: Record<AuditReportDimensionName, string> = {
   ENTITY_TYPE: 'e.entity_type',
   TENANT: 'e.tenant_id',
   TRANSACTION_CODE: 'e.transaction_code',
-  DAY: `to_char(date_trunc('day', e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-  HOUR: `to_char(date_trunc('hour', e.occurred_at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  // NOTE: UTC buckets as epoch seconds: integer arithmetic groups far faster than formatting each row.
+  DAY: 'floor(extract(epoch from e.occurred_at) / 86400)::bigint * 86400',
+  HOUR: 'floor(extract(epoch from e.occurred_at) / 3600)::bigint * 3600',
 };
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null).equals(canonicalJson(b ?? null));
@@ -87,7 +88,7 @@ export class AuditQueryService {
 
   async search(scope: ReaderScope, query: AuditEventQuery, page: PageRequest): Promise<EventPage> {
     const where = this.where(scope, query);
-    const em = this.orm.em.fork();
+    const em = this.orm.em.fork() as EntityManager;
     const direction = page.descending ? 'desc' : 'asc';
     const after = page.after
       ? {
@@ -101,14 +102,10 @@ export class AuditQueryService {
         }
       : {};
     const [rows, totalCount] = await Promise.all([
-      em.find(
-        AuditEventEntity,
-        { $and: [where, after] },
-        {
-          orderBy: { occurredAt: direction, globalSeq: direction },
-          limit: page.first + 1,
-        },
-      ),
+      findEventRows(em, { $and: [where, after] } as QBFilterQuery<AuditEventEntity>, {
+        orderBy: { occurredAt: direction, globalSeq: direction },
+        limit: page.first + 1,
+      }),
       em.count(AuditEventEntity, where),
     ]);
     const events = await this.withDrift(rows.slice(0, page.first).map(toSealedEvent));
@@ -131,7 +128,7 @@ export class AuditQueryService {
       .groupByRaw(groupBy.map((d) => DIMENSION_SQL[d]).join(', ') || 'true')
       .orderByRaw('count(*) desc');
     return rows.map((row) => ({
-      keys: groupBy.map((dimension, i) => ({ dimension, value: (row[`d${i}`] as string | null) ?? null })),
+      keys: groupBy.map((dimension, i) => ({ dimension, value: dimensionValue(dimension, row[`d${i}`]) })),
       count: row.n as number,
     }));
   }
@@ -144,13 +141,15 @@ export class AuditQueryService {
   async privilegeChanges(scope: ReaderScope, from: Date, to: Date) {
     const fields = this.options.api.privilegedFields;
     const window = this.options.api.privilegeRevertWindowMs;
-    const rows = await this.orm.em
-      .fork()
-      .find(
-        AuditEventEntity,
-        this.where(scope, { changedFields: fields, from, to: new Date(to.getTime() + window) }),
-        { orderBy: { occurredAt: 'asc', globalSeq: 'asc' } },
-      );
+    const rows = await findEventRows(
+      this.orm.em.fork() as EntityManager,
+      this.where(scope, {
+        changedFields: fields,
+        from,
+        to: new Date(to.getTime() + window),
+      }) as QBFilterQuery<AuditEventEntity>,
+      { orderBy: { occurredAt: 'asc', globalSeq: 'asc' } },
+    );
     const events = await this.withDrift(rows.map(toSealedEvent));
     const changes = events.flatMap((event) =>
       event.changes.filter((c) => fields.includes(c.field)).map((change) => ({ event, ...change })),
@@ -197,7 +196,7 @@ export class AuditQueryService {
   private async withDrift(events: SealedAuditEvent[]): Promise<EventWithDrift[]> {
     const candidates = events.filter((e) => e.chainSeq > 1 && e.action !== DRIFT_DETECTED);
     const drifts = candidates.length
-      ? await this.orm.em.fork().find(AuditEventEntity, {
+      ? await findEventRows(this.orm.em.fork() as EntityManager, {
           action: DRIFT_DETECTED,
           $or: candidates.map((e) => ({
             entityType: e.entityType,
@@ -209,6 +208,12 @@ export class AuditQueryService {
     const byEvent = new Map(drifts.map((d) => [(d.metadata as { eventId?: string }).eventId, d.changes]));
     return events.map((e) => ({ ...e, drift: byEvent.get(e.id) ?? null }));
   }
+}
+
+function dimensionValue(dimension: AuditReportDimensionName, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (dimension === 'DAY' || dimension === 'HOUR') return new Date(Number(value) * 1000).toISOString();
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function driftOf(event: SealedAuditEvent, previous: SealedAuditEvent | undefined): FieldChange[] | null {

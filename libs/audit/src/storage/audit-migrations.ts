@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000AuditSchema } from './migrations/Migration20261122000000AuditSchema';
 import { Migration20261122180000Signing } from './migrations/Migration20261122180000Signing';
+import { Migration20261122190000QueryIndexes } from './migrations/Migration20261122190000QueryIndexes';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -9,4 +10,5 @@ import { Migration20261122180000Signing } from './migrations/Migration2026112218
 export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000AuditSchema', class: Migration20261122000000AuditSchema },
   { name: 'Migration20261122180000Signing', class: Migration20261122180000Signing },
+  { name: 'Migration20261122190000QueryIndexes', class: Migration20261122190000QueryIndexes },
 ];

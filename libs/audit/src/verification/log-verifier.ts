@@ -10,9 +10,8 @@ import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { SealedAuditEvent } from '../events/audit-event';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
-import { AuditEventEntity } from '../storage/audit-event.entity';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
-import { toSealedEvent } from '../storage/sealed-event.mapper';
+import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import { checkLink, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification } from './log-verification';
 import { openStatement } from './signed-statement';
@@ -174,9 +173,8 @@ export class LogVerifier {
     };
     atSize();
     for (;;) {
-      em.clear(); // one page in memory at a time
-      const rows = await em.find(
-        AuditEventEntity,
+      const rows = await findEventRows(
+        em,
         { globalSeq: { $gt: String(size) } },
         { orderBy: { globalSeq: 'asc' }, limit: PAGE },
       );

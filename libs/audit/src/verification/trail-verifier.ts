@@ -5,10 +5,9 @@ import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { entityKey, headMapProof } from '../crypto/head-map';
 import type { SealedAuditEvent } from '../events/audit-event';
-import { AuditEventEntity } from '../storage/audit-event.entity';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
-import { toSealedEvent } from '../storage/sealed-event.mapper';
+import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { verifyChain } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
@@ -41,11 +40,7 @@ export class TrailVerifier {
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
         const trx = em.getTransactionContext<Knex.Transaction>()!;
-        const rows = await em.find(
-          AuditEventEntity,
-          { entityType, entityId },
-          { orderBy: { chainSeq: 'asc' } },
-        );
+        const rows = await findEventRows(em, { entityType, entityId }, { orderBy: { chainSeq: 'asc' } });
         const events = rows.map(toSealedEvent);
         const head = await em.execute<{ last_seq: string; last_hash: Buffer | null }[]>(
           'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signCheckpoint } from '../crypto/checkpoint';
 import { consistencyProof, merkleLeafHash, merkleRoot } from '../crypto/merkle';
@@ -189,6 +190,21 @@ describe('DirectoryWitness', () => {
     await utimes(lock, old, old);
     await witness.submit(note(9), note(4), proof(4, 9));
     expect((await readdir(dir)).sort()).toEqual(['checkpoint', 'keys.json']);
+  });
+
+  it('at once takes over a fresh lock whose holder on this host is dead (a worker killed mid-submit)', async () => {
+    await holding4();
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
+    await writeFile(join(dir, 'lock'), `${hostname()} ${dead} killed\n`);
+    const started = Date.now();
+    await witness.submit(note(9), note(4), proof(4, 9));
+    expect(Date.now() - started).toBeLessThan(1000);
+    // A live holder's fresh lock is still respected.
+    await writeFile(join(dir, 'lock'), `${hostname()} ${process.pid} alive\n`);
+    setTimeout(() => void rm(join(dir, 'lock')), 300);
+    const waited = Date.now();
+    await witness.submit(note(12), note(9), proof(9, 12));
+    expect(Date.now() - waited).toBeGreaterThanOrEqual(250);
   });
 
   describe('publishKey', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openCheckpoint, type Checkpoint } from '../crypto/checkpoint';
@@ -146,13 +147,13 @@ export class DirectoryWitness implements AuditWitness {
 
   /**
    * Runs `fn` holding the directory's lock file, across processes. Waits up to 5 s for another
-   * holder; a lock older than 30 s is left by a crashed process and is removed.
+   * holder; a lock left by a crashed process (dead pid on this host, or older than 30 s) is removed.
    * @throws WitnessConflictError when the lock stays held.
    */
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const lock = join(this.dir, LOCK_FILE);
-    const token = `${process.pid} ${randomUUID()}\n`;
+    const token = `${hostname()} ${process.pid} ${randomUUID()}\n`;
     // NOTE: lock timing uses the real clock, not options.now: it is compared with file mtimes.
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
@@ -191,11 +192,32 @@ async function age(path: string): Promise<number | null> {
   }
 }
 
+/**
+ * Whether a lock is stale: older than 30 s, or held by a process of this host that no longer
+ * exists (a worker killed mid-submit must not stall the next checkpoint for 30 s).
+ */
+async function isStale(path: string): Promise<boolean | null> {
+  const lockAge = await age(path);
+  if (lockAge === null) return null;
+  if (lockAge > LOCK_STALE_MS) return true;
+  const [host, pid] = (await readFile(path, 'utf8').catch(() => '')).split(' ');
+  return host === hostname() && Number(pid) > 0 && !processExists(Number(pid));
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errorCode(e) === 'EPERM';
+  }
+}
+
 /** Removes the lock if it is stale; true when the caller should try to take it again at once. */
 async function breakStaleLock(lock: string): Promise<boolean> {
-  const lockAge = await age(lock);
-  if (lockAge === null) return true;
-  if (lockAge <= LOCK_STALE_MS) return false;
+  const stale = await isStale(lock);
+  if (stale === null) return true;
+  if (!stale) return false;
   // NOTE: between our stat and now another process may have broken the stale lock and taken a
   // fresh one. So move whatever lock is there aside and look at it again: only a stale one is
   // deleted; a fresh one is linked back (a third process taking the lock in that microsecond
@@ -207,8 +229,7 @@ async function breakStaleLock(lock: string): Promise<boolean> {
     if (errorCode(e) === 'ENOENT') return true;
     throw e;
   }
-  const asideAge = await age(aside);
-  if (asideAge !== null && asideAge <= LOCK_STALE_MS) await link(aside, lock).catch(() => undefined);
+  if ((await isStale(aside)) === false) await link(aside, lock).catch(() => undefined);
   await rm(aside, { force: true });
   return true;
 }
