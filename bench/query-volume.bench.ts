@@ -13,7 +13,6 @@ import {
   DirectoryWitness,
   entityKey,
   eventHash,
-  formatVerifierKey,
   GENESIS_HASH,
   headLine,
   noteSignerFromSeed,
@@ -21,7 +20,7 @@ import {
 } from '../libs/audit/src';
 import { resolveAuditOptions } from '../libs/audit/src/audit-options';
 import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
-import { median, type Figure } from './figure';
+import { benchKey, median, type Figure } from './figure';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ORIGIN = 'bench/log';
@@ -145,17 +144,7 @@ async function seedSignedTrail(
 ): Promise<void> {
   const signer = noteSignerFromSeed(ORIGIN, randomBytes(32));
   const keyId = signer.keyId.toString('hex');
-  await witness.publishKey({
-    keyId,
-    keySetId: 'default',
-    name: ORIGIN,
-    algorithm: 'ed25519',
-    verifierKey: formatVerifierKey(signer),
-    notBefore: new Date(0),
-    notAfter: null,
-    status: 'ACTIVE',
-    compromisedAt: null,
-  });
+  await witness.publishKey(benchKey(signer));
   let prev: Buffer = GENESIS_HASH;
   const rows: Record<string, unknown>[] = [];
   for (let seq = 1; seq <= length; seq++) {

@@ -18,11 +18,9 @@ import {
   signCheckpoint,
   verifyChain,
   type SealedAuditEvent,
-  type SigningKeyRecord,
 } from '../libs/audit/src';
-import { formatVerifierKey } from '../libs/audit/src/crypto/signed-note';
 import { verifySignedTrail } from '../libs/audit/src/verification/signed-trail';
-import { median, type Figure } from './figure';
+import { benchKey, median, type Figure } from './figure';
 
 const ORIGIN = 'bench/log';
 
@@ -93,17 +91,7 @@ function time(iterations: number, fn: () => void): number {
 export function trailVerification(): Figure[] {
   const signer = noteSignerFromSeed(ORIGIN, Buffer.alloc(32, 1));
   const keyId = signer.keyId.toString('hex');
-  const key: SigningKeyRecord = {
-    keyId,
-    keySetId: 'default',
-    name: ORIGIN,
-    algorithm: 'ed25519',
-    verifierKey: formatVerifierKey(signer),
-    notBefore: new Date(0),
-    notAfter: null,
-    status: 'ACTIVE',
-    compromisedAt: null,
-  };
+  const key = benchKey(signer);
   const events = trail(100).map((e) => ({ ...e, keyId }));
   const last = events[events.length - 1];
   const nodes = new Map<string, HeadMapNode>();
