@@ -8,6 +8,8 @@ import {
   InvalidAuditOptionsError,
   type AuditModuleOptions,
 } from '../src';
+import { AuditQueryResolver } from '../src/graphql/audit-query.resolver';
+import { startFixtureApp } from './fixtures/fixture-app';
 import { FixtureModule } from './fixtures/fixture.module';
 
 @Injectable()
@@ -59,5 +61,24 @@ describe('bootstrap fails fast on a misconfiguration', () => {
     const failure = boot({ workerConcurrency: -2 });
     await expect(failure).rejects.toBeInstanceOf(InvalidAuditOptionsError);
     await expect(failure).rejects.toThrow(/workerConcurrency must be a positive integer/);
+  });
+
+  it.each([
+    ['by default', {}, true],
+    ['not with graphql: false', { graphql: false }, false],
+  ] as const)('registers the audit GraphQL API %s', async (_when, options, present) => {
+    const f = await startFixtureApp(options);
+    try {
+      const resolver = (() => {
+        try {
+          return f.app.get(AuditQueryResolver);
+        } catch {
+          return null;
+        }
+      })();
+      expect(resolver !== null).toBe(present);
+    } finally {
+      await f.close();
+    }
   });
 });
