@@ -290,6 +290,12 @@ describe('audit GraphQL API of the library, over HTTP against the example app', 
     expect(new Set(denied.map((d) => d.metadata.query))).toEqual(
       new Set(EVERY_QUERY(bob).map(([name]) => name)),
     );
+    const anonymous = await e.db.query<{ n: number }>(
+      `select count(*)::int as n from (select payload->'metadata' as m from audit.outbox
+         where payload->>'action' = 'PERMISSION_DENIED' and entity_id = 'anonymous'
+       union all select metadata from audit.events where action = 'PERMISSION_DENIED' and entity_id = 'anonymous') d`,
+    );
+    expect(anonymous[0].n).toBe(EVERY_QUERY(bob).length);
   });
 
   it('isolates tenants in every query: globex sees nothing of acme, acme nothing of globex', async () => {

@@ -23,6 +23,8 @@ export const GlobalAuditorsOnly = () => SetMetadata(GLOBAL_ONLY, true);
 
 /** Entity type of AUDIT_QUERY and PERMISSION_DENIED events; the entity id is the reader's id. */
 export const AUDIT_QUERY_ENTITY = 'AuditQuery';
+/** Entity id of the refusals of requests without a principal. */
+const ANONYMOUS_READER = 'anonymous';
 
 /**
  * Every audit query: an authenticated principal (else UNAUTHENTICATED) holding the read
@@ -40,26 +42,30 @@ export class AuditReadGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const gql = GqlExecutionContext.create(context);
     const req = (gql.getContext<{ req: AuditRequest }>() ?? {}).req;
-    const actor = req && this.options.actorResolver(req);
-    // NOTE: Nest HTTP exceptions: the GraphQL driver answers UNAUTHENTICATED / FORBIDDEN.
-    if (!req || !actor) throw new UnauthorizedException('Audit queries need an authenticated principal.');
+    const actor = req ? this.options.actorResolver(req) : null;
     const query = gql.getInfo<{ fieldName: string }>().fieldName;
     const metadata = { query, arguments: toJsonValue(gql.getArgs()) as JsonObject };
-    const reader: AuditReader = { actor, tenantId: this.options.tenantResolver(req) ?? null };
-    const denied = !this.options.api.permissionsResolver(req).includes(this.options.api.readPermission)
-      ? `Audit queries need the ${this.options.api.readPermission} permission.`
-      : this.reflector.get<boolean>(GLOBAL_ONLY, context.getHandler()) && reader.tenantId !== null
-        ? `${query} spans every tenant: only a principal without a tenant may run it.`
-        : null;
+    const tenantId = req ? (this.options.tenantResolver(req) ?? null) : null;
+    const denied = !actor
+      ? 'Audit queries need an authenticated principal.'
+      : !this.options.api.permissionsResolver(req).includes(this.options.api.readPermission)
+        ? `Audit queries need the ${this.options.api.readPermission} permission.`
+        : this.reflector.get<boolean>(GLOBAL_ONLY, context.getHandler()) && tenantId !== null
+          ? `${query} spans every tenant: only a principal without a tenant may run it.`
+          : null;
+    // Refusals are recorded too, anonymous ones included: failed access attempts are evidence.
     await this.audit.record({
       action: denied ? 'PERMISSION_DENIED' : 'AUDIT_QUERY',
       entityType: AUDIT_QUERY_ENTITY,
-      entityId: actor.id,
+      entityId: actor?.id ?? ANONYMOUS_READER,
+      tenantId,
       module: 'audit',
       metadata: denied ? { ...metadata, reason: denied } : metadata,
     });
+    // NOTE: Nest HTTP exceptions: the GraphQL driver answers UNAUTHENTICATED / FORBIDDEN.
+    if (!actor) throw new UnauthorizedException(denied);
     if (denied) throw new ForbiddenException(denied);
-    (req as Record<symbol, unknown>)[AUDIT_READER] = reader;
+    (req as Record<symbol, unknown>)[AUDIT_READER] = { actor, tenantId } satisfies AuditReader;
     return true;
   }
 }
