@@ -77,8 +77,9 @@ async function main(): Promise<void> {
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' }),
     );
     printTrail(bob.username, trail);
+    await forensics(gql, await login('grace', 'demo-8-grace-login'));
     await integrityTour(app, database.url, () =>
-      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-8-audit' }),
+      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-10-audit' }),
     );
   } finally {
     await app.close();
@@ -108,6 +109,36 @@ function printTrail(username: string, trail: SealedAuditEvent[]): void {
   }
   console.log('\nThe full JSON of the last event:\n');
   console.log(JSON.stringify(trail[trail.length - 1], null, 2));
+}
+
+/** The seed's forensic question, asked over the library's GraphQL API by grace (global auditor). */
+async function forensics(
+  gql: (query: string, variables: object, requestId: string, token?: string) => Promise<any>,
+  grace: string,
+): Promise<void> {
+  const from = new Date(Date.now() - 3600_000).toISOString();
+  const to = new Date(Date.now() + 60_000).toISOString();
+  const { privilegeChanges } = await gql(
+    `query($from: DateTime!, $to: DateTime!) { privilegeChanges(from: $from, to: $to) {
+       field before after reverted event { entityId occurredAt actor { display } source { requestId } }
+       revertedBy { actor { display } occurredAt } } }`,
+    { from, to },
+    'demo-9-forensics',
+    grace,
+  );
+  const changes = (privilegeChanges as any[]).filter((c) => c.before !== null);
+  console.log(
+    `\nGraphQL privilegeChanges (grace, global auditor): ${privilegeChanges.length} changes of a privileged field, ` +
+      `${privilegeChanges.length - changes.length} of them grants at account creation (not shown):\n`,
+  );
+  for (const c of changes) {
+    const flag = c.reverted
+      ? `  REVERTED by ${c.revertedBy.actor.display} at ${c.revertedBy.occurredAt}`
+      : '';
+    console.log(
+      `  ${c.event.occurredAt}  ${c.field}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)} by ${c.event.actor.display} (${c.event.source.requestId ?? '-'})${flag}`,
+    );
+  }
 }
 
 /**
