@@ -5,21 +5,19 @@ import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import {
   AUDIT_ENTITIES,
   AUDIT_MIGRATIONS,
   AuditQueryService,
   DirectoryWitness,
   entityKey,
-  eventHash,
-  GENESIS_HASH,
   headLine,
   noteSignerFromSeed,
   signCheckpoint,
 } from '../libs/audit/src';
 import { resolveAuditOptions } from '../libs/audit/src/audit-options';
 import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
+import { benchChain } from './bench-chain';
 import { benchKey, median, type Figure } from './figure';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -145,36 +143,8 @@ async function seedSignedTrail(
   const signer = noteSignerFromSeed(ORIGIN, randomBytes(32));
   const keyId = signer.keyId.toString('hex');
   await witness.publishKey(benchKey(signer));
-  let prev: Buffer = GENESIS_HASH;
-  const rows: Record<string, unknown>[] = [];
-  for (let seq = 1; seq <= length; seq++) {
-    const event = {
-      id: uuidv7(),
-      occurredAt: new Date(Date.now() - (length - seq) * 60_000).toISOString(),
-      actor: { type: 'USER' as const, id: 'alice', display: 'alice' },
-      action: seq === 1 ? 'CREATE' : 'UPDATE',
-      entityType: 'User',
-      entityId: 'hot',
-      tenantId: 't1',
-      module: 'identity',
-      transactionCode: null,
-      before: seq === 1 ? null : { email: `v${seq - 1}@x.test` },
-      after: { email: `v${seq}@x.test` },
-      changes: [{ field: 'email', before: seq === 1 ? null : `v${seq - 1}@x.test`, after: `v${seq}@x.test` }],
-      patch: [{ op: 'replace' as const, path: '/email', value: `v${seq}@x.test` }],
-      source: { ip: '10.0.0.1', userAgent: 'bench', requestId: null, sessionId: null },
-      metadata: {},
-    };
-    const hash = eventHash(event, seq, prev);
-    rows.push({
-      ...event,
-      chainSeq: seq,
-      globalSeq: after + seq,
-      prevHash: prev.toString('hex'),
-      hash: hash.toString('hex'),
-    });
-    prev = hash;
-  }
+  const rows = benchChain(length, { entityId: 'hot', tenantId: 't1', firstGlobalSeq: after + 1 });
+  const prev = Buffer.from(rows[rows.length - 1].hash, 'hex');
   await knex.raw(
     `insert into audit.events (id, entity_type, entity_id, chain_seq, global_seq, hash_alg, prev_hash, hash, tenant_id,
        action, actor_type, actor_id, actor_display, module, occurred_at, before, after, changes, patch, changed_fields,

@@ -1,5 +1,4 @@
 import { createHash, hash } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import {
   applyHeadUpdates,
   entityKey,
@@ -9,68 +8,18 @@ import {
 } from '../libs/audit/src/crypto/head-map';
 import {
   canonicalJson,
-  eventHash,
-  GENESIS_HASH,
   hashedEventFields,
   headLine,
   headsLine,
   noteSignerFromSeed,
   signCheckpoint,
   verifyChain,
-  type SealedAuditEvent,
 } from '../libs/audit/src';
 import { verifySignedTrail } from '../libs/audit/src/verification/signed-trail';
+import { benchChain } from './bench-chain';
 import { benchKey, median, type Figure } from './figure';
 
 const ORIGIN = 'bench/log';
-
-/** A realistic trail: a user record updated `length - 1` times, sealed one event per batch. */
-function trail(length: number): SealedAuditEvent[] {
-  const events: SealedAuditEvent[] = [];
-  let prev: Buffer = GENESIS_HASH;
-  for (let i = 1; i <= length; i++) {
-    const state = {
-      id: 'u1',
-      username: 'bob',
-      email: `bob${i}@example.test`,
-      role: i % 2 ? 'user' : 'admin',
-      tenantId: 'acme',
-    };
-    const event = {
-      id: uuidv7(),
-      occurredAt: new Date(1_800_000_000_000 + i).toISOString(),
-      actor: { type: 'USER' as const, id: 'alice', display: 'alice' },
-      action: i === 1 ? 'CREATE' : 'UPDATE',
-      entityType: 'User',
-      entityId: 'u1',
-      tenantId: 'acme',
-      module: 'identity',
-      transactionCode: null,
-      before: i === 1 ? null : events[i - 2].after,
-      after: state,
-      changes: [{ field: 'email', before: `bob${i - 1}@example.test`, after: state.email }],
-      patch: [{ op: 'replace' as const, path: '/email', value: state.email }],
-      source: { ip: '10.0.0.1', userAgent: 'bench', requestId: `r${i}`, sessionId: null },
-      metadata: {},
-    };
-    const hash = eventHash(event, i, prev);
-    events.push({
-      ...event,
-      chainSeq: i,
-      globalSeq: i,
-      hashAlg: 'audit/v1',
-      prevHash: prev.toString('hex'),
-      hash: hash.toString('hex'),
-      recordedAt: event.occurredAt,
-      batchTreeSize: i,
-      keyId: null,
-      keySetId: 'default',
-      integrity: null,
-    });
-    prev = hash;
-  }
-  return events;
-}
 
 function time(iterations: number, fn: () => void): number {
   const runs: number[] = [];
@@ -92,7 +41,7 @@ export function trailVerification(): Figure[] {
   const signer = noteSignerFromSeed(ORIGIN, Buffer.alloc(32, 1));
   const keyId = signer.keyId.toString('hex');
   const key = benchKey(signer);
-  const events = trail(100).map((e) => ({ ...e, keyId }));
+  const events = benchChain(100).map((e) => ({ ...e, keyId }));
   const last = events[events.length - 1];
   const nodes = new Map<string, HeadMapNode>();
   const heads: HeadUpdate[] = Array.from({ length: 10_000 }, (_, i) => ({
