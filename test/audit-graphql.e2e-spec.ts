@@ -411,7 +411,7 @@ describe('audit GraphQL API of the library, over HTTP against the example app', 
 
   // Last: it breaks erin's chain for good.
   it('fails auditTrail with AUDIT_CHAIN_TAMPERED after SQL tampering; verifyAuditTrail reports without throwing', async () => {
-    await e.db.query(
+    await e.db.tamper(
       `update audit.events set actor_display = 'nobody' where entity_id = $1 and chain_seq = 2`,
       [erin],
     );

@@ -218,7 +218,7 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
 
   // Last: it breaks bob's chain for good.
   it('reports a tampered trail as AUDIT_CHAIN_TAMPERED with the first bad position, never the data', async () => {
-    await e.db.query(
+    await e.db.tamper(
       `update audit.events set after = jsonb_set(after, '{role}', '"user"') where entity_id = $1 and chain_seq = 2`,
       [bobId],
     );

@@ -161,21 +161,30 @@ async function integrityTour(
   const log = await app.get(LogVerifier).verify('FULL');
   console.log(
     `Full verification against the witness: ${log.valid ? 'VALID' : 'INVALID'} — ${log.checkedEvents} events, ` +
-      `${log.checkedCheckpoints} checkpoints, tree size ${log.treeSize} = witnessed ${log.witnessedSize}`,
+      `${log.checkedCheckpoints} checkpoints, tree size ${log.treeSize}, of which the witness covers ${log.witnessedSize}`,
   );
 
+  const edit = `update audit.events set actor_display = 'carol' where action = 'UPDATE' and after->>'role' = 'admin'`;
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
-  await db.query(
-    `update audit.events set actor_display = 'carol' where action = 'UPDATE' and after->>'role' = 'admin'`,
+  const refused = await db.query(edit).then(
+    () => 'accepted (this must not happen)',
+    (error: Error) => error.message,
   );
+  console.log(`\nAn insider with database access rewrites who escalated bob: ${refused}`);
+  // A superuser can still switch the trigger off; the read then catches the edit.
+  await db.query('begin');
+  await db.query('alter table audit.events disable trigger events_append_only');
+  await db.query(edit);
+  await db.query('alter table audit.events enable always trigger events_append_only');
+  await db.query('commit');
   await db.end();
-  console.log('\nAn insider with database access now rewrites who escalated bob (UPDATE audit.events ...):');
-  const refused = await readTrail().then(
+  console.log('The superuser disables the trigger and makes the edit anyway:');
+  const read = await readTrail().then(
     () => 'the trail was returned (this must not happen)',
     (error: Error) => error.message,
   );
-  console.log(`  GET /users/:id/audit -> ${refused}\n`);
+  console.log(`  GET /users/:id/audit -> ${read}\n`);
 }
 
 main().catch((error: unknown) => {

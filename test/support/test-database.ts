@@ -8,13 +8,28 @@ import { Client } from 'pg';
 export interface TestDatabase {
   name: string;
   url: string;
-  /** Runs SQL as the superuser, bypassing the app: what a test uses to inspect or tamper. */
+  /** Runs SQL as the superuser, bypassing the app: what a test uses to inspect. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs SQL as an insider with superuser rights would to tamper: the audit tables' append-only
+   * triggers disabled for the statement (in its transaction), then enabled again.
+   */
+  tamper<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** The signing-key and witness directories that belong with this database (AUDIT_KEY_DIR, AUDIT_WITNESS_DIR). */
   keyDir: string;
   witnessDir: string;
   drop(): Promise<void>;
 }
+
+// The append-only triggers of the audit migrations (Migration20261122200000AppendOnly).
+const AUDIT_TRIGGERS = [
+  ...['events', 'batches', 'checkpoints', 'log_verifications'].flatMap((t) => [
+    [t, `${t}_append_only`],
+    [t, `${t}_no_truncate`],
+  ]),
+  ['signing_keys', 'signing_keys_lifecycle'],
+  ['signing_keys', 'signing_keys_no_truncate'],
+];
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -33,6 +48,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     url: url.toString(),
     query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    tamper: async <T>(sql: string, params?: unknown[]) => {
+      await client.query('begin');
+      try {
+        for (const [table, trigger] of AUDIT_TRIGGERS) {
+          await client.query(`alter table audit.${table} disable trigger ${trigger}`);
+        }
+        const rows = (await client.query(sql, params)).rows as T[];
+        for (const [table, trigger] of AUDIT_TRIGGERS) {
+          await client.query(`alter table audit.${table} enable always trigger ${trigger}`);
+        }
+        await client.query('commit');
+        return rows;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      }
+    },
     keyDir: join(dir, 'keys'),
     witnessDir: join(dir, 'witness'),
     drop: async () => {

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000AuditSchema } from './migrations/Migration20261122000000AuditSchema';
 import { Migration20261122180000Signing } from './migrations/Migration20261122180000Signing';
 import { Migration20261122190000QueryIndexes } from './migrations/Migration20261122190000QueryIndexes';
+import { Migration20261122200000AppendOnly } from './migrations/Migration20261122200000AppendOnly';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -11,4 +12,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000AuditSchema', class: Migration20261122000000AuditSchema },
   { name: 'Migration20261122180000Signing', class: Migration20261122180000Signing },
   { name: 'Migration20261122190000QueryIndexes', class: Migration20261122190000QueryIndexes },
+  { name: 'Migration20261122200000AppendOnly', class: Migration20261122200000AppendOnly },
 ];
