@@ -25,6 +25,7 @@ export { EventSealer } from './sealing/event-sealer';
 export { OutboxRelay } from './sealing/outbox.relay';
 export { AUDIT_ENTITIES } from './storage/audit-entities';
 export { AUDIT_MIGRATIONS } from './storage/audit-migrations';
+export { auditRoleGrants, type AuditRoles } from './storage/audit-grants';
 export { canonicalJson } from './crypto/canonical-json';
 export {
   consistencyProof,

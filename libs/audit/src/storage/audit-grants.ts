@@ -1,0 +1,45 @@
+/** The database roles the audit tables are granted to (they must exist; the migrations' owner grants). */
+export interface AuditRoles {
+  /** The application processes: record events and read the store. */
+  app: string;
+  /** The sealing workers (and the in-process worker of an app that runs one): also seal and sign. */
+  worker: string;
+}
+
+const READ = [
+  'outbox',
+  'events',
+  'chain_heads',
+  'log_head',
+  'batches',
+  'checkpoints',
+  'head_map_nodes',
+  'signing_keys',
+  'log_verifications',
+];
+
+const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
+
+/**
+ * Least-privilege GRANT statements for the audit schema (seed 001: no UPDATE or DELETE at the
+ * PostgreSQL layer). Run them as the owner of the schema (the role that runs the migrations),
+ * then connect the app and the workers as these roles. Neither owns a table, so neither can
+ * disable the append-only triggers; neither may UPDATE or DELETE a sealed row or TRUNCATE
+ * anything. The app may only add outbox rows (and record a log verification); the worker also
+ * inserts sealed rows and moves the per-entity and global heads forward.
+ */
+export function auditRoleGrants({ app, worker }: AuditRoles): string[] {
+  const both = `${quote(app)}, ${quote(worker)}`;
+  const tables = (names: string[]) => names.map((t) => `"audit"."${t}"`).join(', ');
+  return [
+    `grant usage on schema "audit" to ${both}`,
+    `grant select on ${tables(READ)} to ${both}`,
+    `grant insert on ${tables(['outbox', 'log_verifications'])} to ${both}`,
+    `grant usage on all sequences in schema "audit" to ${both}`,
+    `grant insert on ${tables(['events', 'batches', 'checkpoints', 'signing_keys', 'chain_heads', 'head_map_nodes'])} to ${quote(worker)}`,
+    // Mutable bookkeeping, not sealed data: heads move forward, the outbox drains, keys retire
+    // (the signing_keys trigger allows only forward lifecycle changes).
+    `grant update on ${tables(['chain_heads', 'log_head', 'head_map_nodes', 'signing_keys'])} to ${quote(worker)}`,
+    `grant delete on ${tables(['outbox'])} to ${quote(worker)}`,
+  ];
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { auditRoleGrants } from '../src';
+import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
+import { waitForChain } from './fixtures/tamper';
+
+/**
+ * The app and the worker connected as least-privilege roles (auditRoleGrants): the write path
+ * works end to end, and neither role can change, remove or forge sealed rows, nor switch the
+ * append-only triggers off.
+ */
+describe('least-privilege database roles', () => {
+  let owner: FixtureApp;
+  let app: FixtureApp;
+  let worker: FixtureApp;
+  const suffix = randomBytes(4).toString('hex');
+  const roles = { app: `audit_app_${suffix}`, worker: `audit_worker_${suffix}` };
+  const urlAs = (role: string) => {
+    const url = new URL(owner.db.url);
+    url.username = role;
+    return url.toString();
+  };
+  const as = async <T>(role: string, fn: (client: Client) => Promise<T>): Promise<T> => {
+    const client = new Client({ connectionString: urlAs(role) });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    // The owner (the role that runs migrations) creates the schema, then steps aside.
+    owner = await startFixtureApp({ inProcessWorker: false });
+    for (const role of Object.values(roles)) await owner.db.query(`create role "${role}" login`);
+    for (const statement of auditRoleGrants(roles)) await owner.db.query(statement);
+    // The fixture's own business tables, as an app would grant them.
+    await owner.db.query(
+      `grant select, insert, update, delete on accounts, orgs to "${roles.app}", "${roles.worker}"`,
+    );
+    const shared = { db: owner.db, queuePrefix: owner.queuePrefix, migrate: false };
+    app = await startFixtureApp({ inProcessWorker: false }, { ...shared, databaseUrl: urlAs(roles.app) });
+    worker = await startFixtureApp({}, { ...shared, databaseUrl: urlAs(roles.worker) });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await app?.close();
+    // Roles are cluster-wide: remove them before the database goes.
+    for (const role of Object.values(roles)) {
+      await owner.db.query(`drop owned by "${role}"`);
+      await owner.db.query(`drop role "${role}"`);
+    }
+    await owner.close();
+  });
+
+  it('records, seals and verifies with the app and the worker on their own roles', async () => {
+    const account = await app.accounts.open({ name: 'least', email: 'l@x.test', tenantId: 't' });
+    await app.accounts.update(account.id, { name: 'least 2' });
+    await waitForChain(owner, account.id, 2);
+    const trail = await app.trail(account.id);
+    expect(trail.map((e) => e.action)).toEqual(['CREATE', 'UPDATE']);
+    expect(trail.every((e) => e.integrity !== null)).toBe(true);
+  });
+
+  it.each([
+    ['app', `update audit.events set actor_id = 'mallory'`],
+    ['app', 'delete from audit.events'],
+    ['app', 'truncate audit.events'],
+    ['app', `insert into audit.events (id) values (gen_random_uuid())`],
+    ['app', `update audit.chain_heads set last_seq = 0`],
+    ['app', 'alter table audit.events disable trigger events_append_only'],
+    ['worker', `update audit.events set actor_id = 'mallory'`],
+    ['worker', 'delete from audit.batches'],
+    ['worker', 'truncate audit.checkpoints'],
+    ['worker', 'alter table audit.events disable trigger events_append_only'],
+  ] as const)('the %s role cannot: %s', async (who, sql) => {
+    await expect(as(roles[who], (c) => c.query(sql))).rejects.toThrow(/permission denied|must be owner/);
+  });
+});
