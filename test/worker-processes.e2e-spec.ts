@@ -71,7 +71,13 @@ describe('npm run worker: separate sealing processes (AUDIT_INPROCESS_WORKER=fal
     await waitFor(
       async () => (await e.count('outbox')) === 0 && (await e.count('events')) === sealedBefore + 50,
       '50 more sealed events',
-    );
+      60000,
+    ).catch(async (error: Error) => {
+      // Say what the store holds instead, for the record.
+      const actions = await e.db.query('select action, count(*)::int as n from audit.events group by action');
+      const tails = workers.map((w) => w.output().slice(-2000)).join('\n---\n');
+      throw new Error(`${error.message}; events by action: ${JSON.stringify(actions)}; workers:\n${tails}`);
+    });
     const chain = await e.db.query<{ chain_seq: number; prev_ok: boolean; after: { email: string } }>(
       `select e.chain_seq::int, e.prev_hash = coalesce(p.hash, decode(repeat('00', 32), 'hex')) as prev_ok, e.after
        from audit.events e left join audit.events p
