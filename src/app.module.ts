@@ -4,12 +4,14 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { JwtModule } from '@nestjs/jwt';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuditModule, auditQueryLimits } from 'audit-ledger';
 import { auditOptions } from './audit-options.factory';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthResolver } from './auth/auth.resolver';
 import { AuthService } from './auth/auth.service';
 import { appConfig } from './config/app-config.provider';
+import { HealthController } from './health/health.controller';
 import { InfrastructureModule } from './infrastructure.module';
 import { DemoSeedService } from './seed/demo-seed.service';
 import { UsersController } from './users/users.controller';
@@ -29,6 +31,7 @@ import { UsersService } from './users/users.service';
       // Refuses too deep or too large queries before they read anything.
       ...auditQueryLimits(),
     }),
+    TerminusModule,
     JwtModule.registerAsync({
       global: true,
       inject: [appConfig.KEY],
@@ -39,7 +42,7 @@ import { UsersService } from './users/users.service';
       }),
     }),
   ],
-  controllers: [UsersController],
+  controllers: [UsersController, HealthController],
   providers: [
     UsersService,
     UsersResolver,

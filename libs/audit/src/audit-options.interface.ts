@@ -92,6 +92,12 @@ export interface AuditModuleOptions {
   maxClockSkewMs?: number;
   /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
   api?: AuditApiOptions;
+  /**
+   * AuditHealthIndicator thresholds: down when an event waited longer than `maxOutboxAgeMs` to be
+   * sealed, or the last checkpoint is older than `maxCheckpointAgeMs`. Default: 60000 ms and three
+   * heartbeats (`3 × checkpoint.heartbeatMs`).
+   */
+  health?: { maxOutboxAgeMs?: number; maxCheckpointAgeMs?: number };
 }
 
 /** Authorisation and limits of the audit GraphQL API. */
@@ -116,8 +122,9 @@ export interface AuditApiOptions {
 
 /** The options after validation, with every default applied. */
 export type ResolvedAuditOptions = Required<
-  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api'>
+  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api' | 'health'>
 > & {
+  health: Required<NonNullable<AuditModuleOptions['health']>>;
   api: Required<AuditApiOptions>;
   relay: Required<NonNullable<AuditModuleOptions['relay']>>;
   checkpoint: Required<NonNullable<AuditModuleOptions['checkpoint']>>;

@@ -171,6 +171,14 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
     api: resolveApiOptions(options.api ?? {}, problems),
+    health: {
+      maxOutboxAgeMs: positiveInt(problems, 'health.maxOutboxAgeMs', options.health?.maxOutboxAgeMs ?? 60000),
+      maxCheckpointAgeMs: positiveInt(
+        problems,
+        'health.maxCheckpointAgeMs',
+        options.health?.maxCheckpointAgeMs ?? 3 * checkpoint.heartbeatMs,
+      ),
+    },
   };
   if (problems.length) throw new InvalidAuditOptionsError(problems);
   return resolved;

@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { ClsModule } from 'nestjs-cls';
 import { AuditableExplorer } from './aop/auditable.explorer';
 import { AuditedCallRunner } from './aop/audited-call.runner';
@@ -12,6 +13,7 @@ import { AuditService } from './audit.service';
 import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
 import { AuditEventFactory } from './events/audit-event.factory';
+import { AuditHealthIndicator } from './health/audit-health.indicator';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
 import { AuditQueueProducer } from './outbox/audit-queue.producer';
 import { OutboxWriter } from './outbox/outbox.writer';
@@ -35,6 +37,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     ClsModule.forFeature(),
     MikroOrmModule.forFeature(AUDIT_ENTITIES),
     BullModule.registerQueue({ name: AUDIT_QUEUE }),
+    TerminusModule,
   ],
   providers: [
     { provide: AUDIT_OPTIONS, useFactory: resolveAuditOptions, inject: [AUDIT_MODULE_OPTIONS] },
@@ -53,8 +56,10 @@ import { TrailVerifier } from './verification/trail-verifier';
     TrailVerifier,
     LogVerifier,
     AuditService,
+    AuditHealthIndicator,
   ],
   exports: [
+    AuditHealthIndicator,
     AuditService,
     AuditContextService,
     EventSealer,

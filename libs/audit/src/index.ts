@@ -83,6 +83,7 @@ export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
 export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
+export { AuditHealthIndicator } from './health/audit-health.indicator';
 export { AuditError } from './errors/audit.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';

@@ -1,0 +1,78 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { Queue } from 'bullmq';
+import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import type { SealJob } from '../outbox/seal-job';
+
+/**
+ * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
+ * waited in the outbox too long (sealing stalled: Redis down, no worker, a poison event), when a
+ * sealing job failed for good (a dead letter), when no checkpoint was cut for too long, or when
+ * Redis does not answer. The details carry the figures either way.
+ */
+@Injectable()
+export class AuditHealthIndicator {
+  constructor(
+    private readonly orm: MikroORM,
+    @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+    const knex = (this.orm.em as EntityManager).getKnex();
+    const [outbox, checkpoint, queue] = await Promise.all([
+      knex.raw<{ rows: { backlog: number; oldest_ms: number | null }[] }>(
+        `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms
+         from audit.outbox`,
+      ),
+      knex.raw<{ rows: { age_ms: number | null }[] }>(
+        `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
+      ),
+      this.queueCounts(),
+    ]);
+    const { maxOutboxAgeMs, maxCheckpointAgeMs } = this.options.health;
+    const oldestUnsealedMs = Number(outbox.rows[0].oldest_ms ?? 0);
+    const lastCheckpointAgeMs = checkpoint.rows[0].age_ms === null ? null : Number(checkpoint.rows[0].age_ms);
+    const problems: string[] = [];
+    if (oldestUnsealedMs > maxOutboxAgeMs) {
+      problems.push(`the oldest unsealed event has waited ${Math.round(oldestUnsealedMs / 1000)} s`);
+    }
+    if (queue === null) problems.push('Redis (the sealing queue) does not answer');
+    else if (queue.failed > 0) problems.push(`${queue.failed} sealing job(s) failed for good (dead letters)`);
+    if (lastCheckpointAgeMs === null || lastCheckpointAgeMs > maxCheckpointAgeMs) {
+      problems.push(
+        lastCheckpointAgeMs === null
+          ? 'no checkpoint yet'
+          : `the last checkpoint is ${Math.round(lastCheckpointAgeMs / 1000)} s old`,
+      );
+    }
+    const details = {
+      outboxBacklog: outbox.rows[0].backlog,
+      oldestUnsealedMs,
+      lastCheckpointAgeMs,
+      queue,
+      problems,
+    };
+    const indicator = this.health.check(key);
+    return problems.length ? indicator.down(details) : indicator.up(details);
+  }
+
+  private async queueCounts() {
+    try {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      return {
+        waiting: counts.waiting,
+        active: counts.active,
+        delayed: counts.delayed,
+        failed: counts.failed,
+      };
+    } catch {
+      return null;
+    }
+  }
+}
