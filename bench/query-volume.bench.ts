@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import {
   AUDIT_ENTITIES,
   AUDIT_MIGRATIONS,
+  AuditMetrics,
   AuditQueryService,
   DirectoryWitness,
   entityKey,
@@ -64,7 +65,7 @@ export async function queryVolume(): Promise<Figure[]> {
     await knex.raw('analyze audit.events');
 
     const options = resolveAuditOptions({ witness, logOrigin: ORIGIN });
-    const queries = new AuditQueryService(orm, new TrailVerifier(orm, options), options);
+    const queries = new AuditQueryService(orm, new TrailVerifier(orm, options, new AuditMetrics()), options);
     const global = { tenantId: null };
     const since = new Date(Date.now() - 30 * 86_400_000);
     const figures: Figure[] = [];

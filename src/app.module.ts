@@ -12,6 +12,7 @@ import { AuthResolver } from './auth/auth.resolver';
 import { AuthService } from './auth/auth.service';
 import { appConfig } from './config/app-config.provider';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
 import { InfrastructureModule } from './infrastructure.module';
 import { DemoSeedService } from './seed/demo-seed.service';
 import { UsersController } from './users/users.controller';
@@ -42,7 +43,7 @@ import { UsersService } from './users/users.service';
       }),
     }),
   ],
-  controllers: [UsersController, HealthController],
+  controllers: [UsersController, HealthController, MetricsController],
   providers: [
     UsersService,
     UsersResolver,

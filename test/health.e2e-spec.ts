@@ -24,6 +24,20 @@ describe('GET /health (terminus): database and audit pipeline', () => {
     expect(res.body.info.audit.lastCheckpointAgeMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('GET /metrics exposes the pipeline in Prometheus text format', async () => {
+    const sealed = await e.count('events');
+    expect(sealed).toBeGreaterThan(0);
+    const res = await request(e.app.getHttpServer()).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    // Every seeded event was counted when committed and again when sealed.
+    expect(value('audit_events_recorded_total')).toBeGreaterThanOrEqual(sealed);
+    expect(value('audit_events_sealed_total')).toBeGreaterThanOrEqual(sealed);
+    expect(value('audit_sealing_latency_seconds_count')).toBe(value('audit_events_sealed_total'));
+    expect(Number.isInteger(value('audit_outbox_backlog'))).toBe(true);
+    expect(res.text).toMatch(/^audit_queue_jobs\{state="failed"\} 0$/m);
+  });
+
   it('is down (503) with the reason when an event has waited too long to be sealed', async () => {
     // An event committed an hour ago and never sealed (a poison payload the worker cannot seal).
     await e.db.query(
@@ -37,5 +51,8 @@ describe('GET /health (terminus): database and audit pipeline', () => {
       expect.arrayContaining([expect.stringMatching(/^the oldest unsealed event has waited \d+ s$/)]),
     );
     expect(res.body.info.database.status).toBe('up');
+    // The stuck event shows in the backlog gauge too.
+    const metrics = await request(e.app.getHttpServer()).get('/metrics').expect(200);
+    expect(Number(/^audit_outbox_backlog (\d+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(1);
   });
 });

@@ -14,6 +14,7 @@ import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
 import { AuditEventFactory } from './events/audit-event.factory';
 import { AuditHealthIndicator } from './health/audit-health.indicator';
+import { AuditGauges, AuditMetrics } from './metrics/audit-metrics';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
 import { AuditQueueProducer } from './outbox/audit-queue.producer';
 import { OutboxWriter } from './outbox/outbox.writer';
@@ -57,9 +58,12 @@ import { TrailVerifier } from './verification/trail-verifier';
     LogVerifier,
     AuditService,
     AuditHealthIndicator,
+    AuditMetrics,
+    AuditGauges,
   ],
   exports: [
     AuditHealthIndicator,
+    AuditMetrics,
     AuditService,
     AuditContextService,
     EventSealer,

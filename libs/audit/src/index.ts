@@ -84,6 +84,7 @@ export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-q
 export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
 export { AuditHealthIndicator } from './health/audit-health.indicator';
+export { AuditMetrics } from './metrics/audit-metrics';
 export { AuditError } from './errors/audit.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';

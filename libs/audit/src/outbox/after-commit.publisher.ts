@@ -1,6 +1,7 @@
 import { MikroORM, type EventSubscriber, type TransactionEventArgs } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '../events/audit-event';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import { AuditQueueProducer } from './audit-queue.producer';
 
 type Transaction = object;
@@ -29,6 +30,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   constructor(
     orm: MikroORM,
     private readonly producer: AuditQueueProducer,
+    private readonly metrics: AuditMetrics,
   ) {
     // NOTE: registered before any request or transaction forks the EntityManager; forks copy subscribers.
     orm.em.getEventManager().registerSubscriber(this);
@@ -37,6 +39,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   /** Publishes `events` after `trx` (or its outermost transaction) commits; at once without one. */
   publishAfterCommit(trx: Transaction | undefined, events: AuditEvent[]): void {
     if (!trx) {
+      this.metrics.recorded.inc(events.length);
       void this.producer.enqueue(events.map(toJob));
       return;
     }
@@ -50,6 +53,7 @@ export class AfterCommitPublisher implements EventSubscriber {
     const events = args.transaction && this.pending.get(args.transaction);
     if (!events) return;
     this.pending.delete(args.transaction);
+    this.metrics.recorded.inc(events.length);
     // Not awaited: the business call must not wait on Redis; the relay covers a lost enqueue.
     void this.producer.enqueue(events.map(toJob));
   }

@@ -17,6 +17,7 @@ import type { AuditEvent, JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
 import { KeyRegistry } from '../keys/key-registry.service';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import { Checkpointer } from './checkpointer';
 
 interface OutboxRow {
@@ -32,7 +33,7 @@ export interface SealResult {
   checkpointDue: boolean;
 }
 
-const NOTHING_SEALED: SealResult = { sealed: 0, checkpointDue: false };
+const NOTHING_SEALED = { sealed: 0, checkpointDue: false, occurredAt: [] as string[] };
 
 interface LogHeadRow {
   tree_size: string;
@@ -68,13 +69,14 @@ export class EventSealer {
     private readonly checkpointer: Checkpointer,
     private readonly events: AuditEventFactory,
     private readonly context: AuditContextService,
+    private readonly metrics: AuditMetrics,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
   /** Seals every pending event of one entity. */
   async sealEntity(entityType: string, entityId: string): Promise<SealResult> {
     const knex = (this.orm.em as EntityManager).getKnex();
-    return knex.transaction(async (trx) => {
+    const result = await knex.transaction(async (trx) => {
       const key = [entityType, entityId];
       await trx.raw(
         'insert into audit.chain_heads (entity_type, entity_id) values (?, ?) on conflict do nothing',
@@ -107,8 +109,13 @@ export class EventSealer {
         [last.chainSeq, last.hash, ...key],
       );
       const checkpointDue = await this.appendToLog(trx, chained);
-      return { sealed: fresh.length, checkpointDue };
+      return { sealed: fresh.length, checkpointDue, occurredAt: fresh.map((e) => e.occurredAt) };
     });
+    // Counted once committed: a rolled-back attempt sealed nothing.
+    this.metrics.sealed.inc(result.sealed);
+    const now = Date.now();
+    for (const at of result.occurredAt) this.metrics.sealingLatency.observe((now - Date.parse(at)) / 1000);
+    return { sealed: result.sealed, checkpointDue: result.checkpointDue };
   }
 
   /** The `after` of the entity's latest event that has a snapshot (domain events have none). */

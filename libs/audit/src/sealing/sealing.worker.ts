@@ -11,6 +11,7 @@ import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
 import { KeyRegistry } from '../keys/key-registry.service';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import { Checkpointer } from './checkpointer';
 import { EventSealer } from './event-sealer';
 import { OutboxRelay } from './outbox.relay';
@@ -32,6 +33,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     private readonly relay: OutboxRelay,
     private readonly keys: KeyRegistry,
     private readonly checkpointer: Checkpointer,
+    private readonly metrics: AuditMetrics,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
@@ -61,9 +63,10 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
         maxStalledCount: this.options.jobAttempts,
       },
     );
-    this.worker.on('failed', (job, error) =>
-      this.logger.error(`Sealing job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`),
-    );
+    this.worker.on('failed', (job, error) => {
+      this.metrics.sealingFailures.inc();
+      this.logger.error(`Sealing job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
+    });
     this.worker.on('error', (error) => this.logger.error(`Sealing worker error: ${error.message}`));
     this.relay.start();
     this.checkpointer.start();

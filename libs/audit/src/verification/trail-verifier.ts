@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { entityKey, headMapProof } from '../crypto/head-map';
+import { AuditMetrics } from '../metrics/audit-metrics';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
@@ -29,6 +30,7 @@ export class TrailVerifier {
   constructor(
     private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly metrics: AuditMetrics,
   ) {}
 
   async load(entityType: string, entityId: string): Promise<VerifiedTrail> {
@@ -78,6 +80,7 @@ export class TrailVerifier {
       maxClockSkewMs: this.options.maxClockSkewMs,
     });
     const failures = [...chain.failures, ...signed].sort((a, b) => a.chainSeq - b.chainSeq);
+    if (failures.length > 0) this.metrics.verificationFailures.inc({ reason: failures[0].reason });
     return { events: loaded.events, verification: { ...chain, valid: failures.length === 0, failures } };
   }
 }

@@ -1,0 +1,73 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AUDIT_QUEUE } from '../audit.constants';
+import type { SealJob } from '../outbox/seal-job';
+
+/**
+ * Prometheus metrics of the audit pipeline, in a registry of their own (`registry`): expose it at
+ * `/metrics`, or merge it into the app's (`Registry.merge`). One registry per module instance, so
+ * several apps in one process never clash.
+ */
+@Injectable()
+export class AuditMetrics {
+  readonly registry = new Registry();
+  /** Events committed (counted after their transaction commits). */
+  readonly recorded = new Counter({
+    name: 'audit_events_recorded_total',
+    help: 'Audit events committed to the outbox',
+    registers: [this.registry],
+  });
+  readonly sealed = new Counter({
+    name: 'audit_events_sealed_total',
+    help: 'Audit events sealed into the chains and the log',
+    registers: [this.registry],
+  });
+  readonly sealingFailures = new Counter({
+    name: 'audit_sealing_failures_total',
+    help: 'Sealing job attempts that failed (retried, or parked as failed jobs)',
+    registers: [this.registry],
+  });
+  readonly sealingLatency = new Histogram({
+    name: 'audit_sealing_latency_seconds',
+    help: 'Time from an event occurring to its being sealed',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly verificationFailures = new Counter({
+    name: 'audit_verification_failures_total',
+    help: 'Trail verifications that found tampering, by first reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+}
+
+/** The gauges of AuditMetrics, read from PostgreSQL and Redis at scrape time. */
+@Injectable()
+export class AuditGauges {
+  constructor(metrics: AuditMetrics, orm: MikroORM, @InjectQueue(AUDIT_QUEUE) queue: Queue<SealJob>) {
+    new Gauge({
+      name: 'audit_outbox_backlog',
+      help: 'Committed events waiting to be sealed',
+      registers: [metrics.registry],
+      async collect() {
+        const knex = (orm.em as EntityManager).getKnex();
+        const rows = await knex.raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.outbox');
+        this.set(rows.rows[0].n);
+      },
+    });
+    new Gauge({
+      name: 'audit_queue_jobs',
+      help: 'Sealing jobs by state (failed = dead letters)',
+      labelNames: ['state'],
+      registers: [metrics.registry],
+      async collect() {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+  }
+}
