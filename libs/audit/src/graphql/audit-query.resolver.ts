@@ -62,8 +62,8 @@ export class AuditQueryResolver {
     checkRange(from, to);
     const start = after ? (decodeCursor(after, 'trail', ['number'])[0] as number) : 0;
     const scope = readerOf(req);
-    const { verification } = await this.queries.trail(scope, entityType, entityId);
-    const events = await this.queries.verifiedTrail(scope, entityType, entityId);
+    // One load: the chain is read and verified once per call.
+    const { events, verification } = await this.queries.verifiedTrail(scope, entityType, entityId);
     const inRange = events.filter(
       (e) => (!from || new Date(e.occurredAt) >= from) && (!to || new Date(e.occurredAt) < to),
     );

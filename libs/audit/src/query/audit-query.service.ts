@@ -10,6 +10,7 @@ import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-
 import { DRIFT_DETECTED } from '../events/audit-event.factory';
 import { AuditEventEntity } from '../storage/audit-event.entity';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
+import type { ChainVerification } from '../verification/chain-verification';
 import { TrailVerifier, type VerifiedTrail } from '../verification/trail-verifier';
 import type {
   AuditEventQuery,
@@ -61,10 +62,14 @@ export class AuditQueryService {
   }
 
   /** The verified trail, or AuditChainTamperedError. */
-  async verifiedTrail(scope: ReaderScope, entityType: string, entityId: string): Promise<EventWithDrift[]> {
+  async verifiedTrail(
+    scope: ReaderScope,
+    entityType: string,
+    entityId: string,
+  ): Promise<{ events: EventWithDrift[]; verification: ChainVerification }> {
     const { events, verification } = await this.trail(scope, entityType, entityId);
     if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
-    return events.map((e, i) => ({ ...e, drift: driftOf(e, events[i - 1]) }));
+    return { events: events.map((e, i) => ({ ...e, drift: driftOf(e, events[i - 1]) })), verification };
   }
 
   /** The entity's state at `at`: its verified chain's patches replayed in order, up to that moment. */
@@ -75,7 +80,7 @@ export class AuditQueryService {
     at: Date,
   ): Promise<JsonObject | null> {
     let state: JsonObject | null = null;
-    for (const event of await this.verifiedTrail(scope, entityType, entityId)) {
+    for (const event of (await this.verifiedTrail(scope, entityType, entityId)).events) {
       if (new Date(event.occurredAt) > at) break;
       if (event.before === null && event.after === null) continue; // a domain event: no state
       state =
