@@ -1,5 +1,6 @@
 import type { AuditActor } from './events/audit-event';
 import type { AuditKeyProvider } from './keys/audit-key-provider';
+import type { DeadLetter } from './outbox/dead-letter';
 import type { AuditWitness } from './witness/audit-witness';
 
 /** The incoming HTTP request as the context resolvers see it (an Express request). */
@@ -93,6 +94,13 @@ export interface AuditModuleOptions {
   /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
   api?: AuditApiOptions;
   /**
+   * Poison events (the worker cannot seal them): after `maxAttempts` failed attempts the event is
+   * parked as a dead letter (an error log `AUDIT_DEAD_LETTER`, the `audit_dead_letter_events`
+   * gauge, a down health check, and `onDeadLetter`, e.g. to page someone). Its entity's later
+   * events wait behind it (policy BLOCK). Default: 5 attempts, no hook.
+   */
+  deadLetter?: { maxAttempts?: number; onDeadLetter?: (letter: DeadLetter) => void };
+  /**
    * AuditHealthIndicator thresholds: down when an event waited longer than `maxOutboxAgeMs` to be
    * sealed, or the last checkpoint is older than `maxCheckpointAgeMs`. Default: 60000 ms and three
    * heartbeats (`3 × checkpoint.heartbeatMs`).
@@ -122,8 +130,9 @@ export interface AuditApiOptions {
 
 /** The options after validation, with every default applied. */
 export type ResolvedAuditOptions = Required<
-  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api' | 'health'>
+  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api' | 'health' | 'deadLetter'>
 > & {
+  deadLetter: Required<NonNullable<AuditModuleOptions['deadLetter']>>;
   health: Required<NonNullable<AuditModuleOptions['health']>>;
   api: Required<AuditApiOptions>;
   relay: Required<NonNullable<AuditModuleOptions['relay']>>;

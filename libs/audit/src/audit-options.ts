@@ -98,6 +98,8 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
   fn('actorResolver');
   fn('tenantResolver');
   fn('sessionIdResolver');
+  if (options.deadLetter?.onDeadLetter !== undefined && typeof options.deadLetter.onDeadLetter !== 'function')
+    problems.push('deadLetter.onDeadLetter must be a function');
   if (options.maskedFieldPattern !== undefined && !(options.maskedFieldPattern instanceof RegExp)) {
     problems.push('maskedFieldPattern must be a RegExp');
   }
@@ -171,6 +173,10 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
     api: resolveApiOptions(options.api ?? {}, problems),
+    deadLetter: {
+      maxAttempts: positiveInt(problems, 'deadLetter.maxAttempts', options.deadLetter?.maxAttempts ?? 5),
+      onDeadLetter: options.deadLetter?.onDeadLetter ?? (() => undefined),
+    },
     health: {
       maxOutboxAgeMs: positiveInt(problems, 'health.maxOutboxAgeMs', options.health?.maxOutboxAgeMs ?? 60000),
       maxCheckpointAgeMs: positiveInt(

@@ -16,6 +16,7 @@ import { AuditEventFactory } from './events/audit-event.factory';
 import { AuditHealthIndicator } from './health/audit-health.indicator';
 import { AuditGauges, AuditMetrics } from './metrics/audit-metrics';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
+import { AuditDeadLetters } from './outbox/dead-letters';
 import { AuditQueueProducer } from './outbox/audit-queue.producer';
 import { OutboxWriter } from './outbox/outbox.writer';
 import { KeyRegistry } from './keys/key-registry.service';
@@ -47,6 +48,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     AuditQueueProducer,
     AfterCommitPublisher,
     OutboxWriter,
+    AuditDeadLetters,
     AuditedCallRunner,
     AuditableExplorer,
     KeyRegistry,
@@ -62,6 +64,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     AuditGauges,
   ],
   exports: [
+    AuditDeadLetters,
     AuditHealthIndicator,
     AuditMetrics,
     AuditService,

@@ -23,6 +23,8 @@ export type {
 export type { RecordAuditEventInput } from './events/record-audit-event.input';
 export { EventSealer } from './sealing/event-sealer';
 export { OutboxRelay } from './sealing/outbox.relay';
+export { AuditDeadLetters } from './outbox/dead-letters';
+export type { DeadLetter } from './outbox/dead-letter';
 export { AUDIT_ENTITIES } from './storage/audit-entities';
 export { AUDIT_MIGRATIONS } from './storage/audit-migrations';
 export { auditRoleGrants, type AuditRoles } from './storage/audit-grants';
@@ -96,5 +98,6 @@ export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
 export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';
+export { PoisonEventError } from './errors/poison-event.error';
 export { WitnessConflictError } from './errors/witness-conflict.error';
 export { WitnessRejectedError } from './errors/witness-rejected.error';

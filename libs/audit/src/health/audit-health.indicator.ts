@@ -10,8 +10,8 @@ import type { SealJob } from '../outbox/seal-job';
 
 /**
  * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
- * waited in the outbox too long (sealing stalled: Redis down, no worker, a poison event), when a
- * sealing job failed for good (a dead letter), when no checkpoint was cut for too long, or when
+ * waited in the outbox too long (sealing stalled: Redis down, no worker), when an event is parked as
+ * a dead letter, when a sealing job failed every attempt, when no checkpoint was cut for too long, or when
  * Redis does not answer. The details carry the figures either way.
  */
 @Injectable()
@@ -26,8 +26,9 @@ export class AuditHealthIndicator {
   async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
     const knex = (this.orm.em as EntityManager).getKnex();
     const [outbox, checkpoint, queue] = await Promise.all([
-      knex.raw<{ rows: { backlog: number; oldest_ms: number | null }[] }>(
-        `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms
+      knex.raw<{ rows: { backlog: number; oldest_ms: number | null; dead_letters: number }[] }>(
+        `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms,
+           (count(*) filter (where dead_lettered_at is not null))::int as dead_letters
          from audit.outbox`,
       ),
       knex.raw<{ rows: { age_ms: number | null }[] }>(
@@ -42,8 +43,12 @@ export class AuditHealthIndicator {
     if (oldestUnsealedMs > maxOutboxAgeMs) {
       problems.push(`the oldest unsealed event has waited ${Math.round(oldestUnsealedMs / 1000)} s`);
     }
+    const deadLetters = outbox.rows[0].dead_letters;
+    if (deadLetters > 0) {
+      problems.push(`${deadLetters} event(s) could not be sealed and are parked as dead letters`);
+    }
     if (queue === null) problems.push('Redis (the sealing queue) does not answer');
-    else if (queue.failed > 0) problems.push(`${queue.failed} sealing job(s) failed for good (dead letters)`);
+    else if (queue.failed > 0) problems.push(`${queue.failed} sealing job(s) failed every attempt`);
     if (lastCheckpointAgeMs === null || lastCheckpointAgeMs > maxCheckpointAgeMs) {
       problems.push(
         lastCheckpointAgeMs === null
@@ -53,6 +58,7 @@ export class AuditHealthIndicator {
     }
     const details = {
       outboxBacklog: outbox.rows[0].backlog,
+      deadLetters,
       oldestUnsealedMs,
       lastCheckpointAgeMs,
       queue,

@@ -31,6 +31,11 @@ export class AuditMetrics {
     help: 'Sealing job attempts that failed (retried, or parked as failed jobs)',
     registers: [this.registry],
   });
+  readonly deadLettered = new Counter({
+    name: 'audit_events_dead_lettered_total',
+    help: 'Events parked as dead letters after every attempt to seal them failed',
+    registers: [this.registry],
+  });
   readonly sealingLatency = new Histogram({
     name: 'audit_sealing_latency_seconds',
     help: 'Time from an event occurring to its being sealed',
@@ -60,8 +65,20 @@ export class AuditGauges {
       },
     });
     new Gauge({
+      name: 'audit_dead_letter_events',
+      help: 'Events parked as dead letters, waiting for an operator (alert when above 0)',
+      registers: [metrics.registry],
+      async collect() {
+        const knex = (orm.em as EntityManager).getKnex();
+        const rows = await knex.raw<{ rows: { n: number }[] }>(
+          'select count(*)::int as n from audit.outbox where dead_lettered_at is not null',
+        );
+        this.set(rows.rows[0].n);
+      },
+    });
+    new Gauge({
       name: 'audit_queue_jobs',
-      help: 'Sealing jobs by state (failed = dead letters)',
+      help: 'Sealing jobs by state (failed: every attempt failed; the relay retries them)',
       labelNames: ['state'],
       registers: [metrics.registry],
       async collect() {

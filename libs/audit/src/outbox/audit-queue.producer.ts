@@ -49,16 +49,19 @@ export class AuditQueueProducer implements OnApplicationShutdown {
   }
 
   /**
-   * Re-enqueues jobs for events still in the outbox (the relay): a job that already failed for
-   * good (attempts or stalls exhausted, e.g. workers killed mid-job) is retried, since its id
-   * would make a plain add a no-op; a missing job is added.
+   * Re-enqueues jobs for events still in the outbox (the relay, a dead letter's retry): a job
+   * that already failed for good (attempts or stalls exhausted, e.g. workers killed mid-job) is
+   * retried, since its id would make a plain add a no-op; a job that completed without sealing
+   * its event (its entity was blocked by a dead letter) is replaced; a missing job is added.
    */
   async requeue(jobs: SealJob[]): Promise<void> {
     const missing: SealJob[] = [];
     for (const data of jobs) {
       const job = await this.queue.getJob(data.eventId);
-      if (!job) missing.push(data);
-      else if (await job.isFailed()) await job.retry('failed');
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'failed') await job!.retry('failed');
+      else if (state === 'completed') await job!.remove();
+      if (state === 'completed' || state === 'missing') missing.push(data);
     }
     if (missing.length > 0) await this.enqueue(missing);
   }

@@ -13,17 +13,24 @@ import { headLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
+import { PoisonEventError } from '../errors/poison-event.error';
 import type { AuditEvent, JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
+import { toSealableEvent } from '../events/sealable-event';
+import { AuditDeadLetters } from '../outbox/dead-letters';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
 import { Checkpointer } from './checkpointer';
 
 interface OutboxRow {
   id: string;
-  payload: AuditEvent;
+  payload: unknown;
+  parked: boolean;
 }
+
+/** Events sealed in one transaction at most: bounds its size and the time it holds the log head. */
+const SEAL_BATCH_LIMIT = 1000;
 
 /** What one sealing transaction did. */
 export interface SealResult {
@@ -33,7 +40,7 @@ export interface SealResult {
   checkpointDue: boolean;
 }
 
-const NOTHING_SEALED = { sealed: 0, checkpointDue: false, occurredAt: [] as string[] };
+const NOTHING_SEALED = { sealed: 0, checkpointDue: false, consumed: 0, occurredAt: [] as string[] };
 
 interface LogHeadRow {
   tree_size: string;
@@ -70,11 +77,41 @@ export class EventSealer {
     private readonly events: AuditEventFactory,
     private readonly context: AuditContextService,
     private readonly metrics: AuditMetrics,
+    private readonly deadLetters: AuditDeadLetters,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  /** Seals every pending event of one entity. */
+  /**
+   * Seals the pending events of one entity (up to SEAL_BATCH_LIMIT at once). When the batch holds
+   * a poison event, seals the events before it one at a time and counts a failed attempt against
+   * it: the job fails and is retried with backoff until AuditDeadLetters parks the event.
+   */
   async sealEntity(entityType: string, entityId: string): Promise<SealResult> {
+    try {
+      return await this.sealPending(entityType, entityId, SEAL_BATCH_LIMIT);
+    } catch (error) {
+      if (!(error instanceof PoisonEventError)) throw error;
+    }
+    const total: SealResult = { sealed: 0, checkpointDue: false };
+    for (;;) {
+      try {
+        const step = await this.sealPending(entityType, entityId, 1);
+        if (step.consumed === 0) return total;
+        total.sealed += step.sealed;
+        total.checkpointDue ||= step.checkpointDue;
+      } catch (error) {
+        if (!(error instanceof PoisonEventError)) throw error;
+        if (await this.deadLetters.recordFailure(entityType, entityId, error)) return total;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * One sealing transaction over the entity's oldest `limit` outbox events, stopping before a
+   * dead letter (its entity is blocked until it is retried).
+   */
+  private async sealPending(entityType: string, entityId: string, limit: number) {
     const knex = (this.orm.em as EntityManager).getKnex();
     const result = await knex.transaction(async (trx) => {
       const key = [entityType, entityId];
@@ -86,20 +123,26 @@ export class EventSealer {
         'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ? for update',
         key,
       );
-      const pending = await trx.raw<{ rows: OutboxRow[] }>(
-        'select id, payload from audit.outbox where entity_type = ? and entity_id = ? order by seq',
-        key,
+      const outbox = await trx.raw<{ rows: OutboxRow[] }>(
+        `select id, payload, dead_lettered_at is not null as parked from audit.outbox
+         where entity_type = ? and entity_id = ? order by seq limit ?`,
+        [...key, limit],
       );
-      if (pending.rows.length === 0) return NOTHING_SEALED;
-      const ids = pending.rows.map((r) => r.id);
+      const parked = outbox.rows.findIndex((r) => r.parked);
+      const pending = parked < 0 ? outbox.rows : outbox.rows.slice(0, parked);
+      if (pending.length === 0) return NOTHING_SEALED;
+      const ids = pending.map((r) => r.id);
       const sealed = await trx.raw<{ rows: { id: string }[] }>(
         'select id from audit.events where id = any(?::uuid[])',
         [ids],
       );
       const already = new Set(sealed.rows.map((r) => r.id));
-      const fresh = pending.rows.filter((r) => !already.has(r.id)).map((r) => normalizeEvent(r.payload));
+      const fresh = pending
+        .filter((r) => !already.has(r.id))
+        .map((r) => toSealableEvent({ id: r.id, entityType, entityId, payload: r.payload }));
       await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      if (fresh.length === 0) return NOTHING_SEALED;
+      const consumed = ids.length;
+      if (fresh.length === 0) return { ...NOTHING_SEALED, consumed };
       const lastSeq = Number(head.rows[0].last_seq);
       const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
       const chained = this.chain(this.withDrift(fresh, previousAfter), lastSeq, head.rows[0].last_hash);
@@ -109,13 +152,13 @@ export class EventSealer {
         [last.chainSeq, last.hash, ...key],
       );
       const checkpointDue = await this.appendToLog(trx, chained);
-      return { sealed: fresh.length, checkpointDue, occurredAt: fresh.map((e) => e.occurredAt) };
+      return { sealed: fresh.length, checkpointDue, consumed, occurredAt: fresh.map((e) => e.occurredAt) };
     });
     // Counted once committed: a rolled-back attempt sealed nothing.
     this.metrics.sealed.inc(result.sealed);
     const now = Date.now();
     for (const at of result.occurredAt) this.metrics.sealingLatency.observe((now - Date.parse(at)) / 1000);
-    return { sealed: result.sealed, checkpointDue: result.checkpointDue };
+    return result;
   }
 
   /** The `after` of the entity's latest event that has a snapshot (domain events have none). */
@@ -193,11 +236,7 @@ export class EventSealer {
       },
       signer,
     );
-    await trx.raw(
-      `insert into audit.events (${COLUMNS.join(', ')})
-       select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
-      [JSON.stringify(rows)],
-    );
+    await insertEvents(trx, rows);
     await trx.raw(
       'insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note) values (?, ?, ?, ?, ?, ?)',
       [globalSeq, event.entityType, event.entityId, chainSeq, keyId, note],
@@ -245,6 +284,27 @@ const SELECTED = COLUMN_DEFS.map(([name, type]) => (type === 'bytea' ? `decode($
 const COLUMN_TYPES = COLUMN_DEFS.map(([name, type]) => `${name} ${type === 'bytea' ? 'text' : type}`).join(
   ', ',
 );
+
+/**
+ * PostgreSQL rejecting the rows' data (SQLSTATE class 22, data exception, or 23, integrity
+ * violation) fails on every retry: that makes the batch poison. The message names the SQLSTATE,
+ * not PostgreSQL's text, which may quote the offending value.
+ */
+async function insertEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<void> {
+  try {
+    await trx.raw(
+      `insert into audit.events (${COLUMNS.join(', ')})
+       select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
+      [JSON.stringify(rows)],
+    );
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^2[23]/.test(code)) {
+      throw new PoisonEventError(`PostgreSQL rejected the event row (SQLSTATE ${code}).`, { cause: error });
+    }
+    throw error;
+  }
+}
 
 interface ChainPosition {
   chainSeq: number;

@@ -36,8 +36,12 @@ export class OutboxRelay {
   async relayOnce(graceMs = this.options.relay.graceMs): Promise<number> {
     const knex = (this.orm.em as EntityManager).getKnex();
     const result = await knex.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
-      `select id, entity_type, entity_id from audit.outbox
-       where created_at < now() - make_interval(secs => ?) order by seq limit ?`,
+      // Entities blocked by a dead letter wait for its retry (AuditDeadLetters), not for the relay.
+      `select id, entity_type, entity_id from audit.outbox o
+       where created_at < now() - make_interval(secs => ?)
+         and not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
+                         and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
+       order by seq limit ?`,
       [graceMs / 1000, this.options.relay.batchSize],
     );
     if (result.rows.length === 0) return 0;

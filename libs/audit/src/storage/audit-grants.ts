@@ -37,9 +37,10 @@ export function auditRoleGrants({ app, worker }: AuditRoles): string[] {
     `grant insert on ${tables(['outbox', 'log_verifications'])} to ${both}`,
     `grant usage on all sequences in schema "audit" to ${both}`,
     `grant insert on ${tables(['events', 'batches', 'checkpoints', 'signing_keys', 'chain_heads', 'head_map_nodes'])} to ${quote(worker)}`,
-    // Mutable bookkeeping, not sealed data: heads move forward, the outbox drains, keys retire
+    // Mutable bookkeeping, not sealed data: heads move forward, the outbox drains (and
+    // records why a poison event could not be sealed), keys retire
     // (the signing_keys trigger allows only forward lifecycle changes).
     `grant update on ${tables(['chain_heads', 'log_head', 'head_map_nodes', 'signing_keys'])} to ${quote(worker)}`,
-    `grant delete on ${tables(['outbox'])} to ${quote(worker)}`,
+    `grant update (attempts, last_error, dead_lettered_at), delete on ${tables(['outbox'])} to ${quote(worker)}`,
   ];
 }

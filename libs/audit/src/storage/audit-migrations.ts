@@ -3,6 +3,7 @@ import { Migration20261122000000AuditSchema } from './migrations/Migration202611
 import { Migration20261122180000Signing } from './migrations/Migration20261122180000Signing';
 import { Migration20261122190000QueryIndexes } from './migrations/Migration20261122190000QueryIndexes';
 import { Migration20261122200000AppendOnly } from './migrations/Migration20261122200000AppendOnly';
+import { Migration20261122210000DeadLetters } from './migrations/Migration20261122210000DeadLetters';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -13,4 +14,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122180000Signing', class: Migration20261122180000Signing },
   { name: 'Migration20261122190000QueryIndexes', class: Migration20261122190000QueryIndexes },
   { name: 'Migration20261122200000AppendOnly', class: Migration20261122200000AppendOnly },
+  { name: 'Migration20261122210000DeadLetters', class: Migration20261122210000DeadLetters },
 ];
