@@ -6,9 +6,16 @@ export interface Figure {
   value: number;
   unit: string;
   baseline: number;
+  /** value / baseline. */
   ratio: number;
-  target: number;
-  met: boolean;
+  /** The bound to meet; null for a figure that only serves as the baseline of others. */
+  target: number | null;
+  /** What `target` bounds: the value (in `unit`) or the ratio. Default: the value. */
+  targetOf?: 'value' | 'ratio';
+  /** Lower is better (met below `target`: times) or higher (met at or above it: rates). Default: lower. */
+  better?: 'lower' | 'higher';
+  /** Null when there is no target. */
+  met: boolean | null;
 }
 
 export function median(values: number[]): number {

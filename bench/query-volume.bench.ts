@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
 import {
   AUDIT_ENTITIES,
   AUDIT_MIGRATIONS,
@@ -19,9 +18,9 @@ import {
 import { resolveAuditOptions } from '../libs/audit/src/audit-options';
 import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
 import { benchChain } from './bench-chain';
+import { createBenchDatabase } from './bench-database';
 import { benchKey, median, type Figure } from './figure';
 
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ORIGIN = 'bench/log';
 
 async function timed(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -42,16 +41,11 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number> 
  */
 export async function queryVolume(): Promise<Figure[]> {
   const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-  const name = `audit_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  const db = await createBenchDatabase();
+  const dir = await mkdtemp(join(tmpdir(), `${db.name}-`));
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
-    clientUrl: url.toString(),
+    clientUrl: db.url,
     entities: AUDIT_ENTITIES,
     extensions: [Migrator],
     migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true },
@@ -110,8 +104,7 @@ export async function queryVolume(): Promise<Figure[]> {
     return figures;
   } finally {
     await orm.close(true);
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await db.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

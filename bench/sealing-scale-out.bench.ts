@@ -1,0 +1,203 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import {
+  AUDIT_ENTITIES,
+  AUDIT_QUEUE,
+  AuditMetrics,
+  type AuditContextSnapshot,
+  type AuditEvent,
+  type JsonObject,
+} from '../libs/audit/src';
+import { resolveAuditOptions } from '../libs/audit/src/audit-options';
+import { AuditEventFactory } from '../libs/audit/src/events/audit-event.factory';
+import { AfterCommitPublisher } from '../libs/audit/src/outbox/after-commit.publisher';
+import { AuditQueueProducer } from '../libs/audit/src/outbox/audit-queue.producer';
+import { OutboxWriter } from '../libs/audit/src/outbox/outbox.writer';
+import { auditOptions } from '../src/audit-options.factory';
+import { loadAppConfig } from '../src/config/app-config';
+import { mikroOrmOptions } from '../src/database/mikro-orm.options';
+import { createBenchDatabase } from './bench-database';
+import { median, type Figure } from './figure';
+import { startWorker, type BenchWorker } from './worker-process';
+
+const ENTITY_TYPE = 'BenchRecord';
+const EVENTS_PER_TRANSACTION = 1000;
+const POLL_MS = 100;
+const SEAL_TIMEOUT_MS = 10 * 60_000;
+const CONTEXT: AuditContextSnapshot = {
+  actor: { type: 'USER', id: 'bench', display: 'bench' },
+  tenantId: null,
+  source: { ip: '10.0.0.1', userAgent: 'bench', requestId: null, sessionId: null },
+};
+// NOTE: 2 worker processes should seal at least 1.3x what 1 does, not 2x: on these 2-core
+// machines the workers share the cores with PostgreSQL, Redis and this poller, and every sealing
+// transaction appends to the log under the one `audit.log_head` row lock, so appends serialise
+// whatever the number of workers. A 3rd process adds no core; its target is not to fall below that.
+// Today one process (4 concurrent jobs) already keeps that lock held nearly all the time (README,
+// Benchmarks), so the target is not met: it says what scale-out should give once the lock is shorter.
+const TARGET_RATIO = 1.3;
+const PROCESSES = [1, 2, 3];
+
+/**
+ * Sealing throughput with 1, 2 and 3 worker processes (`dist/src/worker.js`) sharing one queue: a
+ * backlog of BENCH_SEAL_EVENTS committed events (default 20,000) over BENCH_SEAL_ENTITIES records
+ * (default 2,000), sealed from scratch in a database and a queue prefix of each run's own; the
+ * median of BENCH_SEAL_ROUNDS rounds (default 3) of 1, 2, 3 processes, interleaved so that a
+ * neighbour's load on a shared machine falls on every count alike. Baseline: the 1-process rate.
+ */
+export async function sealingScaleOut(): Promise<Figure[]> {
+  const total = Number(process.env.BENCH_SEAL_EVENTS ?? 20_000);
+  const entities = Number(process.env.BENCH_SEAL_ENTITIES ?? 2_000);
+  const rounds = Number(process.env.BENCH_SEAL_ROUNDS ?? 3);
+  const samples = PROCESSES.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, workers] of PROCESSES.entries()) {
+      samples[i].push(await sealingRate(workers, total, entities));
+    }
+  }
+  const [one, ...more] = samples.map(median);
+  const backlog = `${total.toLocaleString('en')} events, ${entities.toLocaleString('en')} records, median of ${rounds}`;
+  return [
+    {
+      name: `sealing throughput, 1 worker process (${backlog})`,
+      value: one,
+      unit: 'events/s',
+      baseline: one,
+      ratio: 1,
+      target: null,
+      better: 'higher',
+      met: null,
+    },
+    ...more.map((rate, i) => ({
+      name: `sealing throughput, ${i + 2} worker processes`,
+      value: rate,
+      unit: 'events/s',
+      baseline: one,
+      ratio: rate / one,
+      target: TARGET_RATIO,
+      better: 'higher' as const,
+      targetOf: 'ratio' as const,
+      met: rate / one >= TARGET_RATIO,
+    })),
+  ];
+}
+
+/**
+ * One run: the backlog committed into a paused queue, `workers` processes started, and the clock
+ * started when they have all reported started and the queue is resumed. Pausing keeps worker
+ * start-up (migration check, key activation, Nest bootstrap) and the seeding out of the measure,
+ * and no process gets a head start. Stopped when every backlog event is sealed; returns events
+ * per second.
+ */
+async function sealingRate(workers: number, total: number, entities: number): Promise<number> {
+  const db = await createBenchDatabase();
+  const dir = await mkdtemp(join(tmpdir(), `${db.name}-`));
+  const { redisUrl } = loadAppConfig();
+  const queue = new Queue(AUDIT_QUEUE, { connection: { url: redisUrl }, prefix: db.name });
+  const client = new Client({ connectionString: db.url });
+  const running: BenchWorker[] = [];
+  try {
+    await queue.pause();
+    await seedBacklog(db.url, queue, total, entities);
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      AUDIT_QUEUE_PREFIX: db.name,
+      AUDIT_KEY_DIR: join(dir, 'keys'),
+      AUDIT_WITNESS_DIR: join(dir, 'witness'),
+    };
+    const started = await Promise.allSettled(Array.from({ length: workers }, () => startWorker(env)));
+    for (const s of started) if (s.status === 'fulfilled') running.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    await client.connect();
+    const start = process.hrtime.bigint();
+    await queue.resume();
+    await untilSealed(client, total, running);
+    return total / (Number(process.hrtime.bigint() - start) / 1e9);
+  } finally {
+    await Promise.all(running.map((w) => w.stop()));
+    await client.end();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Migrates as the worker would (the library's migrations, then the app's), then writes the events
+ * through the library's own write path (outbox writer, after-commit publisher, queue producer: the
+ * app's rows, job ids and job options), 1,000 per transaction; event i updates record i % entities.
+ */
+async function seedBacklog(url: string, queue: Queue, total: number, entities: number): Promise<void> {
+  const config = mikroOrmOptions(url);
+  const orm = await MikroORM.init({
+    ...config,
+    entities: AUDIT_ENTITIES,
+    migrations: { ...config.migrations, silent: true },
+  });
+  try {
+    await orm.getMigrator().up();
+    const options = resolveAuditOptions(auditOptions());
+    const producer = new AuditQueueProducer(queue, options);
+    const writer = new OutboxWriter(new AfterCommitPublisher(orm, producer, new AuditMetrics()));
+    const factory = new AuditEventFactory(options);
+    const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
+    for (let from = 0; from < total; from += EVENTS_PER_TRANSACTION) {
+      const events: AuditEvent[] = [];
+      for (let i = from; i < Math.min(total, from + EVENTS_PER_TRANSACTION); i++) {
+        const record = i % entities;
+        const before = states[record];
+        const after = { id: `r${record}`, tenantId: `t${record % 3}`, email: `r${record}.${i}@example.test` };
+        const action = before ? 'UPDATE' : 'CREATE';
+        events.push(
+          factory.forEntity(
+            { action, entityType: ENTITY_TYPE, entityId: `r${record}`, before, after },
+            CONTEXT,
+          ),
+        );
+        states[record] = after;
+      }
+      await orm.em.fork().transactional((em) => writer.write(em, events));
+      // The publisher enqueues after commit without waiting for Redis; this waits for it.
+      await producer.onApplicationShutdown();
+    }
+  } finally {
+    await orm.close(true);
+  }
+  const jobs = Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
+  if (jobs !== total) throw new Error(`${jobs} sealing jobs queued for ${total} events`);
+}
+
+/**
+ * Polls until no backlog event is left in the outbox and all are sealed (no more: no drift events).
+ * NOTE: only the backlog's own rows count. The KEY_ROTATED event of the first worker's key is
+ * enqueued behind the backlog's jobs, and with one job per event a record's first job seals all its
+ * pending events and its later ones find nothing: the outbox empties only once the queue drains.
+ */
+async function untilSealed(client: Client, total: number, workers: BenchWorker[]): Promise<void> {
+  const deadline = Date.now() + SEAL_TIMEOUT_MS;
+  for (;;) {
+    const { rows } = await client.query<{ pending: number; sealed: number }>(
+      `select (select count(*)::int from audit.outbox where entity_type = $1) as pending,
+              (select count(*)::int from audit.events where entity_type = $1) as sealed`,
+      [ENTITY_TYPE],
+    );
+    const { pending, sealed } = rows[0];
+    if (pending === 0 && sealed === total) return;
+    const stopped = workers.find((w) => !w.running());
+    if (pending === 0 || stopped || Date.now() > deadline) {
+      throw new Error(
+        `${sealed} of ${total} events sealed, ${pending} pending` +
+          (stopped ? `; a worker exited:\n${stopped.output()}` : ''),
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
