@@ -146,7 +146,7 @@ async function seedBacklog(url: string, queue: Queue, total: number, entities: n
     await orm.getMigrator().up();
     const options = resolveAuditOptions(auditOptions());
     const producer = new AuditQueueProducer(queue, options);
-    const writer = new OutboxWriter(new AfterCommitPublisher(orm, producer, new AuditMetrics()));
+    const writer = new OutboxWriter(new AfterCommitPublisher(orm, orm, producer, new AuditMetrics()));
     const factory = new AuditEventFactory(options);
     const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
     for (let from = 0; from < total; from += EVENTS_PER_TRANSACTION) {

@@ -6,10 +6,12 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { appConfig } from './config/app-config.provider';
 import { mikroOrmOptions } from './database/mikro-orm.options';
 import { MigrationRunner } from './database/migration.runner';
+import { LoggingModule } from './logging/logging.module';
 
-/** The roots the app owns (configuration, MikroORM, BullMQ), shared by the HTTP app and the worker. */
+/** The roots the app owns (logging, configuration, MikroORM, BullMQ), shared by the HTTP app and the worker. */
 @Module({
   imports: [
+    LoggingModule,
     ConfigModule.forRoot({ isGlobal: true, load: [appConfig], ignoreEnvFile: true }),
     MikroOrmModule.forRootAsync({
       inject: [appConfig.KEY],

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 
 /** The example app, ready to listen: schema migrated, demo users seeded, worker started. */
 export async function createApp(options?: NestApplicationOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule, options);
+  const app = await NestFactory.create(AppModule, { bufferLogs: true, ...options });
+  app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   return app;
 }

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const config = loadAppConfig();
   await requireRedis(config.redisUrl);
 
-  const app = await createApp({ logger: ['error', 'warn'] });
+  // The scenario's own output is the point here; the app logs only warnings and errors (JSON).
+  process.env.LOG_LEVEL ??= 'warn';
+  const app = await createApp();
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const call = async (

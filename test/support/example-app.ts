@@ -34,10 +34,11 @@ export async function startExampleApp(extraEnv: Record<string, string> = {}): Pr
     JWT_SECRET: 'e2e-secret',
     AUDIT_KEY_DIR: db.keyDir,
     AUDIT_WITNESS_DIR: db.witnessDir,
+    LOG_LEVEL: 'warn',
     ...extraEnv,
   };
   Object.assign(process.env, env);
-  const app = await createApp({ logger: ['error', 'warn'] });
+  const app = await createApp();
   await app.init();
   const server = app.getHttpServer();
   const gql: ExampleApp['gql'] = async (query, variables, opts = {}) => {

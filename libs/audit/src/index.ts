@@ -10,6 +10,7 @@ export { AuditMasked } from './decorators/audit-masked.decorator';
 export { AuditService } from './audit.service';
 export { AuditContextService } from './context/audit-context.service';
 export type { AuditContextSnapshot } from './context/audit-context';
+export { requestIdFrom } from './context/request-id';
 export type {
   ActorType,
   AuditActor,

@@ -36,7 +36,10 @@ export class AuditContextMiddleware implements NestMiddleware {
 
   use(req: AuditRequest, res: Response, next: () => void): void {
     this.cls.run({ ifNested: 'inherit' }, () => {
-      const requestId = requestIdFrom(req.headers[this.options.requestIdHeader]);
+      // An id a logging middleware gave the request before (pino-http's `req.id`) is kept, so the
+      // request's log lines and its audit events carry one id.
+      const assigned = typeof req.id === 'string' ? req.id : undefined;
+      const requestId = requestIdFrom(assigned ?? req.headers[this.options.requestIdHeader]);
       res.setHeader(this.options.requestIdHeader, requestId);
       const userAgent = req.headers['user-agent'];
       this.context.bindRequest(req, {

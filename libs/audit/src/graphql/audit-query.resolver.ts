@@ -27,6 +27,7 @@ import {
 } from './models/connection.model';
 import { AuditReportDimension, AuditReportModel, PrivilegeChangeModel } from './models/report.model';
 import { ChainVerificationModel, LogVerificationModel } from './models/verification.model';
+import { InjectAuditStore } from '../storage/audit-store';
 
 type Req = Record<symbol, unknown>;
 const readerOf = (req: Req) => req[AUDIT_READER] as AuditReader;
@@ -42,7 +43,7 @@ export class AuditQueryResolver {
   constructor(
     private readonly queries: AuditQueryService,
     private readonly logVerifier: LogVerifier,
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 

@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
@@ -7,6 +6,7 @@ import type { Queue } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
+import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
 
 /**
  * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
@@ -18,32 +18,28 @@ import type { SealJob } from '../outbox/seal-job';
 export class AuditHealthIndicator {
   constructor(
     private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly store: MikroORM,
     @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly health: HealthIndicatorService,
   ) {}
 
   async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
-    const knex = (this.orm.em as EntityManager).getKnex();
     const [outbox, checkpoint, queue] = await Promise.all([
-      knex.raw<{ rows: { backlog: number; oldest_ms: number | null; dead_letters: number }[] }>(
-        `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms,
-           (count(*) filter (where dead_lettered_at is not null))::int as dead_letters
-         from audit.outbox`,
-      ),
-      knex.raw<{ rows: { age_ms: number | null }[] }>(
+      this.outboxState(),
+      knexOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
         `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
       ),
       this.queueCounts(),
     ]);
     const { maxOutboxAgeMs, maxCheckpointAgeMs } = this.options.health;
-    const oldestUnsealedMs = Number(outbox.rows[0].oldest_ms ?? 0);
+    const oldestUnsealedMs = outbox.oldestMs;
     const lastCheckpointAgeMs = checkpoint.rows[0].age_ms === null ? null : Number(checkpoint.rows[0].age_ms);
     const problems: string[] = [];
     if (oldestUnsealedMs > maxOutboxAgeMs) {
       problems.push(`the oldest unsealed event has waited ${Math.round(oldestUnsealedMs / 1000)} s`);
     }
-    const deadLetters = outbox.rows[0].dead_letters;
+    const deadLetters = outbox.deadLetters;
     if (deadLetters > 0) {
       problems.push(`${deadLetters} event(s) could not be sealed and are parked as dead letters`);
     }
@@ -57,7 +53,7 @@ export class AuditHealthIndicator {
       );
     }
     const details = {
-      outboxBacklog: outbox.rows[0].backlog,
+      outboxBacklog: outbox.backlog,
       deadLetters,
       oldestUnsealedMs,
       lastCheckpointAgeMs,
@@ -66,6 +62,27 @@ export class AuditHealthIndicator {
     };
     const indicator = this.health.check(key);
     return problems.length ? indicator.down(details) : indicator.up(details);
+  }
+
+  /** Over every outbox (the app's, and a separate store's). */
+  private async outboxState() {
+    const states = await Promise.all(
+      outboxesOf(this.orm, this.store).map(async (knex) => {
+        const result = await knex.raw<{
+          rows: { backlog: number; oldest_ms: string | null; dead_letters: number }[];
+        }>(
+          `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms,
+             (count(*) filter (where dead_lettered_at is not null))::int as dead_letters
+           from audit.outbox`,
+        );
+        return result.rows[0];
+      }),
+    );
+    return {
+      backlog: states.reduce((n, s) => n + s.backlog, 0),
+      oldestMs: Math.max(...states.map((s) => Number(s.oldest_ms ?? 0))),
+      deadLetters: states.reduce((n, s) => n + s.dead_letters, 0),
+    };
   }
 
   private async queueCounts() {

@@ -10,9 +10,12 @@ import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
 import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
+import { InjectAuditStore } from '../storage/audit-store';
 
 /** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
 export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
+
+const KEY_SETUP_LOCK = 'audit-ledger:signing-keys';
 
 const STATUS_RANK: Record<SigningKeyStatus, number> = { ACTIVE: 0, RETIRED: 1, COMPROMISED: 2 };
 
@@ -32,7 +35,7 @@ export class KeyRegistry {
   private signers = new Map<string, NoteSigner>();
 
   constructor(
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly context: AuditContextService,
     private readonly events: AuditEventFactory,
@@ -49,6 +52,10 @@ export class KeyRegistry {
    * `keyRotationIntervalMs`. Called when a worker starts and periodically after.
    */
   async ensureActiveKey(): Promise<void> {
+    await this.withKeyLock(() => this.ensureActiveKeyLocked());
+  }
+
+  private async ensureActiveKeyLocked(): Promise<void> {
     const held = await this.reloadSigners();
     await this.publishMissedRetirements();
     const { active, known } = await this.state(this.em);
@@ -67,6 +74,23 @@ export class KeyRegistry {
    * Returns the new key's public record.
    */
   async rotate(reason: RotationReason = 'ON_DEMAND', supplied?: NoteSigner): Promise<SigningKeyRecord> {
+    return this.withKeyLock(() => this.rotateLocked(reason, supplied));
+  }
+
+  /**
+   * Runs `fn` holding the key-setup lock (a transaction-level advisory lock, re-entrant, so
+   * `ensureActiveKey` may rotate). NOTE: without it, workers starting together on an empty store
+   * each created a key, one took another's fresh key file for a supplied key and activated it,
+   * and the other then dropped that file as its own stale attempt: the active key was lost.
+   */
+  private withKeyLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.em.transactional(async (em) => {
+      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [KEY_SETUP_LOCK]);
+      return fn();
+    });
+  }
+
+  private async rotateLocked(reason: RotationReason, supplied?: NoteSigner): Promise<SigningKeyRecord> {
     const signer = supplied ?? (await this.options.keyProvider.createSigner(this.options.logOrigin));
     this.signers.set(signer.keyId.toString('hex'), signer);
     const keyId = signer.keyId.toString('hex');

@@ -2,6 +2,7 @@ import { MikroORM, type EventSubscriber, type TransactionEventArgs } from '@mikr
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '../events/audit-event';
 import { AuditMetrics } from '../metrics/audit-metrics';
+import { InjectAuditStore } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 
 type Transaction = object;
@@ -29,11 +30,13 @@ export class AfterCommitPublisher implements EventSubscriber {
 
   constructor(
     orm: MikroORM,
+    @InjectAuditStore() store: MikroORM,
     private readonly producer: AuditQueueProducer,
     private readonly metrics: AuditMetrics,
   ) {
-    // NOTE: registered before any request or transaction forks the EntityManager; forks copy subscribers.
-    orm.em.getEventManager().registerSubscriber(this);
+    // NOTE: registered before any request or transaction forks the EntityManager; forks copy
+    // subscribers. A separate store has its own outbox (key lifecycle events), hence both.
+    for (const connection of new Set([orm, store])) connection.em.getEventManager().registerSubscriber(this);
   }
 
   /** Publishes `events` after `trx` (or its outermost transaction) commits; at once without one. */

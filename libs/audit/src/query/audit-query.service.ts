@@ -19,6 +19,7 @@ import type {
   PageRequest,
   ReaderScope,
 } from './audit-query';
+import { InjectAuditStore } from '../storage/audit-store';
 
 /** An event with the fields changed outside audited code just before it (its DRIFT_DETECTED event). */
 export type EventWithDrift = SealedAuditEvent & { drift: FieldChange[] | null };
@@ -45,7 +46,7 @@ const same = (a: unknown, b: unknown) => canonicalJson(a ?? null).equals(canonic
 @Injectable()
 export class AuditQueryService {
   constructor(
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     private readonly trails: TrailVerifier,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}

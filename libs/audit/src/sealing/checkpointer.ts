@@ -20,6 +20,7 @@ import {
   rangeOf,
   type LeafRow,
 } from '../storage/log.store';
+import { InjectAuditStore } from '../storage/audit-store';
 
 /**
  * Why a checkpoint pass runs: enough new events (EVENTS), the schedule (INTERVAL: cut if the log
@@ -53,7 +54,7 @@ export class Checkpointer {
   witnessedSize = 0;
 
   constructor(
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     private readonly keys: KeyRegistry,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}

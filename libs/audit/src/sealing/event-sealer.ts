@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -21,6 +21,7 @@ import { toSealableEvent } from '../events/sealable-event';
 import { AuditDeadLetters } from '../outbox/dead-letters';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
+import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
 import { Checkpointer } from './checkpointer';
 
 interface OutboxRow {
@@ -41,6 +42,7 @@ export interface SealResult {
 }
 
 const NOTHING_SEALED = { sealed: 0, checkpointDue: false, consumed: 0, occurredAt: [] as string[] };
+const NOTHING_TAKEN = { ...NOTHING_SEALED, consumed: [] as string[] };
 
 interface LogHeadRow {
   tree_size: string;
@@ -72,6 +74,7 @@ interface ChainLink {
 export class EventSealer {
   constructor(
     private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly store: MikroORM,
     private readonly keys: KeyRegistry,
     private readonly checkpointer: Checkpointer,
     private readonly events: AuditEventFactory,
@@ -112,8 +115,11 @@ export class EventSealer {
    * dead letter (its entity is blocked until it is retried).
    */
   private async sealPending(entityType: string, entityId: string, limit: number) {
-    const knex = (this.orm.em as EntityManager).getKnex();
-    const result = await knex.transaction(async (trx) => {
+    const source = await this.outboxHolding(entityType, entityId);
+    if (!source) return NOTHING_SEALED;
+    const store = knexOf(this.store);
+    const separate = source !== store;
+    const result = await store.transaction(async (trx) => {
       const key = [entityType, entityId];
       await trx.raw(
         'insert into audit.chain_heads (entity_type, entity_id) values (?, ?) on conflict do nothing',
@@ -123,14 +129,15 @@ export class EventSealer {
         'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ? for update',
         key,
       );
-      const outbox = await trx.raw<{ rows: OutboxRow[] }>(
+      // Read under the chain-head lock, so one sealer at a time takes an entity's events.
+      const outbox = await (separate ? source : trx).raw<{ rows: OutboxRow[] }>(
         `select id, payload, dead_lettered_at is not null as parked from audit.outbox
          where entity_type = ? and entity_id = ? order by seq limit ?`,
         [...key, limit],
       );
       const parked = outbox.rows.findIndex((r) => r.parked);
       const pending = parked < 0 ? outbox.rows : outbox.rows.slice(0, parked);
-      if (pending.length === 0) return NOTHING_SEALED;
+      if (pending.length === 0) return NOTHING_TAKEN;
       const ids = pending.map((r) => r.id);
       const sealed = await trx.raw<{ rows: { id: string }[] }>(
         'select id from audit.events where id = any(?::uuid[])',
@@ -140,9 +147,9 @@ export class EventSealer {
       const fresh = pending
         .filter((r) => !already.has(r.id))
         .map((r) => toSealableEvent({ id: r.id, entityType, entityId, payload: r.payload }));
-      await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      const consumed = ids.length;
-      if (fresh.length === 0) return { ...NOTHING_SEALED, consumed };
+      if (!separate) await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
+      const consumed = ids;
+      if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed };
       const lastSeq = Number(head.rows[0].last_seq);
       const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
       const chained = this.chain(this.withDrift(fresh, previousAfter), lastSeq, head.rows[0].last_hash);
@@ -154,11 +161,33 @@ export class EventSealer {
       const checkpointDue = await this.appendToLog(trx, chained);
       return { sealed: fresh.length, checkpointDue, consumed, occurredAt: fresh.map((e) => e.occurredAt) };
     });
+    // NOTE: with the outbox in another database, its rows go once the store has committed; a
+    // crash in between leaves rows that the next pass finds sealed already and only deletes.
+    if (separate && result.consumed.length > 0) {
+      await source.raw('delete from audit.outbox where id = any(?::uuid[])', [result.consumed]);
+    }
     // Counted once committed: a rolled-back attempt sealed nothing.
     this.metrics.sealed.inc(result.sealed);
     const now = Date.now();
     for (const at of result.occurredAt) this.metrics.sealingLatency.observe((now - Date.parse(at)) / 1000);
-    return result;
+    return { ...result, consumed: result.consumed.length };
+  }
+
+  /**
+   * The outbox holding the entity's unsealed events, if any: the app's, or the store's for the
+   * library's own events. NOTE: most jobs find their event sealed already (the entity's first job
+   * seals every event pending then); they are answered here, without a transaction or a lock.
+   * Safe: an event committed after this read has its own job, queued after its commit.
+   */
+  private async outboxHolding(entityType: string, entityId: string): Promise<Knex | undefined> {
+    for (const outbox of outboxesOf(this.orm, this.store)) {
+      const waiting = await outbox.raw<{ rows: unknown[] }>(
+        'select 1 from audit.outbox where entity_type = ? and entity_id = ? and dead_lettered_at is null limit 1',
+        [entityType, entityId],
+      );
+      if (waiting.rows.length > 0) return outbox;
+    }
+    return undefined;
   }
 
   /** The `after` of the entity's latest event that has a snapshot (domain events have none). */
@@ -236,15 +265,16 @@ export class EventSealer {
       },
       signer,
     );
-    await insertEvents(trx, rows);
-    await trx.raw(
-      'insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note) values (?, ?, ?, ?, ?, ?)',
-      [globalSeq, event.entityType, event.entityId, chainSeq, keyId, note],
-    );
-    await trx.raw(
-      'update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()',
-      [globalSeq, JSON.stringify(range.map((h) => h.toString('hex'))), root],
-    );
+    await appendBatch(trx, rows, {
+      treeSize: globalSeq,
+      entityType: event.entityType,
+      entityId: event.entityId,
+      headSeq: chainSeq,
+      keyId,
+      note,
+      compactRange: JSON.stringify(range.map((h) => h.toString('hex'))),
+      root,
+    });
     return globalSeq - Number(checkpoint_size) >= this.options.checkpoint.everyEvents;
   }
 }
@@ -285,17 +315,40 @@ const COLUMN_TYPES = COLUMN_DEFS.map(([name, type]) => `${name} ${type === 'byte
   ', ',
 );
 
+interface BatchAppend {
+  treeSize: number;
+  entityType: string;
+  entityId: string;
+  headSeq: number;
+  keyId: string;
+  note: string;
+  compactRange: string;
+  root: Buffer;
+}
+
 /**
+ * The events, their batch statement and the new log head in one statement: one round trip while
+ * the log head is locked, not three (every sealer in every process queues on that lock).
  * PostgreSQL rejecting the rows' data (SQLSTATE class 22, data exception, or 23, integrity
  * violation) fails on every retry: that makes the batch poison. The message names the SQLSTATE,
  * not PostgreSQL's text, which may quote the offending value.
  */
-async function insertEvents(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<void> {
+async function appendBatch(trx: Knex.Transaction, rows: Record<string, unknown>[], b: BatchAppend) {
   try {
     await trx.raw(
-      `insert into audit.events (${COLUMNS.join(', ')})
-       select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})`,
-      [JSON.stringify(rows)],
+      `with sealed as (
+         insert into audit.events (${COLUMNS.join(', ')})
+         select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})
+       ), batch as (
+         insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note)
+         values (?, ?, ?, ?, ?, ?)
+       )
+       update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()`,
+      [
+        JSON.stringify(rows),
+        ...[b.treeSize, b.entityType, b.entityId, b.headSeq, b.keyId, b.note],
+        ...[b.treeSize, b.compactRange, b.root],
+      ],
     );
   } catch (error) {
     const code = (error as { code?: unknown }).code;

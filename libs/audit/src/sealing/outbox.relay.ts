@@ -1,9 +1,10 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditQueueProducer } from '../outbox/audit-queue.producer';
+import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { PeriodicPass } from './periodic-pass';
 
 /**
@@ -20,6 +21,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly store: MikroORM,
     private readonly producer: AuditQueueProducer,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
@@ -34,7 +36,12 @@ export class OutboxRelay {
 
   /** One pass; returns how many rows were re-enqueued. */
   async relayOnce(graceMs = this.options.relay.graceMs): Promise<number> {
-    const knex = (this.orm.em as EntityManager).getKnex();
+    let relayed = 0;
+    for (const outbox of outboxesOf(this.orm, this.store)) relayed += await this.relayFrom(outbox, graceMs);
+    return relayed;
+  }
+
+  private async relayFrom(knex: Knex, graceMs: number): Promise<number> {
     const result = await knex.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
       // Entities blocked by a dead letter wait for its retry (AuditDeadLetters), not for the relay.
       `select id, entity_type, entity_id from audit.outbox o

@@ -15,6 +15,7 @@ import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import { checkLink, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification } from './log-verification';
 import { openStatement } from './signed-statement';
+import { InjectAuditStore } from '../storage/audit-store';
 
 const PAGE = 2000;
 
@@ -36,7 +37,7 @@ interface Start {
 @Injectable()
 export class LogVerifier {
   constructor(
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 

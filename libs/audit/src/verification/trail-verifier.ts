@@ -12,6 +12,7 @@ import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { verifyChain } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
+import { InjectAuditStore } from '../storage/audit-store';
 
 /** An entity's sealed events and their verification report. */
 export interface VerifiedTrail {
@@ -28,7 +29,7 @@ export interface VerifiedTrail {
 @Injectable()
 export class TrailVerifier {
   constructor(
-    private readonly orm: MikroORM,
+    @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly metrics: AuditMetrics,
   ) {}

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { requestIdFrom } from 'audit-ledger';
+import { LoggerModule } from 'nestjs-pino';
+
+/** Headers whose values must never reach a log line. */
+const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key'];
+
+/**
+ * Structured JSON logs (pino): one line per record, every line of a request carrying its `reqId`,
+ * the same id the audit events of that request record (`source.requestId`) and the
+ * `x-request-id` response header. Bodies are never logged and credentials are redacted, so no
+ * payload value or secret leaves through the logs. LOG_LEVEL: pino level (default `info`).
+ */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      useFactory: () => ({
+        pinoHttp: {
+          level: process.env.LOG_LEVEL ?? 'info',
+          // The id the audit library would give the request: a well-formed X-Request-ID, else a
+          // UUID v7. The library keeps `req.id`, so logs and audit events share it.
+          genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+          redact: {
+            paths: [...SECRET_HEADERS.map((h) => `req.headers["${h}"]`), 'res.headers["set-cookie"]'],
+            censor: '[REDACTED]',
+          },
+          // Probes and scrapes every few seconds would drown the request log.
+          autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}
