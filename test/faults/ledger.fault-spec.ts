@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { appSigkillBeforeEnqueue } from './scenarios/app-sigkill-before-enqueue.scenario';
 import { duplicateDelivery } from './scenarios/duplicate-delivery.scenario';
 import { load } from './scenarios/load.scenario';
+import { poisonEvent } from './scenarios/poison-event.scenario';
 import { postgresRestart } from './scenarios/postgres-restart.scenario';
 import { redisDown } from './scenarios/redis-down.scenario';
 import { sigtermGraceful } from './scenarios/sigterm-graceful.scenario';
@@ -22,7 +23,7 @@ const SCENARIOS: FaultScenario[] = [
   duplicateDelivery,
   sigtermGraceful,
   load,
-  // Next: poison-event (scenarios/poison-event.scenario.ts), to be added here.
+  poisonEvent,
 ];
 
 /**

@@ -39,7 +39,6 @@ export class FaultContext {
   private readonly queues: Queue<SealJob>[] = [];
   private appCount = 0;
   private workerCount = 0;
-  private firstWorker?: Promise<NodeService>;
 
   private constructor(
     readonly scenario: string,
@@ -83,21 +82,9 @@ export class FaultContext {
     return this.app;
   }
 
-  /**
-   * Starts a worker. The scenario's first worker boots alone and the others after it.
-   * NOTE: workers booting at once on a store with no signing key yet can leave it with an active
-   * key that no process holds, and sealing stops for good (KeyRegistry.ensureActiveKey takes the
-   * key another worker made for its own INITIAL attempt, and then deletes, for a supplied one).
-   * Once a key is active, workers may start together.
-   */
+  /** Starts a worker; several may start at once, on a store with no signing key yet too. */
   async startWorker(overrides: Record<string, string> = {}): Promise<NodeService> {
-    const name = `worker-${++this.workerCount}`;
-    if (!this.firstWorker) {
-      this.firstWorker = this.start(startService('worker', name, this.env(overrides)));
-      return this.firstWorker;
-    }
-    await this.firstWorker;
-    return this.start(startService('worker', name, this.env(overrides)));
+    return this.start(startService('worker', `worker-${++this.workerCount}`, this.env(overrides)));
   }
 
   /** Worker processes still running. */
