@@ -20,7 +20,8 @@ export function killWorkerProcesses(): void {
 /** Starts `npm run worker`'s compiled entry point (built by `npm test`) and waits until it is up. */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, ...env },
+    // Tests read its lifecycle lines (started, stopped), logged at info.
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

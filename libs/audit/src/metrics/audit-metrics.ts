@@ -1,11 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AUDIT_QUEUE } from '../audit.constants';
 import type { SealJob } from '../outbox/seal-job';
+import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 
 /**
  * Prometheus metrics of the audit pipeline, in a registry of their own (`registry`): expose it at
@@ -53,29 +53,36 @@ export class AuditMetrics {
 /** The gauges of AuditMetrics, read from PostgreSQL and Redis at scrape time. */
 @Injectable()
 export class AuditGauges {
-  constructor(metrics: AuditMetrics, orm: MikroORM, @InjectQueue(AUDIT_QUEUE) queue: Queue<SealJob>) {
-    new Gauge({
-      name: 'audit_outbox_backlog',
-      help: 'Committed events waiting to be sealed',
-      registers: [metrics.registry],
-      async collect() {
-        const knex = (orm.em as EntityManager).getKnex();
-        const rows = await knex.raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.outbox');
-        this.set(rows.rows[0].n);
-      },
-    });
-    new Gauge({
-      name: 'audit_dead_letter_events',
-      help: 'Events parked as dead letters, waiting for an operator (alert when above 0)',
-      registers: [metrics.registry],
-      async collect() {
-        const knex = (orm.em as EntityManager).getKnex();
-        const rows = await knex.raw<{ rows: { n: number }[] }>(
-          'select count(*)::int as n from audit.outbox where dead_lettered_at is not null',
-        );
-        this.set(rows.rows[0].n);
-      },
-    });
+  constructor(
+    metrics: AuditMetrics,
+    orm: MikroORM,
+    @InjectAuditStore() store: MikroORM,
+    @InjectQueue(AUDIT_QUEUE) queue: Queue<SealJob>,
+  ) {
+    // Summed over every outbox (the app's, and a separate store's).
+    const outboxGauge = (name: string, help: string, where: string) =>
+      new Gauge({
+        name,
+        help,
+        registers: [metrics.registry],
+        async collect() {
+          const counts = await Promise.all(
+            outboxesOf(orm, store).map(async (knex) => {
+              const rows = await knex.raw<{ rows: { n: number }[] }>(
+                `select count(*)::int as n from audit.outbox where ${where}`,
+              );
+              return rows.rows[0].n;
+            }),
+          );
+          this.set(counts.reduce((a, b) => a + b, 0));
+        },
+      });
+    outboxGauge('audit_outbox_backlog', 'Committed events waiting to be sealed', 'true');
+    outboxGauge(
+      'audit_dead_letter_events',
+      'Events parked as dead letters, waiting for an operator (alert when above 0)',
+      'dead_lettered_at is not null',
+    );
     new Gauge({
       name: 'audit_queue_jobs',
       help: 'Sealing jobs by state (failed: every attempt failed; the relay retries them)',
