@@ -23,6 +23,7 @@ import { KeyRegistry } from './keys/key-registry.service';
 import { Checkpointer } from './sealing/checkpointer';
 import { EventSealer } from './sealing/event-sealer';
 import { OutboxRelay } from './sealing/outbox.relay';
+import { PartitionUpkeep } from './sealing/partition-upkeep';
 import { SealingWorker } from './sealing/sealing.worker';
 import { AUDIT_ENTITIES } from './storage/audit-entities';
 import { LogVerifier } from './verification/log-verifier';
@@ -55,6 +56,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     EventSealer,
     Checkpointer,
     OutboxRelay,
+    PartitionUpkeep,
     SealingWorker,
     TrailVerifier,
     LogVerifier,

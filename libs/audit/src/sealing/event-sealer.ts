@@ -329,6 +329,8 @@ interface BatchAppend {
 /**
  * The events, their batch statement and the new log head in one statement: one round trip while
  * the log head is locked, not three (every sealer in every process queues on that lock).
+ * `recorded_at` is stamped here, under that lock, and never goes back (the log head keeps the
+ * last stamp), so each monthly partition of `audit.events` is one contiguous stretch of the log.
  * PostgreSQL rejecting the rows' data (SQLSTATE class 22, data exception, or 23, integrity
  * violation) fails on every retry: that makes the batch poison. The message names the SQLSTATE,
  * not PostgreSQL's text, which may quote the offending value.
@@ -336,14 +338,17 @@ interface BatchAppend {
 async function appendBatch(trx: Knex.Transaction, rows: Record<string, unknown>[], b: BatchAppend) {
   try {
     await trx.raw(
-      `with sealed as (
-         insert into audit.events (${COLUMNS.join(', ')})
-         select ${SELECTED.join(', ')} from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})
+      `with sealed_at as (select greatest(clock_timestamp(), updated_at) as at from audit.log_head),
+       sealed as (
+         insert into audit.events (${COLUMNS.join(', ')}, recorded_at)
+         select ${SELECTED.join(', ')}, (select at from sealed_at)
+         from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES})
        ), batch as (
          insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note)
          values (?, ?, ?, ?, ?, ?)
        )
-       update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?, updated_at = now()`,
+       update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?,
+         updated_at = (select at from sealed_at)`,
       [
         JSON.stringify(rows),
         ...[b.treeSize, b.entityType, b.entityId, b.headSeq, b.keyId, b.note],

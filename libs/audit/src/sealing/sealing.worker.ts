@@ -15,10 +15,11 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import { Checkpointer } from './checkpointer';
 import { EventSealer } from './event-sealer';
 import { OutboxRelay } from './outbox.relay';
+import { PartitionUpkeep } from './partition-upkeep';
 
 /**
  * The sealing worker: consumes the audit queue and runs the outbox relay, the checkpoint
- * schedule and key rotation. Started only where
+ * schedule, key rotation and the upkeep of the monthly partitions. Started only where
  * `inProcessWorker` is true. Built with bullmq's Worker directly rather than an @Processor class,
  * because whether it runs is an option decided at bootstrap, not a static decorator.
  */
@@ -33,6 +34,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     private readonly relay: OutboxRelay,
     private readonly keys: KeyRegistry,
     private readonly checkpointer: Checkpointer,
+    private readonly partitions: PartitionUpkeep,
     private readonly metrics: AuditMetrics,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
@@ -40,6 +42,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
   /** Activates a signing key (creating or rotating it as due) before consuming any job. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.inProcessWorker) return;
+    await this.partitions.ensure();
     await this.keys.ensureActiveKey();
     await this.checkpointer.refreshWitnessedSize();
     this.worker = new Worker<SealJob, number>(
@@ -69,6 +72,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.worker.on('error', (error) => this.logger.error(`Sealing worker error: ${error.message}`));
     this.relay.start();
+    this.partitions.start();
     this.checkpointer.start();
     this.checkpointer.trigger('INTERVAL');
   }
@@ -77,6 +81,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
     await this.relay.stop();
+    await this.partitions.stop();
     await this.worker.close();
     await this.checkpointer.stop();
     this.logger.log('Sealing worker stopped: in-flight jobs finished');

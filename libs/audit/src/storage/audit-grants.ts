@@ -42,5 +42,7 @@ export function auditRoleGrants({ app, worker }: AuditRoles): string[] {
     // (the signing_keys trigger allows only forward lifecycle changes).
     `grant update on ${tables(['chain_heads', 'log_head', 'head_map_nodes', 'signing_keys'])} to ${quote(worker)}`,
     `grant update (attempts, last_error, dead_lettered_at), delete on ${tables(['outbox'])} to ${quote(worker)}`,
+    // Creates next months' partitions as the schema owner (SECURITY DEFINER); nothing else.
+    `grant execute on function "audit"."ensure_event_partitions"(int) to ${quote(worker)}`,
   ];
 }

@@ -4,6 +4,7 @@ import { Migration20261122180000Signing } from './migrations/Migration2026112218
 import { Migration20261122190000QueryIndexes } from './migrations/Migration20261122190000QueryIndexes';
 import { Migration20261122200000AppendOnly } from './migrations/Migration20261122200000AppendOnly';
 import { Migration20261122210000DeadLetters } from './migrations/Migration20261122210000DeadLetters';
+import { Migration20261122220000PartitionEvents } from './migrations/Migration20261122220000PartitionEvents';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -15,4 +16,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122190000QueryIndexes', class: Migration20261122190000QueryIndexes },
   { name: 'Migration20261122200000AppendOnly', class: Migration20261122200000AppendOnly },
   { name: 'Migration20261122210000DeadLetters', class: Migration20261122210000DeadLetters },
+  { name: 'Migration20261122220000PartitionEvents', class: Migration20261122220000PartitionEvents },
 ];
