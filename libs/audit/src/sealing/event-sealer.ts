@@ -41,8 +41,13 @@ export interface SealResult {
   checkpointDue: boolean;
 }
 
-const NOTHING_SEALED = { sealed: 0, checkpointDue: false, consumed: 0, occurredAt: [] as string[] };
-const NOTHING_TAKEN = { ...NOTHING_SEALED, consumed: [] as string[] };
+/** A sealing transaction that took no outbox row. */
+const NOTHING_TAKEN = {
+  sealed: 0,
+  checkpointDue: false,
+  consumed: [] as string[],
+  occurredAt: [] as string[],
+};
 
 interface LogHeadRow {
   tree_size: string;
@@ -116,7 +121,7 @@ export class EventSealer {
    */
   private async sealPending(entityType: string, entityId: string, limit: number) {
     const source = await this.outboxHolding(entityType, entityId);
-    if (!source) return NOTHING_SEALED;
+    if (!source) return { sealed: 0, checkpointDue: false, consumed: 0 };
     const store = knexOf(this.store);
     const separate = source !== store;
     const result = await store.transaction(async (trx) => {
@@ -148,8 +153,7 @@ export class EventSealer {
         .filter((r) => !already.has(r.id))
         .map((r) => toSealableEvent({ id: r.id, entityType, entityId, payload: r.payload }));
       if (!separate) await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      const consumed = ids;
-      if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed };
+      if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed: ids };
       const lastSeq = Number(head.rows[0].last_seq);
       const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
       const chained = this.chain(this.withDrift(fresh, previousAfter), lastSeq, head.rows[0].last_hash);
@@ -159,7 +163,12 @@ export class EventSealer {
         [last.chainSeq, last.hash, ...key],
       );
       const checkpointDue = await this.appendToLog(trx, chained);
-      return { sealed: fresh.length, checkpointDue, consumed, occurredAt: fresh.map((e) => e.occurredAt) };
+      return {
+        sealed: fresh.length,
+        checkpointDue,
+        consumed: ids,
+        occurredAt: fresh.map((e) => e.occurredAt),
+      };
     });
     // NOTE: with the outbox in another database, its rows go once the store has committed; a
     // crash in between leaves rows that the next pass finds sealed already and only deletes.
