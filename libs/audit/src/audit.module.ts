@@ -13,6 +13,7 @@ import { AuditService } from './audit.service';
 import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
 import { AuditEventFactory } from './events/audit-event.factory';
+import { AuditExporter } from './export/audit-exporter';
 import { AuditHealthIndicator } from './health/audit-health.indicator';
 import { AuditGauges, AuditMetrics } from './metrics/audit-metrics';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
@@ -61,12 +62,14 @@ import { TrailVerifier } from './verification/trail-verifier';
     TrailVerifier,
     LogVerifier,
     AuditService,
+    AuditExporter,
     AuditHealthIndicator,
     AuditMetrics,
     AuditGauges,
   ],
   exports: [
     AuditDeadLetters,
+    AuditExporter,
     AuditHealthIndicator,
     AuditMetrics,
     AuditService,

@@ -74,6 +74,22 @@ export type { ChainFailure, ChainFailureReason, ChainVerification } from './veri
 export { verifyChain, type ChainHead } from './verification/chain-verifier';
 export type { LogFailure, LogFailureReason, LogVerification } from './verification/log-verification';
 export { LogVerifier } from './verification/log-verifier';
+export type {
+  BundleFailure,
+  BundleFailureReason,
+  BundleVerification,
+} from './verification/bundle-verification';
+export { verifyBundle, type BundleVerifyOptions } from './verification/bundle-verifier';
+export {
+  AuditExporter,
+  type ExportRequest,
+  type ExportResult,
+  type ProgressListener,
+} from './export/audit-exporter';
+export type { BundleManifest, BundleSelection, EventFileFormat } from './export/bundle-manifest';
+export { DirectoryBundleStore, type BundleStore, type WrittenFile } from './export/bundle-store';
+export { ECS_VERSION, fromEcsDocument, toEcsDocument, type EcsDocument } from './export/ecs-document';
+export { formatPublishedKeys, parsePublishedKeys } from './keys/published-keys';
 export type { AuditKeyProvider } from './keys/audit-key-provider';
 export { DirectoryKeyProvider } from './keys/directory.key-provider';
 export { EnvKeyProvider } from './keys/env.key-provider';
@@ -96,6 +112,7 @@ export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.er
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
+export { InvalidExportRequestError } from './errors/invalid-export-request.error';
 export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';

@@ -16,6 +16,10 @@ const READ = [
   'head_map_nodes',
   'signing_keys',
   'log_verifications',
+  'archive_segments',
+  'archive_heads',
+  'retention_rules',
+  'legal_holds',
 ];
 
 const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;

@@ -11,6 +11,7 @@ import { InvalidNoteError } from '../errors/invalid-note.error';
 import { WitnessConflictError } from '../errors/witness-conflict.error';
 import { WitnessRejectedError } from '../errors/witness-rejected.error';
 import { keyRejection } from '../keys/key-validity';
+import { formatPublishedKeys, parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord, SigningKeyStatus } from '../keys/signing-key-record';
 import type { AuditWitness } from './audit-witness';
 
@@ -28,13 +29,6 @@ export interface DirectoryWitnessOptions {
   /** The clock checkpoint times are compared with. Default: `() => new Date()`. */
   now?: () => Date;
 }
-
-/** A key record as keys.json stores it: dates as ISO-8601 strings. */
-type StoredKey = Omit<SigningKeyRecord, 'notBefore' | 'notAfter' | 'compromisedAt'> & {
-  notBefore: string;
-  notAfter: string | null;
-  compromisedAt: string | null;
-};
 
 const errorCode = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
 const iso = (d: Date | null) => (d ? d.toISOString() : 'unset');
@@ -90,25 +84,13 @@ export class DirectoryWitness implements AuditWitness {
   async publishKey(key: SigningKeyRecord): Promise<void> {
     await this.locked(async () => {
       const keys = mergeKey(await this.readKeys(), key);
-      const stored: StoredKey[] = keys.map((k) => ({
-        ...k,
-        notBefore: k.notBefore.toISOString(),
-        notAfter: k.notAfter?.toISOString() ?? null,
-        compromisedAt: k.compromisedAt?.toISOString() ?? null,
-      }));
-      await this.write(KEYS_FILE, `${JSON.stringify(stored, null, 2)}\n`);
+      await this.write(KEYS_FILE, formatPublishedKeys(keys));
     });
   }
 
   private async readKeys(): Promise<SigningKeyRecord[]> {
     const text = await this.read(KEYS_FILE);
-    const stored = text === null ? [] : (JSON.parse(text.toString('utf8')) as StoredKey[]);
-    return stored.map((k) => ({
-      ...k,
-      notBefore: new Date(k.notBefore),
-      notAfter: k.notAfter === null ? null : new Date(k.notAfter),
-      compromisedAt: k.compromisedAt === null ? null : new Date(k.compromisedAt),
-    }));
+    return text === null ? [] : parsePublishedKeys(text.toString('utf8'));
   }
 
   private async read(name: string): Promise<Buffer | null> {

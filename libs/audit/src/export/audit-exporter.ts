@@ -1,0 +1,312 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { signCheckpoint } from '../crypto/checkpoint';
+import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { merkleLeafHash } from '../crypto/merkle';
+import { InvalidExportRequestError } from '../errors/invalid-export-request.error';
+import { LogIntegrityError } from '../errors/log-integrity.error';
+import { KeyRegistry } from '../keys/key-registry.service';
+import { formatPublishedKeys } from '../keys/published-keys';
+import { InjectAuditStore } from '../storage/audit-store';
+import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
+import { openStatement } from '../verification/signed-statement';
+import {
+  BUNDLE_FORMAT,
+  eventFileName,
+  KEYS_FILE,
+  MANIFEST_FILE,
+  SEAL_FILE,
+  sealLine,
+  type BundleManifest,
+  type BundleProof,
+  type BundleSelection,
+  type EventFileFormat,
+} from './bundle-manifest';
+import type { BundleStore } from './bundle-store';
+import { toEcsDocument, type EcsDocument } from './ecs-document';
+import { encodeEvents } from './event-file';
+import { anchorAtOrBefore } from './log-anchor';
+
+const PAGE = 2000;
+
+/** What to export. */
+export interface ExportRequest {
+  selection: BundleSelection;
+  format: EventFileFormat;
+  gzip: boolean;
+  /** Archive segments give their exact global_seq range; exports derive it from the dates. */
+  seqRange?: { from: number; to: number };
+  kind?: 'export' | 'archive';
+  previousManifestSha256?: string | null;
+  partition?: BundleManifest['partition'];
+}
+
+export interface ExportResult {
+  manifest: BundleManifest;
+  manifestSha256: string;
+  seal: string;
+  /** The compact range at `manifest.leaves.to`: where the log continues after this bundle. */
+  endRange: CompactRange;
+}
+
+/** Progress of a long run: `done` of `total` units (leaves written, then events). */
+export type ProgressListener = (done: number, total: number) => void;
+
+/**
+ * Writes export bundles (README "Export"): events as ECS NDJSON or CSV, every leaf hash of the
+ * covered range, the signed statements over it, the published keys, and a manifest sealed with
+ * the log's key. Reads the store in pages of 2000 rows, in global order, so memory stays flat for
+ * any number of events. Refuses to seal a bundle whose rebuilt tree disagrees with the log's own
+ * signed statement: an export never vouches for a tampered store.
+ */
+@Injectable()
+export class AuditExporter {
+  constructor(
+    @InjectAuditStore() private readonly orm: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly keys: KeyRegistry,
+  ) {}
+
+  async export(
+    request: ExportRequest,
+    store: BundleStore,
+    onProgress?: ProgressListener,
+  ): Promise<ExportResult> {
+    const em = this.orm.em.fork() as EntityManager;
+    const knex = em.getKnex();
+    const range = request.seqRange ?? (await this.seqRange(knex, request.selection));
+    const trusted = await this.options.witness.keys();
+    const end = range ? await this.batchEnd(knex, range.to) : 0;
+    const anchor = await anchorAtOrBefore(knex, range ? range.from - 1 : 0, trusted, this.options.logOrigin);
+    const total = end - anchor.size + (range ? range.to - range.from + 1 : 0);
+    let done = 0;
+    const tick = () => onProgress?.(++done, total);
+
+    const files: BundleManifest['files'] = {};
+    const leavesFile = request.gzip ? 'leaves.txt.gz' : 'leaves.txt';
+    let tree = anchor.range;
+    files[leavesFile] = await store.write(
+      leavesFile,
+      this.leafLines(knex, anchor.size, end, (hash, size) => {
+        tree = appendLeaf(tree, size, merkleLeafHash(hash));
+        tick();
+      }),
+    );
+    const root = rangeRoot(tree);
+    if (end > anchor.size) await this.checkAgainstStatement(knex, end, root, trusted);
+
+    let count = 0;
+    let first: number | null = null;
+    let last: number | null = null;
+    const eventsFile = eventFileName(request.format, request.gzip);
+    const documents = range
+      ? this.documents(em, range, request.selection, (doc) => {
+          count++;
+          first ??= doc.event.sequence;
+          last = doc.event.sequence;
+          tick();
+        })
+      : (async function* () {})();
+    files[eventsFile] = await store.write(eventsFile, encodeEvents(documents, request.format));
+
+    const proofsFile = 'proofs.ndjson';
+    let proofCount = 0;
+    files[proofsFile] = await store.write(
+      proofsFile,
+      this.proofLines(knex, anchor.size, end, () => proofCount++),
+    );
+    files[KEYS_FILE] = await store.write(
+      KEYS_FILE,
+      (async function* () {
+        yield formatPublishedKeys(trusted);
+      })(),
+    );
+
+    const manifest: BundleManifest = {
+      format: BUNDLE_FORMAT,
+      kind: request.kind ?? 'export',
+      origin: this.options.logOrigin,
+      createdAt: new Date().toISOString(),
+      selection: request.selection,
+      events: { file: eventsFile, format: request.format, count, firstGlobalSeq: first, lastGlobalSeq: last },
+      leaves: { file: leavesFile, from: anchor.size, to: end },
+      proofs: { file: proofsFile, count: proofCount },
+      anchor: { size: anchor.size, range: anchor.range.map((h) => h.toString('hex')), note: anchor.note },
+      previousManifestSha256: request.previousManifestSha256 ?? null,
+      partition: request.partition ?? null,
+      files,
+    };
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
+    const seal = signCheckpoint(
+      {
+        origin: this.options.logOrigin,
+        size: end,
+        root,
+        time: new Date(manifest.createdAt),
+        extensions: [sealLine(manifestSha256)],
+      },
+      await this.activeSigner(knex),
+    );
+    await store.write(
+      MANIFEST_FILE,
+      (async function* () {
+        yield manifestText;
+      })(),
+    );
+    await store.write(
+      SEAL_FILE,
+      (async function* () {
+        yield seal;
+      })(),
+    );
+    return { manifest, manifestSha256, seal, endRange: tree };
+  }
+
+  /** The global_seq range of the events sealed in [from, to), or null when there are none. */
+  private async seqRange(
+    knex: Knex,
+    selection: BundleSelection,
+  ): Promise<{ from: number; to: number } | null> {
+    const from = new Date(selection.from);
+    const to = new Date(selection.to);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to)
+      throw new InvalidExportRequestError(
+        `The export period [${selection.from}, ${selection.to}) is not a valid date range: give ISO-8601 dates, from before to.`,
+      );
+    const rows = await knex.raw<{ rows: { first: string | null; last: string | null }[] }>(
+      'select min(global_seq) as first, max(global_seq) as last from audit.events where recorded_at >= ? and recorded_at < ?',
+      [from, to],
+    );
+    const { first, last } = rows.rows[0];
+    return first === null || last === null ? null : { from: Number(first), to: Number(last) };
+  }
+
+  /** Where the batch holding `seq` ends: the first signed root covering it. */
+  private async batchEnd(knex: Knex, seq: number): Promise<number> {
+    const rows = await knex.raw<{ rows: { batch_tree_size: string | null }[] }>(
+      'select batch_tree_size from audit.events where global_seq = ?',
+      [seq],
+    );
+    const size = rows.rows[0]?.batch_tree_size;
+    if (!size) throw new LogIntegrityError(`Event ${seq} has no signed batch: the store is incomplete.`);
+    return Number(size);
+  }
+
+  private async *leafLines(
+    knex: Knex,
+    from: number,
+    to: number,
+    onLeaf: (hash: Buffer, size: number) => void,
+  ): AsyncIterable<string> {
+    let size = from;
+    while (size < to) {
+      const rows = (
+        await knex.raw<{ rows: { global_seq: string; hash: Buffer }[] }>(
+          'select global_seq, hash from audit.events where global_seq > ? and global_seq <= ? order by global_seq limit ?',
+          [size, to, PAGE],
+        )
+      ).rows;
+      if (rows.length === 0 || Number(rows[0].global_seq) !== size + 1)
+        throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store (archived or deleted).`);
+      const lines: string[] = [];
+      for (const row of rows) {
+        if (Number(row.global_seq) !== size + 1)
+          throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store.`);
+        onLeaf(row.hash, size);
+        size++;
+        lines.push(row.hash.toString('hex'));
+      }
+      yield `${lines.join('\n')}\n`;
+    }
+  }
+
+  private async *documents(
+    em: EntityManager,
+    range: { from: number; to: number },
+    selection: BundleSelection,
+    onDocument: (doc: EcsDocument) => void,
+  ): AsyncIterable<EcsDocument> {
+    let after = range.from - 1;
+    for (;;) {
+      const rows = await findEventRows(
+        em,
+        {
+          globalSeq: { $gt: String(after), $lte: String(range.to) },
+          ...(selection.entityType ? { entityType: selection.entityType } : {}),
+          ...(selection.tenantId ? { tenantId: selection.tenantId } : {}),
+        },
+        { orderBy: { globalSeq: 'asc' }, limit: PAGE },
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const doc = toEcsDocument(toSealedEvent(row));
+        onDocument(doc);
+        yield doc;
+      }
+      after = Number(rows[rows.length - 1].global_seq);
+    }
+  }
+
+  private async *proofLines(
+    knex: Knex,
+    from: number,
+    to: number,
+    onProof: () => void,
+  ): AsyncIterable<string> {
+    // Batch statements and checkpoints merged by tree size (a batch first at equal sizes), paged
+    // on (tree_size, type) so a page boundary never splits or repeats a size.
+    let cursor: [number, string] = [from, ''];
+    for (;;) {
+      const rows = (
+        await knex.raw<{ rows: { type: BundleProof['type']; tree_size: string; note: string }[] }>(
+          `select * from (
+             select 'batch' as type, tree_size, note from audit.batches where tree_size > ? and tree_size <= ?
+             union all
+             select 'checkpoint' as type, tree_size, note from audit.checkpoints where tree_size >= ? and tree_size <= ?
+           ) p where (tree_size, type) > (?, ?) order by tree_size, type limit ?`,
+          [from, to, from, to, cursor[0], cursor[1], PAGE],
+        )
+      ).rows;
+      if (rows.length === 0) return;
+      const lines = rows.map((row) => {
+        onProof();
+        const proof: BundleProof = { type: row.type, treeSize: Number(row.tree_size), note: row.note };
+        return `${JSON.stringify(proof)}\n`;
+      });
+      yield lines.join('');
+      const last = rows[rows.length - 1];
+      cursor = [Number(last.tree_size), last.type];
+    }
+  }
+
+  private async checkAgainstStatement(
+    knex: Knex,
+    end: number,
+    root: Buffer,
+    trusted: Parameters<typeof openStatement>[1],
+  ) {
+    const rows = await knex.raw<{ rows: { note: string }[] }>(
+      'select note from audit.batches where tree_size = ?',
+      [end],
+    );
+    const opened = rows.rows[0] ? openStatement(rows.rows[0].note, trusted, this.options.logOrigin) : null;
+    if (!opened?.ok || !opened.checkpoint.root.equals(root))
+      throw new LogIntegrityError(
+        `The store's leaves up to ${end} do not rebuild the signed batch root: run \`audit-ledger verify\`; nothing was exported.`,
+      );
+  }
+
+  private async activeSigner(knex: Knex) {
+    const rows = await knex.raw<{ rows: { active_key_id: string | null }[] }>(
+      'select active_key_id from audit.log_head',
+    );
+    const keyId = rows.rows[0]?.active_key_id;
+    if (!keyId) throw new LogIntegrityError('The log has no active signing key yet: start a worker first.');
+    return this.keys.signer(keyId);
+  }
+}

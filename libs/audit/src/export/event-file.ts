@@ -1,0 +1,148 @@
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import type { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { EcsDocument } from './ecs-document';
+import type { EventFileFormat } from './bundle-manifest';
+
+/**
+ * CSV columns: the ECS document's dotted field names. Members holding objects or arrays are
+ * written as JSON text; a null is an empty cell and an empty string a quoted empty cell, so the
+ * file parses back to the exact document (and verifies offline) — as NDJSON does.
+ */
+const COLUMNS: { name: string; kind: 'string' | 'number' | 'json' }[] = [
+  ['@timestamp', 'string'],
+  ['message', 'string'],
+  ['ecs.version', 'string'],
+  ['event.id', 'string'],
+  ['event.kind', 'string'],
+  ['event.action', 'string'],
+  ['event.category', 'json'],
+  ['event.type', 'json'],
+  ['event.outcome', 'string'],
+  ['event.created', 'string'],
+  ['event.dataset', 'string'],
+  ['event.module', 'string'],
+  ['event.sequence', 'number'],
+  ['event.hash', 'string'],
+  ['user.id', 'string'],
+  ['user.name', 'string'],
+  ['source.ip', 'string'],
+  ['user_agent.original', 'string'],
+  ['http.request.id', 'string'],
+  ['organization.id', 'string'],
+  ['audit_ledger.actor_type', 'string'],
+  ['audit_ledger.entity.type', 'string'],
+  ['audit_ledger.entity.id', 'string'],
+  ['audit_ledger.module', 'string'],
+  ['audit_ledger.transaction_code', 'string'],
+  ['audit_ledger.session_id', 'string'],
+  ['audit_ledger.before', 'json'],
+  ['audit_ledger.after', 'json'],
+  ['audit_ledger.changes', 'json'],
+  ['audit_ledger.patch', 'json'],
+  ['audit_ledger.metadata', 'json'],
+  ['audit_ledger.chain_seq', 'number'],
+  ['audit_ledger.prev_hash', 'string'],
+  ['audit_ledger.hash_alg', 'string'],
+  ['audit_ledger.batch_tree_size', 'number'],
+  ['audit_ledger.key_id', 'string'],
+  ['audit_ledger.key_set_id', 'string'],
+].map(([name, kind]) => ({ name, kind: kind as 'string' | 'number' | 'json' }));
+
+type Tree = { [key: string]: unknown };
+
+function get(doc: Tree, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Tree | undefined)?.[key], doc);
+}
+
+function set(doc: Tree, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = doc;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+  node[keys[keys.length - 1]] = value;
+}
+
+/** Encodes ECS documents as the lines of an event file (a header first for CSV). */
+export async function* encodeEvents(
+  documents: AsyncIterable<EcsDocument>,
+  format: EventFileFormat,
+): AsyncIterable<string> {
+  if (format === 'ndjson') {
+    for await (const doc of documents) yield `${JSON.stringify(doc)}\n`;
+    return;
+  }
+  const csv = stringify({
+    header: true,
+    columns: COLUMNS.map((c) => c.name),
+    cast: { string: (value) => (value === '' ? { value: '', quoted: true } : value) },
+  });
+  const rows = (async () => {
+    for await (const doc of documents) {
+      const row = COLUMNS.map(({ name, kind }) => {
+        const value = get(doc as unknown as Tree, name);
+        if (value === null || value === undefined) return null;
+        // Numbers and JSON members as JSON text (a number's JSON is its plain decimal form).
+        return kind === 'string' ? value : JSON.stringify(value);
+      });
+      if (!csv.write(row)) await new Promise((r) => csv.once('drain', r));
+    }
+    csv.end();
+  })();
+  for await (const chunk of csv) yield String(chunk);
+  await rows;
+}
+
+/** A parse failure inside an event file: the line (1-based, header included) and why. */
+export class EventLineError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The ECS documents of an event file's text, in file order, with their line numbers. */
+export async function* decodeEvents(
+  text: Readable,
+  format: EventFileFormat,
+): AsyncIterable<{ line: number; doc: EcsDocument }> {
+  if (format === 'ndjson') {
+    let line = 0;
+    for await (const raw of createInterface({ input: text, crlfDelay: Infinity })) {
+      line++;
+      if (raw === '') continue;
+      try {
+        yield { line, doc: JSON.parse(raw) as EcsDocument };
+      } catch (error) {
+        throw new EventLineError(line, `not JSON: ${(error as Error).message}`);
+      }
+    }
+    return;
+  }
+  const parser = text.pipe(
+    parse({
+      columns: true,
+      // NOTE: cast sees whether a cell was quoted: that is how "" and null stay apart.
+      cast: (value, context) => (value === '' && !context.quoting ? null : value),
+      info: true,
+    }),
+  );
+  for await (const record of parser as AsyncIterable<{ record: Tree; info: { lines: number } }>) {
+    const doc: Tree = {};
+    for (const { name, kind } of COLUMNS) {
+      if (!(name in record.record))
+        throw new EventLineError(record.info.lines, `column "${name}" is missing`);
+      const cell = record.record[name] as string | null;
+      try {
+        const value =
+          cell === null ? null : kind === 'json' ? JSON.parse(cell) : kind === 'number' ? Number(cell) : cell;
+        set(doc, name, value);
+      } catch (error) {
+        throw new EventLineError(record.info.lines, `column "${name}": ${(error as Error).message}`);
+      }
+    }
+    yield { line: record.info.lines, doc: doc as unknown as EcsDocument };
+  }
+}

@@ -1,0 +1,52 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { LogIntegrityError } from '../errors/log-integrity.error';
+import type { SigningKeyRecord } from '../keys/signing-key-record';
+import { openStatement } from '../verification/signed-statement';
+
+/** A signed point of the log to rebuild the tree from: its size, compact range and signed note. */
+export interface LogAnchor {
+  size: number;
+  range: CompactRange;
+  /** The checkpoint or archive seal signing the range's root; null at size 0. */
+  note: string | null;
+}
+
+/**
+ * The newest signed point at or before `size`: a checkpoint or an archive cut (both store their
+ * compact range and a signed note over its root). Leaves before an archive cut are gone from the
+ * store, so the cut itself is where reading can start again.
+ * @throws LogIntegrityError when the stored range does not match its signed root.
+ */
+export async function anchorAtOrBefore(
+  knex: Knex,
+  size: number,
+  trusted: SigningKeyRecord[],
+  origin: string,
+): Promise<LogAnchor> {
+  const rows = (
+    await knex.raw<{ rows: { size: string; range: string[]; note: string }[] }>(
+      `select * from (
+         (select tree_size as size, compact_range as range, note from audit.checkpoints
+           where tree_size <= ? order by tree_size desc limit 1)
+         union all
+         (select to_seq as size, end_range as range, seal_note as note from audit.archive_segments
+           where to_seq <= ? order by to_seq desc limit 1)
+       ) a order by size desc limit 1`,
+      [size, size],
+    )
+  ).rows;
+  const row = rows[0];
+  if (!row || Number(row.size) === 0) return { size: 0, range: [], note: null };
+  const range = row.range.map((h) => Buffer.from(h, 'hex'));
+  const opened = openStatement(row.note, trusted, origin);
+  if (
+    !opened.ok ||
+    opened.checkpoint.size !== Number(row.size) ||
+    !opened.checkpoint.root.equals(rangeRoot(range))
+  )
+    throw new LogIntegrityError(
+      `The signed point at tree size ${row.size} does not open or match its stored range: run \`audit-ledger verify\`.`,
+    );
+  return { size: Number(row.size), range, note: row.note };
+}

@@ -1,0 +1,46 @@
+/** Why an export bundle or archive segment failed offline verification. */
+export type BundleFailureReason =
+  /** manifest.json is missing, not JSON, or not a bundle this verifier reads. */
+  | 'MANIFEST_INVALID'
+  /** manifest.sig is missing, not signed by a trusted key valid then, or does not bind this manifest and tree. */
+  | 'SEAL_INVALID'
+  /** A file's bytes differ from the SHA-256 or length the signed manifest records. */
+  | 'FILE_MODIFIED'
+  /** A file cannot be read or parsed (bad compression, a line that is not an event). */
+  | 'FILE_UNREADABLE'
+  /** The anchor's compact range does not match its signed checkpoint. */
+  | 'ANCHOR_INVALID'
+  /** An event's recorded fields do not hash to its hash, or its hash is not the leaf at its position. */
+  | 'EVENT_INVALID'
+  /** An event does not link to the previous event of its entity in the bundle. */
+  | 'CHAIN_INVALID'
+  /** A batch statement or checkpoint does not open, or its root is not the tree the leaves make. */
+  | 'PROOF_INVALID'
+  /** Events or leaves are missing, extra or out of order against the manifest. */
+  | 'COUNT_MISMATCH';
+
+export interface BundleFailure {
+  reason: BundleFailureReason;
+  /** The bundle file concerned, when there is one. */
+  file: string | null;
+  /** The first event (global_seq) concerned, and its id when the event was read. */
+  globalSeq: number | null;
+  eventId: string | null;
+  detail: string;
+}
+
+/** The result of verifying a bundle with public keys only (`audit-ledger verify --bundle`). */
+export interface BundleVerification {
+  valid: boolean;
+  kind: 'export' | 'archive' | null;
+  origin: string | null;
+  /** Leaves (from, to] rebuilt, and the signed tree size they end at. */
+  leavesFrom: number;
+  treeSize: number;
+  checkedEvents: number;
+  checkedProofs: number;
+  manifestSha256: string | null;
+  /** True when no trusted keys were given and the bundle's own keys.json was used. */
+  keysFromBundle: boolean;
+  failures: BundleFailure[];
+}

@@ -1,0 +1,487 @@
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { GENESIS_HASH } from '../crypto/event-hash';
+import { entityKey } from '../crypto/head-map';
+import { parseHeadLine } from '../crypto/log-statements';
+import { merkleLeafHash } from '../crypto/merkle';
+import type { SealedAuditEvent } from '../events/audit-event';
+import {
+  BUNDLE_FORMAT,
+  KEYS_FILE,
+  MANIFEST_FILE,
+  SEAL_FILE,
+  sealLine,
+  type BundleManifest,
+  type BundleProof,
+} from '../export/bundle-manifest';
+import { readText, readWhole, type BundleStore } from '../export/bundle-store';
+import { fromEcsDocument } from '../export/ecs-document';
+import { decodeEvents, EventLineError } from '../export/event-file';
+import { parsePublishedKeys } from '../keys/published-keys';
+import type { SigningKeyRecord } from '../keys/signing-key-record';
+import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
+import { checkLink, type ChainPosition } from './chain-verifier';
+import { openStatement } from './signed-statement';
+
+const MAX_FAILURES = 100;
+const HEX_HASH = /^[0-9a-f]{64}$/;
+// A file name inside the bundle: no path, so a crafted manifest cannot point the verifier elsewhere.
+const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+export interface BundleVerifyOptions {
+  /** The published keys to trust (the witness's keys.json). Default: the bundle's own copy, reported as such. */
+  trustedKeys?: SigningKeyRecord[];
+  /** Called as leaves are checked: `done` of `total`. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A read failure inside one bundle file. */
+class FileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function* tagged<T>(file: string, items: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (error) {
+    const line = error instanceof EventLineError ? ` (line ${error.line})` : '';
+    throw new FileError(file, `${(error as Error).message}${line}`);
+  }
+}
+
+async function* lines(store: BundleStore, file: string): AsyncIterable<string> {
+  for await (const line of createInterface({ input: readText(store, file).text, crlfDelay: Infinity })) {
+    if (line !== '') yield line;
+  }
+}
+
+/**
+ * Verifies an export bundle or archive segment offline, with public keys only (README
+ * "Offline verification"). It checks, in one streaming pass:
+ * - the seal: a checkpoint signed by a trusted key, valid at its time, binding the manifest's
+ *   SHA-256, at the tree size the leaves end at, with the root they rebuild;
+ * - every file against the SHA-256 and length in the manifest (a changed byte names its file);
+ * - the tree: from the signed anchor through every leaf, each batch statement's and checkpoint's
+ *   signature and root at its size, each batch head against its leaf;
+ * - every event: its hash recomputed from its fields, equal to the leaf at its position, linked to
+ *   the previous event of its entity, signed by the key its batch names.
+ * Never throws for a bad bundle: every problem is a failure in the result.
+ */
+export async function verifyBundle(
+  store: BundleStore,
+  options: BundleVerifyOptions = {},
+): Promise<BundleVerification> {
+  const failures: BundleFailure[] = [];
+  const fail = (
+    reason: BundleFailureReason,
+    detail: string,
+    at: { file?: string | null; globalSeq?: number | null; eventId?: string | null } = {},
+  ) => {
+    if (failures.length < MAX_FAILURES)
+      failures.push({
+        reason,
+        file: at.file ?? null,
+        globalSeq: at.globalSeq ?? null,
+        eventId: at.eventId ?? null,
+        detail,
+      });
+  };
+  const result = (partial: Partial<BundleVerification>): BundleVerification => ({
+    valid: failures.length === 0,
+    kind: null,
+    origin: null,
+    leavesFrom: 0,
+    treeSize: 0,
+    checkedEvents: 0,
+    checkedProofs: 0,
+    manifestSha256: null,
+    keysFromBundle: !options.trustedKeys,
+    failures,
+    ...partial,
+  });
+
+  const manifestText = await readWhole(store, MANIFEST_FILE);
+  if (manifestText === null) {
+    fail('MANIFEST_INVALID', `${MANIFEST_FILE} is missing`, { file: MANIFEST_FILE });
+    return result({});
+  }
+  const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(manifestText) as BundleManifest;
+    if (manifest.format !== BUNDLE_FORMAT) throw new Error(`format is not ${String(BUNDLE_FORMAT)}`);
+  } catch (error) {
+    fail('MANIFEST_INVALID', (error as Error).message, { file: MANIFEST_FILE });
+    return result({ manifestSha256 });
+  }
+  let trusted = options.trustedKeys;
+  if (!trusted) {
+    try {
+      trusted = parsePublishedKeys((await readWhole(store, KEYS_FILE)) ?? '');
+    } catch (error) {
+      fail(
+        'SEAL_INVALID',
+        `no trusted keys given and ${KEYS_FILE} is unreadable: ${(error as Error).message}`,
+        {
+          file: KEYS_FILE,
+        },
+      );
+      trusted = [];
+    }
+  }
+  const base = {
+    kind: manifest.kind,
+    origin: manifest.origin,
+    leavesFrom: manifest.leaves.from,
+    manifestSha256,
+  };
+
+  const named = [manifest.events?.file, manifest.leaves?.file, manifest.proofs?.file];
+  const unlisted = named.filter(
+    (file) => typeof file !== 'string' || !manifest.files?.[file] || !SAFE_NAME.test(file),
+  );
+  if (unlisted.length) {
+    fail(
+      'MANIFEST_INVALID',
+      `the manifest's files lack ${unlisted.map((f) => JSON.stringify(f)).join(', ')}`,
+      {
+        file: MANIFEST_FILE,
+      },
+    );
+    return result({ manifestSha256 });
+  }
+  const sealRoot = await checkSeal(store, manifest, manifestSha256, trusted, fail);
+  await checkFiles(store, manifest, fail);
+  const anchor = checkAnchor(manifest, trusted, fail);
+  const walk = new TreeWalk(manifest, trusted, anchor, fail, options.onProgress);
+  try {
+    await walk.run(store);
+  } catch (error) {
+    if (!(error instanceof FileError)) throw error;
+    fail('FILE_UNREADABLE', error.message, { file: error.file });
+    return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
+  }
+  if (sealRoot && !sealRoot.equals(rangeRoot(walk.tree)))
+    fail('SEAL_INVALID', 'the leaves do not rebuild the root the seal signs', { file: manifest.leaves.file });
+  return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
+}
+
+type Fail = (
+  reason: BundleFailureReason,
+  detail: string,
+  at?: { file?: string | null; globalSeq?: number | null; eventId?: string | null },
+) => void;
+
+async function checkSeal(
+  store: BundleStore,
+  manifest: BundleManifest,
+  manifestSha256: string,
+  trusted: SigningKeyRecord[],
+  fail: Fail,
+): Promise<Buffer | null> {
+  const seal = await readWhole(store, SEAL_FILE);
+  if (seal === null) {
+    fail('SEAL_INVALID', `${SEAL_FILE} is missing`, { file: SEAL_FILE });
+    return null;
+  }
+  const opened = openStatement(seal, trusted, manifest.origin);
+  if (!opened.ok) {
+    fail('SEAL_INVALID', `${opened.reason}: ${opened.detail}`, { file: SEAL_FILE });
+    return null;
+  }
+  const { checkpoint } = opened;
+  if (checkpoint.extensions.length !== 1 || checkpoint.extensions[0] !== sealLine(manifestSha256)) {
+    fail('SEAL_INVALID', `the seal does not sign this ${MANIFEST_FILE} (it was changed)`, {
+      file: MANIFEST_FILE,
+    });
+    return null;
+  }
+  if (checkpoint.size !== manifest.leaves.to) {
+    fail(
+      'SEAL_INVALID',
+      `the seal is for tree size ${checkpoint.size}, the manifest ends at ${manifest.leaves.to}`,
+      {
+        file: SEAL_FILE,
+      },
+    );
+    return null;
+  }
+  return checkpoint.root;
+}
+
+async function checkFiles(store: BundleStore, manifest: BundleManifest, fail: Fail): Promise<void> {
+  for (const [file, expected] of Object.entries(manifest.files)) {
+    if (!SAFE_NAME.test(file)) {
+      fail('MANIFEST_INVALID', `the manifest names a file outside the bundle: ${JSON.stringify(file)}`, {
+        file: MANIFEST_FILE,
+      });
+      continue;
+    }
+    if (!(await store.has(file))) {
+      fail('FILE_MODIFIED', 'the file is missing', { file });
+      continue;
+    }
+    const raw = store.readRaw(file);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of raw) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expected.sha256 || bytes !== expected.bytes)
+      fail(
+        'FILE_MODIFIED',
+        `SHA-256 ${sha256} (${bytes} bytes), the manifest records ${expected.sha256} (${expected.bytes} bytes)`,
+        {
+          file,
+        },
+      );
+  }
+}
+
+function checkAnchor(manifest: BundleManifest, trusted: SigningKeyRecord[], fail: Fail): CompactRange {
+  const range = manifest.anchor.range.map((h) => Buffer.from(h, 'hex'));
+  if (manifest.anchor.size !== manifest.leaves.from) {
+    fail(
+      'ANCHOR_INVALID',
+      `the anchor is at ${manifest.anchor.size}, the leaves start after ${manifest.leaves.from}`,
+    );
+    return range;
+  }
+  if (manifest.anchor.size === 0) {
+    if (range.length) fail('ANCHOR_INVALID', 'an empty tree has an empty range');
+    return [];
+  }
+  const opened = manifest.anchor.note ? openStatement(manifest.anchor.note, trusted, manifest.origin) : null;
+  if (!opened?.ok) {
+    fail('ANCHOR_INVALID', opened ? `${opened.reason}: ${opened.detail}` : 'the anchor has no signed note');
+  } else if (
+    opened.checkpoint.size !== manifest.anchor.size ||
+    !opened.checkpoint.root.equals(rangeRoot(range))
+  ) {
+    fail('ANCHOR_INVALID', 'the anchor range does not match the signed checkpoint it names');
+  }
+  return range;
+}
+
+/** The streaming pass over leaves, events and proofs, in global order. */
+class TreeWalk {
+  size: number;
+  tree: CompactRange;
+  events = 0;
+  proofs = 0;
+  private readonly chains = new Map<string, ChainPosition>();
+  /** Batch end → the key its events name; settled when the batch statement is met. */
+  private readonly batchKeys = new Map<number, { keyId: string; globalSeq: number; eventId: string }>();
+  private readonly filtered: boolean;
+
+  constructor(
+    private readonly manifest: BundleManifest,
+    private readonly trusted: SigningKeyRecord[],
+    anchor: CompactRange,
+    private readonly fail: Fail,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
+    this.size = manifest.leaves.from;
+    this.tree = anchor;
+    this.filtered = manifest.selection.entityType !== null || manifest.selection.tenantId !== null;
+  }
+
+  async run(store: BundleStore): Promise<void> {
+    const { manifest } = this;
+    const eventFile = manifest.events.file;
+    const events = tagged(eventFile, decodeEvents(readText(store, eventFile).text, manifest.events.format));
+    const proofs = tagged(manifest.proofs.file, lines(store, manifest.proofs.file));
+    const leaves = tagged(manifest.leaves.file, lines(store, manifest.leaves.file));
+    let event = await events.next();
+    let proof = await proofs.next();
+    const nextProof = async () => (proof = await proofs.next());
+    const atSize = async (leafHex: string | null, current: SealedAuditEvent | null) => {
+      while (!proof.done) {
+        const p = this.parseProof(proof.value);
+        if (p === null || p.treeSize < this.size) {
+          this.fail('COUNT_MISMATCH', `a proof out of order before tree size ${this.size}`, {
+            file: manifest.proofs.file,
+          });
+        } else if (p.treeSize === this.size) {
+          this.checkProof(p, leafHex, current);
+        } else break;
+        await nextProof();
+      }
+    };
+    await atSize(null, null);
+    const total = manifest.leaves.to - manifest.leaves.from;
+    for await (const line of leaves) {
+      if (!HEX_HASH.test(line))
+        throw new FileError(manifest.leaves.file, `leaf ${this.size + 1} is not a hex SHA-256`);
+      this.tree = appendLeaf(this.tree, this.size, merkleLeafHash(Buffer.from(line, 'hex')));
+      this.size++;
+      let current: SealedAuditEvent | null = null;
+      while (!event.done && event.value.doc.event?.sequence <= this.size) {
+        const e = this.toEvent(event.value.doc, event.value.line);
+        if (e && e.globalSeq === this.size) {
+          current = e;
+          this.checkEvent(e, line);
+        } else if (e) {
+          this.fail('COUNT_MISMATCH', `event at global_seq ${e.globalSeq} is out of order`, {
+            file: eventFile,
+            globalSeq: e.globalSeq,
+            eventId: e.id,
+          });
+        }
+        event = await events.next();
+      }
+      const { firstGlobalSeq: first, lastGlobalSeq: last } = manifest.events;
+      if (
+        !current &&
+        !this.filtered &&
+        first !== null &&
+        last !== null &&
+        this.size >= first &&
+        this.size <= last
+      )
+        this.fail(
+          'COUNT_MISMATCH',
+          `leaf ${this.size} has no event: the bundle exports every event of its range`,
+          {
+            file: eventFile,
+            globalSeq: this.size,
+          },
+        );
+      await atSize(line, current);
+      this.onProgress?.(this.size - manifest.leaves.from, total);
+    }
+    for (; !event.done; event = await events.next()) {
+      const seq = event.value.doc.event?.sequence ?? null;
+      this.fail('COUNT_MISMATCH', 'an event beyond the last leaf', { file: eventFile, globalSeq: seq });
+    }
+    if (!proof.done)
+      this.fail('COUNT_MISMATCH', 'proofs beyond the last leaf', { file: manifest.proofs.file });
+    if (this.size !== manifest.leaves.to)
+      this.fail('COUNT_MISMATCH', `the leaves end at ${this.size}, the manifest says ${manifest.leaves.to}`, {
+        file: manifest.leaves.file,
+        globalSeq: this.size + 1,
+      });
+    if (this.events !== manifest.events.count)
+      this.fail('COUNT_MISMATCH', `${this.events} events, the manifest says ${manifest.events.count}`, {
+        file: eventFile,
+      });
+    for (const [size, pending] of this.batchKeys)
+      this.fail('PROOF_INVALID', `no batch statement at tree size ${size}`, {
+        file: manifest.proofs.file,
+        globalSeq: pending.globalSeq,
+        eventId: pending.eventId,
+      });
+  }
+
+  private toEvent(doc: unknown, line: number): SealedAuditEvent | null {
+    try {
+      return fromEcsDocument(doc as Parameters<typeof fromEcsDocument>[0]);
+    } catch (error) {
+      this.fail('FILE_UNREADABLE', `line ${line}: not an event document (${(error as Error).message})`, {
+        file: this.manifest.events.file,
+      });
+      return null;
+    }
+  }
+
+  private checkEvent(event: SealedAuditEvent, leafHex: string): void {
+    this.events++;
+    const at = { file: this.manifest.events.file, globalSeq: event.globalSeq, eventId: event.id };
+    if (event.hash !== leafHex)
+      this.fail('EVENT_INVALID', 'the event hash is not the leaf at its position', at);
+    const key = entityKey(event.entityType, event.entityId).toString('hex');
+    const last = this.chains.get(key);
+    // An entity's first event in the bundle links to a predecessor outside it (or to genesis);
+    // the leaf commits to that link. Later ones must follow on, unless a filter left a gap.
+    const prev: ChainPosition =
+      last && (!this.filtered || last.chainSeq + 1 === event.chainSeq)
+        ? last
+        : event.chainSeq === 1
+          ? { chainSeq: 0, hash: GENESIS_HASH }
+          : { chainSeq: event.chainSeq - 1, hash: Buffer.from(event.prevHash, 'hex') };
+    this.chains.set(
+      key,
+      checkLink(event, prev, (_seq, _id, reason, detail) =>
+        this.fail(
+          reason === 'HASH_MISMATCH' || reason === 'UNKNOWN_HASH_ALGORITHM'
+            ? 'EVENT_INVALID'
+            : 'CHAIN_INVALID',
+          `${reason}: ${detail}`,
+          at,
+        ),
+      ),
+    );
+    const batch = event.batchTreeSize;
+    if (!event.keyId || batch === null || batch < event.globalSeq || batch > this.manifest.leaves.to) {
+      this.fail('PROOF_INVALID', 'the event is unsigned or names a batch outside the bundle', at);
+      return;
+    }
+    const pending = this.batchKeys.get(batch);
+    if (pending && pending.keyId !== event.keyId)
+      this.fail('PROOF_INVALID', `the batch ending at ${batch} names two keys`, at);
+    if (!pending)
+      this.batchKeys.set(batch, { keyId: event.keyId, globalSeq: event.globalSeq, eventId: event.id });
+  }
+
+  private parseProof(line: string): BundleProof | null {
+    try {
+      const proof = JSON.parse(line) as BundleProof;
+      return typeof proof.treeSize === 'number' && typeof proof.note === 'string' ? proof : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private checkProof(proof: BundleProof, leafHex: string | null, current: SealedAuditEvent | null): void {
+    this.proofs++;
+    const at = { file: this.manifest.proofs.file, globalSeq: proof.treeSize, eventId: current?.id ?? null };
+    const opened = openStatement(proof.note, this.trusted, this.manifest.origin);
+    if (!opened.ok) {
+      this.fail(
+        'PROOF_INVALID',
+        `${proof.type} at ${proof.treeSize}: ${opened.reason}: ${opened.detail}`,
+        at,
+      );
+      return;
+    }
+    if (opened.checkpoint.size !== proof.treeSize || !opened.checkpoint.root.equals(rangeRoot(this.tree))) {
+      this.fail(
+        'PROOF_INVALID',
+        `${proof.type} at ${proof.treeSize}: its root is not the tree the leaves make`,
+        at,
+      );
+      return;
+    }
+    if (proof.type !== 'batch') return;
+    const expected = this.batchKeys.get(proof.treeSize);
+    this.batchKeys.delete(proof.treeSize);
+    if (expected && expected.keyId !== opened.key.keyId)
+      this.fail(
+        'PROOF_INVALID',
+        `the batch is signed by ${opened.key.keyId}, its events name ${expected.keyId}`,
+        at,
+      );
+    let head;
+    try {
+      head = parseHeadLine(opened.checkpoint.extensions);
+    } catch {
+      head = null;
+    }
+    const matches =
+      head !== null &&
+      head.hash.toString('hex') === leafHex &&
+      (!current ||
+        (head.key.equals(entityKey(current.entityType, current.entityId)) &&
+          head.chainSeq === current.chainSeq));
+    if (!matches)
+      this.fail('PROOF_INVALID', 'the batch statement does not vouch for the event at its end', at);
+  }
+}
