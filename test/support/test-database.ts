@@ -23,10 +23,12 @@ export interface TestDatabase {
 
 // The append-only triggers of the audit migrations (Migration20261122200000AppendOnly).
 const AUDIT_TRIGGERS = [
-  ...['events', 'batches', 'checkpoints', 'log_verifications'].flatMap((t) => [
-    [t, `${t}_append_only`],
-    [t, `${t}_no_truncate`],
-  ]),
+  ...['events', 'batches', 'checkpoints', 'log_verifications', 'archive_segments', 'archive_heads'].flatMap(
+    (t) => [
+      [t, `${t}_append_only`],
+      [t, `${t}_no_truncate`],
+    ],
+  ),
   ['signing_keys', 'signing_keys_lifecycle'],
   ['signing_keys', 'signing_keys_no_truncate'],
 ];

@@ -1,4 +1,5 @@
 import type { AuditActor } from './events/audit-event';
+import type { ArchiveSink } from './archive/archive-sink';
 import type { AuditKeyProvider } from './keys/audit-key-provider';
 import type { DeadLetter } from './outbox/dead-letter';
 import type { AuditWitness } from './witness/audit-witness';
@@ -91,6 +92,11 @@ export interface AuditModuleOptions {
   keyRotationIntervalMs?: number;
   /** How far in the future a checkpoint's timestamp may be before it is rejected. Default: 300000 ms. */
   maxClockSkewMs?: number;
+  /**
+   * Where `audit-ledger archive` / `retention apply` write archive segments. Default: the
+   * directory `AUDIT_ARCHIVE_DIR`, else `.audit/archive`.
+   */
+  archiveSink?: ArchiveSink;
   /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
   api?: AuditApiOptions;
   /**

@@ -8,6 +8,7 @@ import type {
 import { scalarText } from './capture/scalar-text';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
+import { DirectoryArchiveSink } from './archive/archive-sink';
 import { EnvKeyProvider } from './keys/env.key-provider';
 import { DirectoryWitness } from './witness/directory.witness';
 
@@ -169,6 +170,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
         : new DirectoryKeyProvider(env.AUDIT_KEY_DIR ?? '.audit/keys')),
     witness:
       options.witness ?? new DirectoryWitness(env.AUDIT_WITNESS_DIR ?? '.audit/witness', { maxClockSkewMs }),
+    archiveSink: options.archiveSink ?? new DirectoryArchiveSink(env.AUDIT_ARCHIVE_DIR ?? '.audit/archive'),
     checkpoint,
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,

@@ -14,6 +14,9 @@ import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
 import { AuditEventFactory } from './events/audit-event.factory';
 import { AuditExporter } from './export/audit-exporter';
+import { AuditArchiver } from './archive/audit-archiver.service';
+import { RetentionPolicy } from './archive/retention-policy.service';
+import { StoreEventRecorder } from './outbox/store-event.recorder';
 import { AuditHealthIndicator } from './health/audit-health.indicator';
 import { AuditGauges, AuditMetrics } from './metrics/audit-metrics';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
@@ -63,6 +66,9 @@ import { TrailVerifier } from './verification/trail-verifier';
     LogVerifier,
     AuditService,
     AuditExporter,
+    StoreEventRecorder,
+    RetentionPolicy,
+    AuditArchiver,
     AuditHealthIndicator,
     AuditMetrics,
     AuditGauges,
@@ -70,6 +76,11 @@ import { TrailVerifier } from './verification/trail-verifier';
   exports: [
     AuditDeadLetters,
     AuditExporter,
+    AuditArchiver,
+    RetentionPolicy,
+    StoreEventRecorder,
+    RetentionPolicy,
+    AuditArchiver,
     AuditHealthIndicator,
     AuditMetrics,
     AuditService,

@@ -90,6 +90,15 @@ export type { BundleManifest, BundleSelection, EventFileFormat } from './export/
 export { DirectoryBundleStore, type BundleStore, type WrittenFile } from './export/bundle-store';
 export { ECS_VERSION, fromEcsDocument, toEcsDocument, type EcsDocument } from './export/ecs-document';
 export { formatPublishedKeys, parsePublishedKeys } from './keys/published-keys';
+export { DirectoryArchiveSink, type ArchiveSink } from './archive/archive-sink';
+export {
+  ARCHIVE_ENTITY,
+  AuditArchiver,
+  type ArchivedSegment,
+  type ArchiveReport,
+} from './archive/audit-archiver.service';
+export { LEGAL_HOLD_ENTITY, RETENTION_ENTITY, RetentionPolicy } from './archive/retention-policy.service';
+export type { LegalHold, PartitionDecision, RetentionRule } from './archive/retention';
 export type { AuditKeyProvider } from './keys/audit-key-provider';
 export { DirectoryKeyProvider } from './keys/directory.key-provider';
 export { EnvKeyProvider } from './keys/env.key-provider';
@@ -105,6 +114,7 @@ export { AuditQueryService } from './query/audit-query.service';
 export { AuditHealthIndicator } from './health/audit-health.indicator';
 export { AuditMetrics } from './metrics/audit-metrics';
 export { AuditError } from './errors/audit.error';
+export { AuditArchivedError } from './errors/audit-archived.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 export { InvalidHashError } from './errors/invalid-hash.error';
 export { InvalidNoteError } from './errors/invalid-note.error';
@@ -113,6 +123,8 @@ export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
 export { InvalidExportRequestError } from './errors/invalid-export-request.error';
+export { InvalidRetentionInputError } from './errors/invalid-retention-input.error';
+export { ArchiveRefusedError } from './errors/archive-refused.error';
 export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';

@@ -5,6 +5,7 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { canonicalJson } from '../crypto/canonical-json';
+import { AuditArchivedError } from '../errors/audit-archived.error';
 import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
 import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-event';
 import { DRIFT_DETECTED } from '../events/audit-event.factory';
@@ -80,8 +81,16 @@ export class AuditQueryService {
     entityId: string,
     at: Date,
   ): Promise<JsonObject | null> {
-    let state: JsonObject | null = null;
-    for (const event of (await this.verifiedTrail(scope, entityType, entityId)).events) {
+    const { events } = await this.verifiedTrail(scope, entityType, entityId);
+    // NOTE: when the chain's start was archived, the first live event's `before` is the state it
+    // found; anything earlier is only in the archive segment.
+    const first = events[0];
+    if (first && first.chainSeq > 1 && new Date(first.occurredAt) > at)
+      throw new AuditArchivedError(
+        `${entityType} ${entityId} at ${at.toISOString()} lies in an archived period: verify and read its archive segment (audit-ledger verify --bundle).`,
+      );
+    let state: JsonObject | null = first && first.chainSeq > 1 ? first.before : null;
+    for (const event of events) {
       if (new Date(event.occurredAt) > at) break;
       if (event.before === null && event.after === null) continue; // a domain event: no state
       state =

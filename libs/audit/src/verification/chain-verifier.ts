@@ -63,16 +63,22 @@ export interface ChainHead {
  * whole chain with recomputed hashes, or a truncation that also rolls the head back, needs the
  * signed checkpoints (docs/integrity.md).
  */
-export function verifyChain(events: SealedAuditEvent[], head: ChainHead | null): ChainVerification {
+export function verifyChain(
+  events: SealedAuditEvent[],
+  head: ChainHead | null,
+  /** Where the chain stood before `events`: genesis, or its head at an archive cut. */
+  start: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH },
+): ChainVerification {
   const failures: ChainFailure[] = [];
   const fail: LinkFailure = (chainSeq, eventId, reason, detail) =>
     failures.push({ chainSeq, eventId, reason, detail });
-  let prev: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH };
+  let prev = start;
   for (const event of events) prev = checkLink(event, prev, fail);
 
-  const lastSeq = events.length ? events[events.length - 1].chainSeq : 0;
+  const lastSeq = prev.chainSeq;
   if (!head) {
-    if (events.length) fail(1, events[0].id, 'MISSING_HEAD', 'the entity has events but no chain head');
+    if (lastSeq > 0)
+      fail(1, events[0]?.id ?? null, 'MISSING_HEAD', 'the entity has events but no chain head');
   } else if (head.lastSeq !== lastSeq || (lastSeq > 0 && !head.lastHash?.equals(prev.hash))) {
     fail(
       Math.min(head.lastSeq, lastSeq) + 1,

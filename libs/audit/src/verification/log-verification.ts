@@ -17,7 +17,9 @@ export type LogFailureReason =
   /** The log head or a chain head row disagrees with the events. */
   | 'HEAD_MISMATCH'
   /** A key in `audit.signing_keys` differs from, or is missing in, the witness's published keys. */
-  | 'KEY_MISMATCH';
+  | 'KEY_MISMATCH'
+  /** The newest archive cut's compact range does not match the seal signed when its segment was written. */
+  | 'ARCHIVE_CUT_INVALID';
 
 export interface LogFailure {
   reason: LogFailureReason;

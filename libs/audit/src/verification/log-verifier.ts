@@ -16,6 +16,7 @@ import { checkLink, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
+import { archivedHead, archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 
 const PAGE = 2000;
 
@@ -98,8 +99,13 @@ export class LogVerifier {
     if (witnessNote && !checkpoints.some((c) => c.note === witnessNote)) {
       fail('ROLLED_BACK', witnessed?.size ?? null, "the database lacks the witness's checkpoint");
     }
-    const start = mode === 'INCREMENTAL' ? await this.lastVerified(knex, trusted) : null;
-    const state = start ?? { size: 0, range: [], chains: new Map() };
+    // Leaves before the newest archive cut left the store: a run starts there at the latest,
+    // with the chain heads the cut recorded (the archive segments verify offline).
+    const cut = await latestArchiveCut(knex);
+    const fromCut = cut ? await this.cutStart(knex, cut, trusted, fail) : null;
+    const last = mode === 'INCREMENTAL' ? await this.lastVerified(knex, trusted) : null;
+    const start = last && (!cut || last.size >= cut.size) ? last : null;
+    const state = start ?? fromCut ?? { size: 0, range: [], chains: new Map<string, ChainPosition>() };
     const result = await this.stream(em, state, checkpoints, trusted, witnessed, fail);
 
     const log = (
@@ -322,6 +328,40 @@ export class LogVerifier {
         hash: r.hash,
       });
     }
+    // A predecessor that was archived: its head at the cut stands in for it.
+    for (const e of missing) {
+      const key = entityKey(e.entityType, e.entityId).toString('hex');
+      if (chains.has(key)) continue;
+      const head = await archivedHead(em.getKnex(), e.entityType, e.entityId);
+      if (head) chains.set(key, { chainSeq: head.chainSeq, hash: head.hash });
+    }
+  }
+
+  /** The state at the archive cut, its range checked against the segment's signed seal. */
+  private async cutStart(
+    knex: Knex,
+    cut: ArchiveCut,
+    trusted: SigningKeyRecord[],
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+  ): Promise<Start> {
+    const opened = openStatement(cut.sealNote, trusted, this.options.logOrigin);
+    if (
+      !opened.ok ||
+      opened.checkpoint.size !== cut.size ||
+      !opened.checkpoint.root.equals(rangeRoot(cut.range))
+    ) {
+      fail(
+        'ARCHIVE_CUT_INVALID',
+        cut.size,
+        opened.ok
+          ? "the archive cut's range does not match its signed seal"
+          : `archive seal: ${opened.reason}: ${opened.detail}`,
+      );
+    }
+    const chains = new Map<string, ChainPosition>();
+    for (const [key, head] of await archivedHeads(knex))
+      chains.set(key, { chainSeq: head.chainSeq, hash: head.hash });
+    return { size: cut.size, range: cut.range, chains };
   }
 
   /** Where the last successful run stopped, if its range still leads to a signed checkpoint's root. */

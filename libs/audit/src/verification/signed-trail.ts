@@ -17,6 +17,8 @@ export interface TrailEvidence {
   /** The witness's latest checkpoint, and whether the database holds that exact note. */
   witnessNote: string | null;
   witnessHeld: boolean;
+  /** The chain's head at the newest archive cut, when its earlier events were archived. */
+  archived?: { chainSeq: number; hash: Buffer } | null;
   /** The keys the witness published: the only ones trusted. */
   trusted: SigningKeyRecord[];
   origin: string;
@@ -94,7 +96,7 @@ function checkBatch(last: SealedAuditEvent, evidence: TrailEvidence, fail: Fail)
 }
 
 function checkCheckpoint(events: SealedAuditEvent[], evidence: TrailEvidence, fail: Fail): void {
-  const end = (events[events.length - 1]?.chainSeq ?? 0) + 1;
+  const end = (events[events.length - 1]?.chainSeq ?? evidence.archived?.chainSeq ?? 0) + 1;
   if (evidence.witnessNote && !evidence.witnessHeld) {
     fail(
       end,
@@ -137,7 +139,18 @@ function checkCheckpoint(events: SealedAuditEvent[], evidence: TrailEvidence, fa
     }
     return;
   }
-  const committed = events[value.chainSeq - 1];
+  const archived = evidence.archived;
+  if (archived && value.chainSeq === archived.chainSeq && events.length === 0) {
+    if (!archived.hash.equals(value.headHash))
+      fail(
+        value.chainSeq,
+        null,
+        'SIGNED_HEAD_MISMATCH',
+        'the checkpoint commits to another head than the archive cut',
+      );
+    return;
+  }
+  const committed = events[value.chainSeq - (events[0]?.chainSeq ?? 1)];
   if (!committed || committed.chainSeq !== value.chainSeq) {
     fail(
       Math.min(end, value.chainSeq),

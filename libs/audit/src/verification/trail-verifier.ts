@@ -13,6 +13,7 @@ import type { ChainVerification } from './chain-verification';
 import { verifyChain } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
+import { archivedHead } from '../storage/archive.store';
 
 /** An entity's sealed events and their verification report. */
 export interface VerifiedTrail {
@@ -56,6 +57,7 @@ export class TrailVerifier {
             ])
           : [];
         const checkpoint = await latestCheckpoint(trx);
+        const archived = events[0]?.chainSeq === 1 ? null : await archivedHead(trx, entityType, entityId);
         return {
           events,
           head: head[0] ? { lastSeq: Number(head[0].last_seq), lastHash: head[0].last_hash } : null,
@@ -63,11 +65,12 @@ export class TrailVerifier {
           checkpointNote: checkpoint?.note ?? null,
           mapProof: checkpoint ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
           witnessHeld: witnessNote !== null && (await checkpointByNote(trx, witnessNote)) !== null,
+          archived: archived && { chainSeq: archived.chainSeq, hash: archived.hash },
         };
       },
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );
-    const chain = verifyChain(loaded.events, loaded.head);
+    const chain = verifyChain(loaded.events, loaded.head, loaded.archived ?? undefined);
     const signed = verifySignedTrail(loaded.events, {
       entityKey: key,
       batchNote: loaded.batchNote,
@@ -75,6 +78,7 @@ export class TrailVerifier {
       mapProof: loaded.mapProof,
       witnessNote,
       witnessHeld: loaded.witnessHeld,
+      archived: loaded.archived,
       trusted,
       origin: this.options.logOrigin,
       now: new Date(),

@@ -1,0 +1,277 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { parseCheckpoint } from '../crypto/checkpoint';
+import { LogIntegrityError } from '../errors/log-integrity.error';
+import { AuditExporter, type ProgressListener } from '../export/audit-exporter';
+import { StoreEventRecorder } from '../outbox/store-event.recorder';
+import { latestArchiveCut } from '../storage/archive.store';
+import { InjectAuditStore } from '../storage/audit-store';
+import { verifyBundle } from '../verification/bundle-verifier';
+import type { PartitionDecision } from './retention';
+import { RetentionPolicy } from './retention-policy.service';
+
+export const ARCHIVE_ENTITY = 'audit.archive';
+const PARTITION = /^events_(\d{4})_(\d{2})$/;
+
+/** One archived month. */
+export interface ArchivedSegment {
+  partition: string;
+  fromSeq: number;
+  toSeq: number;
+  events: number;
+  manifestSha256: string;
+  location: string;
+}
+
+/** What an archive run did: segments written and partitions dropped, and where it stopped. */
+export interface ArchiveReport {
+  dryRun: boolean;
+  archived: ArchivedSegment[];
+  /** Closed months the run would archive (a dry run) or archived. */
+  planned: PartitionDecision[];
+  /** The month it stopped at, with the reasons; null when every closed month before the date went. */
+  refused: PartitionDecision | null;
+}
+
+/**
+ * Archival (README "Retention and archival"): moves closed months out of the live store, oldest
+ * first, each only when the retention policy releases it. A month is written to the archive sink
+ * as a bundle (gzip ECS NDJSON, leaves, proofs, a manifest chained to the previous segment's,
+ * sealed with the log's key), read back and verified offline, and only then, in one transaction,
+ * recorded (its compact range at the cut, every chain head at the cut), audited, and its
+ * partition detached and dropped. The live store keeps verifying from the cut.
+ */
+@Injectable()
+export class AuditArchiver {
+  constructor(
+    @InjectAuditStore() private readonly orm: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly policy: RetentionPolicy,
+    private readonly exporter: AuditExporter,
+    private readonly recorder: StoreEventRecorder,
+  ) {}
+
+  /** The closed months before `before`, oldest first, each with the policy's decision at `now`. */
+  async plan(before: Date, now = new Date()): Promise<PartitionDecision[]> {
+    const knex = this.knex();
+    const thisMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const limit = Math.min(before.getTime(), thisMonth);
+    const decisions: PartitionDecision[] = [];
+    for (const { name, start, end } of await this.partitions(knex)) {
+      if (end.getTime() > limit) continue;
+      const [stats] = (
+        await knex.raw<{ rows: { events: string; first: string | null; last: string | null }[] }>(
+          `select count(*) as events, min(global_seq) as first, max(global_seq) as last from "audit"."${name}"`,
+        )
+      ).rows;
+      decisions.push(
+        await this.policy.decide(
+          knex,
+          {
+            partition: name,
+            periodStart: start,
+            periodEnd: end,
+            events: Number(stats.events),
+            fromSeq: stats.first === null ? null : Number(stats.first),
+            toSeq: stats.last === null ? null : Number(stats.last),
+          },
+          now,
+        ),
+      );
+    }
+    return decisions;
+  }
+
+  /**
+   * Archives every closed month before `before` that the policy releases, oldest first, stopping
+   * at the first it does not (later months cannot go before it: the live log must stay one
+   * contiguous stretch). Empty months are left alone. The report names the refused month and why.
+   */
+  async archive(
+    before: Date,
+    options: { dryRun?: boolean; now?: Date; onProgress?: ProgressListener } = {},
+  ): Promise<ArchiveReport> {
+    const planned = (await this.plan(before, options.now)).filter((d) => d.events > 0);
+    const report: ArchiveReport = { dryRun: options.dryRun ?? false, archived: [], planned, refused: null };
+    for (const decision of planned) {
+      const checked = await this.checkLogState(decision);
+      if (!checked.allowed) {
+        report.refused = checked;
+        break;
+      }
+      if (report.dryRun) continue;
+      report.archived.push(await this.archiveOne(checked, options.onProgress));
+    }
+    return report;
+  }
+
+  /** What the policy cannot see: the month continues the last cut, is signed, witnessed and forwarded. */
+  private async checkLogState(decision: PartitionDecision): Promise<PartitionDecision> {
+    const knex = this.knex();
+    const blockers = [...decision.blockers];
+    const cut = await latestArchiveCut(knex);
+    const expected = (cut?.size ?? 0) + 1;
+    const to = decision.toSeq!;
+    if (decision.fromSeq !== expected)
+      blockers.push(`the live log starts at global_seq ${expected}, this month at ${decision.fromSeq}`);
+    const witnessed = await this.witnessedSize();
+    if (witnessed < to)
+      blockers.push(
+        `the witness's checkpoint covers ${witnessed} events, this month ends at ${to}: wait for the next checkpoint (or run \`audit-ledger checkpoint publish --cut\`)`,
+      );
+    if (
+      (
+        await knex.raw<{ rows: { t: string | null }[] }>(
+          "select to_regclass('audit.forward_cursors')::text as t",
+        )
+      ).rows[0].t
+    ) {
+      const behind = (
+        await knex.raw<{ rows: { sink: string; global_seq: string }[] }>(
+          'select sink, global_seq from audit.forward_cursors where global_seq < ? order by sink',
+          [to],
+        )
+      ).rows;
+      for (const b of behind)
+        blockers.push(`forwarding sink "${b.sink}" has sent only up to ${b.global_seq}`);
+    }
+    return { ...decision, allowed: blockers.length === 0, blockers };
+  }
+
+  private async archiveOne(
+    decision: PartitionDecision,
+    onProgress?: ProgressListener,
+  ): Promise<ArchivedSegment> {
+    const from = decision.fromSeq!;
+    const to = decision.toSeq!;
+    const sink = this.options.archiveSink;
+    const store = sink.segment(decision.partition);
+    const previous = await latestArchiveCut(this.knex());
+    const result = await this.exporter.export(
+      {
+        selection: {
+          from: decision.periodStart.toISOString(),
+          to: decision.periodEnd.toISOString(),
+          entityType: null,
+          tenantId: null,
+        },
+        format: 'ndjson',
+        gzip: true,
+        seqRange: { from, to },
+        kind: 'archive',
+        previousManifestSha256: previous?.manifestSha256 ?? null,
+        partition: {
+          name: decision.partition,
+          periodStart: decision.periodStart.toISOString(),
+          periodEnd: decision.periodEnd.toISOString(),
+        },
+      },
+      store,
+      onProgress,
+    );
+    // Read back what cold storage holds and verify it with the published keys before anything is dropped.
+    const readBack = await verifyBundle(store, { trustedKeys: await this.options.witness.keys() });
+    if (
+      !readBack.valid ||
+      readBack.treeSize !== to ||
+      readBack.leavesFrom !== from - 1 ||
+      readBack.checkedEvents !== decision.events
+    ) {
+      const why =
+        readBack.failures[0]?.detail ?? `it holds ${readBack.checkedEvents} of ${decision.events} events`;
+      throw new LogIntegrityError(
+        `The archive segment ${store.location} failed its read-back check (${why}); ${decision.partition} stays in the live store.`,
+      );
+    }
+    const segment: ArchivedSegment = {
+      partition: decision.partition,
+      fromSeq: from,
+      toSeq: to,
+      events: decision.events,
+      manifestSha256: result.manifestSha256,
+      location: store.location,
+    };
+    await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
+      const knex = em.getTransactionContext<Knex.Transaction>()!;
+      await knex.raw("select pg_advisory_xact_lock(hashtext('audit-ledger:archive'))");
+      if (((await latestArchiveCut(knex))?.size ?? 0) !== from - 1)
+        throw new LogIntegrityError(
+          `Another archive run moved the cut meanwhile; ${decision.partition} stays.`,
+        );
+      await knex.raw(
+        `insert into audit.archive_segments (partition_name, period_start, period_end, from_seq, to_seq, event_count,
+           manifest_sha256, previous_manifest_sha256, seal_note, end_range, location)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
+        [
+          decision.partition,
+          decision.periodStart,
+          decision.periodEnd,
+          from,
+          to,
+          decision.events,
+          result.manifestSha256,
+          previous?.manifestSha256 ?? null,
+          result.seal,
+          JSON.stringify(result.endRange.map((h) => h.toString('hex'))),
+          store.location,
+        ],
+      );
+      await knex.raw(
+        `insert into audit.archive_heads (cut_seq, entity_type, entity_id, chain_seq, hash)
+         select distinct on (entity_type, entity_id) ?::bigint, entity_type, entity_id, chain_seq, hash
+         from "audit"."${decision.partition}" order by entity_type, entity_id, chain_seq desc`,
+        [to],
+      );
+      await this.recorder.record(em, {
+        action: 'ARCHIVE',
+        entityType: ARCHIVE_ENTITY,
+        entityId: decision.partition,
+        metadata: {
+          fromSeq: from,
+          toSeq: to,
+          events: decision.events,
+          periodStart: decision.periodStart.toISOString(),
+          periodEnd: decision.periodEnd.toISOString(),
+          manifestSha256: result.manifestSha256,
+          location: store.location,
+        },
+      });
+      await knex.raw(`alter table audit.events detach partition "audit"."${decision.partition}"`);
+      await knex.raw(`drop table "audit"."${decision.partition}"`);
+    });
+    return segment;
+  }
+
+  /** The live monthly partitions, oldest first. */
+  private async partitions(knex: Knex): Promise<{ name: string; start: Date; end: Date }[]> {
+    const rows = await knex.raw<{ rows: { name: string }[] }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+       where i.inhparent = 'audit.events'::regclass order by 1`,
+    );
+    return rows.rows.flatMap(({ name }) => {
+      const m = PARTITION.exec(name);
+      if (!m) return [];
+      const [year, month] = [Number(m[1]), Number(m[2])];
+      return [
+        { name, start: new Date(Date.UTC(year, month - 1, 1)), end: new Date(Date.UTC(year, month, 1)) },
+      ];
+    });
+  }
+
+  private async witnessedSize(): Promise<number> {
+    const note = await this.options.witness.latest();
+    if (!note) return 0;
+    try {
+      return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private knex(): Knex {
+    return (this.orm.em as EntityManager).getKnex();
+  }
+}
