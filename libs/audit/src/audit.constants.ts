@@ -8,5 +8,7 @@ export const AUDIT_QUEUE = 'audit-events';
 export const AUDIT_SCHEMA = 'audit';
 /** What a masked value is replaced with in snapshots, changes and patches. */
 export const MASKED_VALUE = '[MASKED]';
+/** What a reader gets for a personal value whose subject was erased (its key destroyed). */
+export const ERASED_VALUE = '[ERASED]';
 /** Injection token of the resolved (validated, defaulted) module options. */
 export const AUDIT_OPTIONS = Symbol('audit:options');

@@ -1,4 +1,5 @@
 import { MASKED_VALUE } from '../audit.constants';
+import { isPersonalDataEnvelope } from '../crypto/personal-data-envelope';
 import type { JsonObject } from '../events/audit-event';
 
 /**
@@ -34,7 +35,8 @@ export class FieldMasker {
 
   mask<T>(value: T): T {
     if (Array.isArray(value)) return value.map((v) => this.mask(v)) as T;
-    if (value === null || typeof value !== 'object') return value;
+    // An envelope is one opaque value: its members are never field names.
+    if (value === null || typeof value !== 'object' || isPersonalDataEnvelope(value)) return value;
     const out: JsonObject = {};
     for (const [key, member] of Object.entries(value as JsonObject)) {
       out[key] = this.isMaskedName(key) ? MASKED_VALUE : this.mask(member);

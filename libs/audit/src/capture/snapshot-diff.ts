@@ -1,10 +1,13 @@
 import { compare, type Operation } from 'fast-json-patch';
 import { MASKED_VALUE } from '../audit.constants';
+import { isPersonalDataEnvelope } from '../crypto/personal-data-envelope';
 import type { FieldChange, JsonObject, JsonPatchOperation } from '../events/audit-event';
 import type { FieldMasker } from './field-masker';
 
+// NOTE: a personal-data envelope is a whole value, never diffed member by member (only the
+// sealer's drift events diff snapshots that already hold envelopes).
 const isPlainObject = (v: unknown): v is JsonObject =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !isPersonalDataEnvelope(v);
 
 /** Deep equality of JSON values whose object keys are already sorted (see `toJsonValue`). */
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -67,7 +70,8 @@ export function jsonPatch(
   after: JsonObject | null,
   masker: FieldMasker,
 ): JsonPatchOperation[] {
-  const ops: Operation[] = compare(before ?? {}, after ?? {});
+  const split = splitEnvelopes(before ?? {}, after ?? {});
+  const ops: Operation[] = [...compare(split.before, split.after), ...split.ops];
   return ops.map((op) => {
     const masked: JsonPatchOperation = { ...(op as JsonPatchOperation) };
     if ('value' in op) {
@@ -75,4 +79,27 @@ export function jsonPatch(
     }
     return masked;
   });
+}
+
+const pointer = (field: string) => `/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/**
+ * The patch of the top-level members holding an envelope on either side, as whole-value
+ * operations, and both snapshots without those members (for the member-wise diff).
+ */
+function splitEnvelopes(before: JsonObject, after: JsonObject) {
+  const fields = new Set(
+    [...Object.keys(before), ...Object.keys(after)].filter(
+      (f) => isPersonalDataEnvelope(before[f]) || isPersonalDataEnvelope(after[f]),
+    ),
+  );
+  if (fields.size === 0) return { before, after, ops: [] };
+  const rest = (s: JsonObject) => Object.fromEntries(Object.entries(s).filter(([k]) => !fields.has(k)));
+  const ops = [...fields].sort().flatMap((field): Operation[] => {
+    const path = pointer(field);
+    if (!(field in after)) return [{ op: 'remove', path }];
+    if (!(field in before)) return [{ op: 'add', path, value: after[field] }];
+    return sameJson(before[field], after[field]) ? [] : [{ op: 'replace', path, value: after[field] }];
+  });
+  return { before: rest(before), after: rest(after), ops };
 }
