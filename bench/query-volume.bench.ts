@@ -16,6 +16,8 @@ import {
   signCheckpoint,
 } from '../libs/audit/src';
 import { resolveAuditOptions } from '../libs/audit/src/audit-options';
+import { PersonalDataReader } from '../libs/audit/src/personal-data/personal-data.reader';
+import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
 import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
 import { benchChain } from './bench-chain';
 import { createBenchDatabase } from './bench-database';
@@ -59,7 +61,12 @@ export async function queryVolume(): Promise<Figure[]> {
     await knex.raw('analyze audit.events');
 
     const options = resolveAuditOptions({ witness, logOrigin: ORIGIN });
-    const queries = new AuditQueryService(orm, new TrailVerifier(orm, options, new AuditMetrics()), options);
+    const queries = new AuditQueryService(
+      orm,
+      new TrailVerifier(orm, options, new AuditMetrics()),
+      new PersonalDataReader(orm, new SubjectKeys(options)),
+      options,
+    );
     const global = { tenantId: null };
     const since = new Date(Date.now() - 30 * 86_400_000);
     const figures: Figure[] = [];

@@ -18,6 +18,8 @@ import { AuditEventFactory } from '../libs/audit/src/events/audit-event.factory'
 import { AfterCommitPublisher } from '../libs/audit/src/outbox/after-commit.publisher';
 import { AuditQueueProducer } from '../libs/audit/src/outbox/audit-queue.producer';
 import { OutboxWriter } from '../libs/audit/src/outbox/outbox.writer';
+import { PersonalDataProtector } from '../libs/audit/src/personal-data/personal-data.protector';
+import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
 import { auditOptions } from '../src/audit-options.factory';
 import { loadAppConfig } from '../src/config/app-config';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
@@ -146,7 +148,10 @@ async function seedBacklog(url: string, queue: Queue, total: number, entities: n
     await orm.getMigrator().up();
     const options = resolveAuditOptions(auditOptions());
     const producer = new AuditQueueProducer(queue, options);
-    const writer = new OutboxWriter(new AfterCommitPublisher(orm, orm, producer, new AuditMetrics()));
+    const writer = new OutboxWriter(
+      new AfterCommitPublisher(orm, orm, producer, new AuditMetrics()),
+      new PersonalDataProtector(orm, new SubjectKeys(options), options),
+    );
     const factory = new AuditEventFactory(options);
     const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
     for (let from = 0; from < total; from += EVENTS_PER_TRANSACTION) {

@@ -1,3 +1,4 @@
+import type { PersonalDataPolicy } from './capture/personal-fields';
 import type { AuditActor } from './events/audit-event';
 import type { ArchiveSink } from './archive/archive-sink';
 import type { AuditKeyProvider } from './keys/audit-key-provider';
@@ -97,6 +98,22 @@ export interface AuditModuleOptions {
    * directory `AUDIT_ARCHIVE_DIR`, else `.audit/archive`.
    */
   archiveSink?: ArchiveSink;
+  /**
+   * Personal data, per entity type (the MikroORM class name, as in events' `entityType`). The
+   * values of `fields` (top-level snapshot fields; a nested value is covered by its top-level
+   * field) are encrypted with a key of their subject before the event reaches the outbox, wherever
+   * they appear (before, after, changes, patch), so that `AuditSubjectErasure.erase(subjectId)`
+   * makes them unreadable everywhere while every chain still verifies. `subjectField`: the snapshot
+   * field holding the subject id (default: the entity id); it cannot be a personal field itself.
+   * Default: none (nothing is encrypted).
+   */
+  personalData?: Record<string, { fields: string[]; subjectField?: string }>;
+  /**
+   * The key-encryption key that wraps every subject key (base64 of 32 bytes); it never goes to
+   * the database. Default: `AUDIT_SUBJECT_KEK`, else the file `subject-kek` in `AUDIT_KEY_DIR`
+   * (default `.audit/keys`), created (mode 0600) when the first subject key is made.
+   */
+  subjectKeyEncryptionKey?: string;
   /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
   api?: AuditApiOptions;
   /**
@@ -136,8 +153,21 @@ export interface AuditApiOptions {
 
 /** The options after validation, with every default applied. */
 export type ResolvedAuditOptions = Required<
-  Omit<AuditModuleOptions, 'relay' | 'systemActor' | 'checkpoint' | 'api' | 'health' | 'deadLetter'>
+  Omit<
+    AuditModuleOptions,
+    | 'relay'
+    | 'systemActor'
+    | 'checkpoint'
+    | 'api'
+    | 'health'
+    | 'deadLetter'
+    | 'personalData'
+    | 'subjectKeyEncryptionKey'
+  >
 > & {
+  personalData: Map<string, PersonalDataPolicy>;
+  /** The key-encryption key itself (option or environment), else the file that holds it. */
+  subjectKek: { key: Buffer } | { file: string };
   deadLetter: Required<NonNullable<AuditModuleOptions['deadLetter']>>;
   health: Required<NonNullable<AuditModuleOptions['health']>>;
   api: Required<AuditApiOptions>;

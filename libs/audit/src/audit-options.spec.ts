@@ -73,4 +73,35 @@ describe('resolveAuditOptions', () => {
       display: null,
     });
   });
+
+  it('validates personalData and the subject key-encryption key, never quoting the key', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const ok = resolveAuditOptions({
+      personalData: { User: { fields: ['email'] }, Order: { fields: ['shipTo'], subjectField: 'userId' } },
+      subjectKeyEncryptionKey: key,
+    });
+    expect(ok.personalData.get('User')).toEqual({ fields: ['email'], subjectField: null });
+    expect(ok.subjectKek).toEqual({ key: Buffer.alloc(32, 1) });
+    expect(resolveAuditOptions({}).subjectKek).toEqual({ file: expect.stringMatching(/subject-kek$/) });
+    let error: unknown;
+    try {
+      resolveAuditOptions({
+        personalData: {
+          A: { fields: [] },
+          B: { fields: ['profile.email', 'tenantId'] },
+          C: { fields: ['userId'], subjectField: 'userId' },
+        },
+        subjectKeyEncryptionKey: 'c2hvcnQ=',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as InvalidAuditOptionsError).problems).toEqual([
+      'personalData.A.fields must be a non-empty list of field names',
+      'personalData.B.fields must be top-level field names (no ".")',
+      'personalData.B.fields cannot hold the tenant field "tenantId" (it is stored in clear)',
+      'personalData.C.subjectField cannot be one of its personal fields (subject ids are stored in clear)',
+      'subjectKeyEncryptionKey must be the base64 form of 32 bytes',
+    ]);
+  });
 });

@@ -5,12 +5,14 @@ import type {
   AuditRequest,
   ResolvedAuditOptions,
 } from './audit-options.interface';
+import type { PersonalDataPolicy } from './capture/personal-fields';
 import { scalarText } from './capture/scalar-text';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
 import { DirectoryArchiveSink } from './archive/archive-sink';
 import { EnvKeyProvider } from './keys/env.key-provider';
 import { DirectoryWitness } from './witness/directory.witness';
+import { join } from 'node:path';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOTE_NAME = /^[^\s+]+$/;
@@ -89,6 +91,56 @@ function resolveApiOptions(api: AuditApiOptions, problems: string[]): Required<A
   };
 }
 
+function resolvePersonalData(
+  personalData: AuditModuleOptions['personalData'],
+  tenantField: string,
+  problems: string[],
+): Map<string, PersonalDataPolicy> {
+  const policies = new Map<string, PersonalDataPolicy>();
+  if (personalData === undefined) return policies;
+  if (personalData === null || typeof personalData !== 'object' || Array.isArray(personalData)) {
+    problems.push('personalData must map entity types to { fields, subjectField? }');
+    return policies;
+  }
+  for (const [entityType, entry] of Object.entries(personalData)) {
+    const at = `personalData.${entityType}`;
+    const fields: unknown = entry?.fields;
+    if (!Array.isArray(fields) || fields.length === 0) {
+      problems.push(`${at}.fields must be a non-empty list of field names`);
+      continue;
+    }
+    // Personal fields match top-level snapshot members; a dot would make change paths ambiguous.
+    const bad = fields.filter((f) => typeof f !== 'string' || !/^[^.]+$/.test(f));
+    if (bad.length) problems.push(`${at}.fields must be top-level field names (no ".")`);
+    if (fields.includes(tenantField))
+      problems.push(`${at}.fields cannot hold the tenant field "${tenantField}" (it is stored in clear)`);
+    const subjectField = entry.subjectField ?? null;
+    if (subjectField !== null && (typeof subjectField !== 'string' || subjectField === ''))
+      problems.push(`${at}.subjectField must be a field name`);
+    if (subjectField !== null && fields.includes(subjectField))
+      problems.push(
+        `${at}.subjectField cannot be one of its personal fields (subject ids are stored in clear)`,
+      );
+    policies.set(entityType, { fields: [...new Set(fields as string[])], subjectField });
+  }
+  return policies;
+}
+
+function resolveSubjectKek(
+  option: string | undefined,
+  problems: string[],
+): ResolvedAuditOptions['subjectKek'] {
+  const env = process.env;
+  const [text, name] =
+    option !== undefined ? [option, 'subjectKeyEncryptionKey'] : [env.AUDIT_SUBJECT_KEK, 'AUDIT_SUBJECT_KEK'];
+  if (text === undefined || text === '')
+    return { file: join(env.AUDIT_KEY_DIR ?? '.audit/keys', 'subject-kek') };
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  // NOTE: the message names the setting, never its value: it is key material.
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) problems.push(`${name} must be the base64 form of 32 bytes`);
+  return { key: Buffer.from(trimmed, 'base64') };
+}
+
 /** Validates options once, at the module boundary, and applies the documented defaults. */
 export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedAuditOptions {
   const problems: string[] = [];
@@ -150,6 +202,8 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
       display: options.systemActor?.display ?? options.systemActor?.id ?? 'system',
     },
     tenantField: options.tenantField ?? 'tenantId',
+    personalData: resolvePersonalData(options.personalData, options.tenantField ?? 'tenantId', problems),
+    subjectKek: resolveSubjectKek(options.subjectKeyEncryptionKey, problems),
     inProcessWorker: options.inProcessWorker ?? process.env.AUDIT_INPROCESS_WORKER !== 'false',
     workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
     recordFailures: options.recordFailures ?? false,

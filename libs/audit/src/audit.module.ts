@@ -24,6 +24,10 @@ import { AuditDeadLetters } from './outbox/dead-letters';
 import { AuditQueueProducer } from './outbox/audit-queue.producer';
 import { OutboxWriter } from './outbox/outbox.writer';
 import { KeyRegistry } from './keys/key-registry.service';
+import { AuditSubjectErasure } from './personal-data/audit-subject-erasure.service';
+import { PersonalDataProtector } from './personal-data/personal-data.protector';
+import { PersonalDataReader } from './personal-data/personal-data.reader';
+import { SubjectKeys } from './personal-data/subject-keys';
 import { Checkpointer } from './sealing/checkpointer';
 import { EventSealer } from './sealing/event-sealer';
 import { OutboxRelay } from './sealing/outbox.relay';
@@ -72,8 +76,14 @@ import { TrailVerifier } from './verification/trail-verifier';
     AuditHealthIndicator,
     AuditMetrics,
     AuditGauges,
+    SubjectKeys,
+    PersonalDataProtector,
+    PersonalDataReader,
+    AuditSubjectErasure,
   ],
   exports: [
+    AuditSubjectErasure,
+    PersonalDataReader,
     AuditDeadLetters,
     AuditExporter,
     AuditArchiver,

@@ -5,6 +5,7 @@ import type { AuditEvent, SealedAuditEvent } from './events/audit-event';
 import { AuditEventFactory } from './events/audit-event.factory';
 import type { RecordAuditEventInput } from './events/record-audit-event.input';
 import { OutboxWriter } from './outbox/outbox.writer';
+import { PersonalDataReader } from './personal-data/personal-data.reader';
 import { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 import type { ChainVerification } from './verification/chain-verification';
 import { TrailVerifier } from './verification/trail-verifier';
@@ -18,6 +19,7 @@ export class AuditService {
     private readonly events: AuditEventFactory,
     private readonly outbox: OutboxWriter,
     private readonly trails: TrailVerifier,
+    private readonly personalData: PersonalDataReader,
   ) {}
 
   /**
@@ -33,13 +35,15 @@ export class AuditService {
   }
 
   /**
-   * The sealed events of one entity, in chain (commit) order, verified on every read.
+   * The sealed events of one entity, in chain (commit) order, verified on every read (over the
+   * stored form). Personal values are returned in clear, or `[ERASED]` once their subject is
+   * erased; the stored events (and so `hash`) hold their encrypted envelopes.
    * @throws AuditChainTamperedError naming the first bad chain_seq and the reason.
    */
   async trail(entityType: string, entityId: string): Promise<SealedAuditEvent[]> {
     const { events, verification } = await this.trails.load(entityType, entityId);
     if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
-    return events;
+    return this.personalData.reveal(events);
   }
 
   /** The verification report of one entity's chain; never throws on tampering. */

@@ -3,7 +3,7 @@ export { AuditModule } from './audit.module';
 export { AUDIT_ASYNC_OPTIONS_TYPE, AUDIT_OPTIONS_TYPE } from './audit.module-definition';
 export type { AuditApiOptions, AuditModuleOptions, AuditRequest } from './audit-options.interface';
 export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
-export { AUDIT_QUEUE, AUDIT_SCHEMA, MASKED_VALUE } from './audit.constants';
+export { AUDIT_QUEUE, AUDIT_SCHEMA, ERASED_VALUE, MASKED_VALUE } from './audit.constants';
 export { Auditable } from './decorators/auditable.decorator';
 export type { AuditableOptions } from './decorators/auditable-options.interface';
 export { AuditMasked } from './decorators/audit-masked.decorator';
@@ -111,6 +111,22 @@ export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
 export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
+export {
+  AuditSubjectErasure,
+  SUBJECT_ENTITY,
+  type SubjectErasure,
+  type SubjectKeyStatus,
+} from './personal-data/audit-subject-erasure.service';
+export { PersonalDataReader } from './personal-data/personal-data.reader';
+export {
+  isPersonalDataEnvelope,
+  openPersonalValue,
+  PERSONAL_DATA_ALG,
+  sealPersonalValue,
+  unwrapSubjectKey,
+  wrapSubjectKey,
+  type PersonalDataEnvelope,
+} from './crypto/personal-data-envelope';
 export { AuditHealthIndicator } from './health/audit-health.indicator';
 export { AuditMetrics } from './metrics/audit-metrics';
 export { AuditError } from './errors/audit.error';
@@ -121,6 +137,8 @@ export { InvalidNoteError } from './errors/invalid-note.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';
 export { AuditWriteFailedError } from './errors/audit-write-failed.error';
 export { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
+export { InvalidErasureRequestError } from './errors/invalid-erasure-request.error';
+export { PersonalDataUnreadableError } from './errors/personal-data-unreadable.error';
 export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
 export { InvalidExportRequestError } from './errors/invalid-export-request.error';
 export { InvalidRetentionInputError } from './errors/invalid-retention-input.error';

@@ -9,6 +9,7 @@ import { AuditArchivedError } from '../errors/audit-archived.error';
 import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
 import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-event';
 import { DRIFT_DETECTED } from '../events/audit-event.factory';
+import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { AuditEventEntity } from '../storage/audit-event.entity';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from '../verification/chain-verification';
@@ -49,10 +50,14 @@ export class AuditQueryService {
   constructor(
     @InjectAuditStore() private readonly orm: MikroORM,
     private readonly trails: TrailVerifier,
+    private readonly personalData: PersonalDataReader,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  /** An entity's verified trail, restricted to what the reader may see. */
+  /**
+   * An entity's verified trail, restricted to what the reader may see, in its stored form
+   * (personal values as envelopes). Every other read here returns them in clear or `[ERASED]`.
+   */
   async trail(scope: ReaderScope, entityType: string, entityId: string): Promise<VerifiedTrail> {
     const trail = await this.trails.load(entityType, entityId);
     if (scope.tenantId === null) return trail;
@@ -63,7 +68,7 @@ export class AuditQueryService {
     return { events: visible, verification: trail.verification };
   }
 
-  /** The verified trail, or AuditChainTamperedError. */
+  /** The verified trail, personal values in clear (or `[ERASED]`), or AuditChainTamperedError. */
   async verifiedTrail(
     scope: ReaderScope,
     entityType: string,
@@ -71,7 +76,8 @@ export class AuditQueryService {
   ): Promise<{ events: EventWithDrift[]; verification: ChainVerification }> {
     const { events, verification } = await this.trail(scope, entityType, entityId);
     if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
-    return { events: events.map((e, i) => ({ ...e, drift: driftOf(e, events[i - 1]) })), verification };
+    const withDrift = events.map((e, i) => ({ ...e, drift: driftOf(e, events[i - 1]) }));
+    return { events: await this.personalData.reveal(withDrift), verification };
   }
 
   /** The entity's state at `at`: its verified chain's patches replayed in order, up to that moment. */
@@ -124,7 +130,11 @@ export class AuditQueryService {
       em.count(AuditEventEntity, where),
     ]);
     const events = await this.withDrift(rows.slice(0, page.first).map(toSealedEvent));
-    return { events, hasNextPage: rows.length > page.first, totalCount };
+    return {
+      events: await this.personalData.reveal(events),
+      hasNextPage: rows.length > page.first,
+      totalCount,
+    };
   }
 
   /** Counts grouped by the dimensions, within [from, to) and the filter. */
@@ -165,7 +175,8 @@ export class AuditQueryService {
       }) as QBFilterQuery<AuditEventEntity>,
       { orderBy: { occurredAt: 'asc', globalSeq: 'asc' } },
     );
-    const events = await this.withDrift(rows.map(toSealedEvent));
+    // Revealed before comparing: a revert is judged on values, not on their (random-IV) envelopes.
+    const events = await this.personalData.reveal(await this.withDrift(rows.map(toSealedEvent)));
     const changes = events.flatMap((event) =>
       event.changes.filter((c) => fields.includes(c.field)).map((change) => ({ event, ...change })),
     );

@@ -3,7 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { driftedFields } from '../capture/drift';
+import { driftedFields, type ComparableValue } from '../capture/drift';
 import { AuditContextService } from '../context/audit-context.service';
 import { signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
@@ -21,6 +21,7 @@ import { toSealableEvent } from '../events/sealable-event';
 import { AuditDeadLetters } from '../outbox/dead-letters';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
+import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
 import { Checkpointer } from './checkpointer';
 
@@ -86,6 +87,7 @@ export class EventSealer {
     private readonly context: AuditContextService,
     private readonly metrics: AuditMetrics,
     private readonly deadLetters: AuditDeadLetters,
+    private readonly personalData: PersonalDataReader,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
@@ -156,7 +158,16 @@ export class EventSealer {
       if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed: ids };
       const lastSeq = Number(head.rows[0].last_seq);
       const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
-      const chained = this.chain(this.withDrift(fresh, previousAfter), lastSeq, head.rows[0].last_hash);
+      // Personal values are compared in clear (their envelopes differ on every write).
+      const comparable = await this.personalData.comparable(trx, [
+        previousAfter,
+        ...fresh.flatMap((e) => [e.before, e.after]),
+      ]);
+      const chained = this.chain(
+        this.withDrift(fresh, previousAfter, comparable),
+        lastSeq,
+        head.rows[0].last_hash,
+      );
       const last = chained[chained.length - 1];
       await trx.raw(
         'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
@@ -210,11 +221,15 @@ export class EventSealer {
   }
 
   /** The events to seal, each drifted one preceded by its DRIFT_DETECTED event. */
-  private withDrift(events: AuditEvent[], previousAfter: JsonObject | null): AuditEvent[] {
+  private withDrift(
+    events: AuditEvent[],
+    previousAfter: JsonObject | null,
+    comparable: ComparableValue | undefined,
+  ): AuditEvent[] {
     const out: AuditEvent[] = [];
     let expected = previousAfter;
     for (const event of events) {
-      const fields = driftedFields(expected, event.before);
+      const fields = driftedFields(expected, event.before, comparable);
       if (fields.length > 0) {
         out.push(normalizeEvent(this.events.forDrift(event, expected!, fields, this.context.system())));
       }

@@ -4,6 +4,11 @@ export interface AuditRoles {
   app: string;
   /** The sealing workers (and the in-process worker of an app that runs one): also seal and sign. */
   worker: string;
+  /**
+   * Optional: the role that erases subjects (AuditSubjectErasure): it may destroy subject keys
+   * and record the ERASE event, nothing else. Without it only the owner can erase.
+   */
+  eraser?: string;
 }
 
 const READ = [
@@ -20,6 +25,7 @@ const READ = [
   'archive_heads',
   'retention_rules',
   'legal_holds',
+  'subject_keys',
 ];
 
 const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
@@ -29,16 +35,17 @@ const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
  * PostgreSQL layer). Run them as the owner of the schema (the role that runs the migrations),
  * then connect the app and the workers as these roles. Neither owns a table, so neither can
  * disable the append-only triggers; neither may UPDATE or DELETE a sealed row or TRUNCATE
- * anything. The app may only add outbox rows (and record a log verification); the worker also
+ * anything. The app may only add outbox rows and subject keys (and record a log verification); the worker also
  * inserts sealed rows and moves the per-entity and global heads forward.
  */
-export function auditRoleGrants({ app, worker }: AuditRoles): string[] {
+export function auditRoleGrants({ app, worker, eraser }: AuditRoles): string[] {
   const both = `${quote(app)}, ${quote(worker)}`;
   const tables = (names: string[]) => names.map((t) => `"audit"."${t}"`).join(', ');
   return [
     `grant usage on schema "audit" to ${both}`,
     `grant select on ${tables(READ)} to ${both}`,
-    `grant insert on ${tables(['outbox', 'log_verifications'])} to ${both}`,
+    // Subject keys are made on first use, by whoever writes or seals; only the eraser destroys one.
+    `grant insert on ${tables(['outbox', 'log_verifications', 'subject_keys'])} to ${both}`,
     `grant usage on all sequences in schema "audit" to ${both}`,
     `grant insert on ${tables(['events', 'batches', 'checkpoints', 'signing_keys', 'chain_heads', 'head_map_nodes'])} to ${quote(worker)}`,
     // Mutable bookkeeping, not sealed data: heads move forward, the outbox drains (and
@@ -48,5 +55,13 @@ export function auditRoleGrants({ app, worker }: AuditRoles): string[] {
     `grant update (attempts, last_error, dead_lettered_at), delete on ${tables(['outbox'])} to ${quote(worker)}`,
     // Creates next months' partitions as the schema owner (SECURITY DEFINER); nothing else.
     `grant execute on function "audit"."ensure_event_partitions"(int) to ${quote(worker)}`,
+    ...(eraser
+      ? [
+          `grant usage on schema "audit" to ${quote(eraser)}`,
+          `grant select, insert on ${tables(['subject_keys', 'outbox'])} to ${quote(eraser)}`,
+          `grant update (wrapped_key, erased_at) on ${tables(['subject_keys'])} to ${quote(eraser)}`,
+          `grant usage on all sequences in schema "audit" to ${quote(eraser)}`,
+        ]
+      : []),
   ];
 }

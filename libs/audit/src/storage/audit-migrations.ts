@@ -6,6 +6,7 @@ import { Migration20261122200000AppendOnly } from './migrations/Migration2026112
 import { Migration20261122210000DeadLetters } from './migrations/Migration20261122210000DeadLetters';
 import { Migration20261122220000PartitionEvents } from './migrations/Migration20261122220000PartitionEvents';
 import { Migration20261123020000Archive } from './migrations/Migration20261123020000Archive';
+import { Migration20261123010000SubjectKeys } from './migrations/Migration20261123010000SubjectKeys';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -18,5 +19,6 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122200000AppendOnly', class: Migration20261122200000AppendOnly },
   { name: 'Migration20261122210000DeadLetters', class: Migration20261122210000DeadLetters },
   { name: 'Migration20261122220000PartitionEvents', class: Migration20261122220000PartitionEvents },
+  { name: 'Migration20261123010000SubjectKeys', class: Migration20261123010000SubjectKeys },
   { name: 'Migration20261123020000Archive', class: Migration20261123020000Archive },
 ];
