@@ -14,7 +14,11 @@ describe('least-privilege database roles', () => {
   let app: FixtureApp;
   let worker: FixtureApp;
   const suffix = randomBytes(4).toString('hex');
-  const roles = { app: `audit_app_${suffix}`, worker: `audit_worker_${suffix}` };
+  const roles = {
+    app: `audit_app_${suffix}`,
+    worker: `audit_worker_${suffix}`,
+    eraser: `audit_eraser_${suffix}`,
+  };
   const urlAs = (role: string) => {
     const url = new URL(owner.db.url);
     url.username = role;
@@ -63,6 +67,17 @@ describe('least-privilege database roles', () => {
     expect(trail.every((e) => e.integrity !== null)).toBe(true);
   });
 
+  it('lets the eraser role, and only it, destroy a subject key', async () => {
+    await as(roles.app, (c) =>
+      c.query(`insert into audit.subject_keys (subject_id, wrapped_key) values ('s1', '\\x00')`),
+    );
+    await as(roles.eraser, (c) =>
+      c.query(`update audit.subject_keys set wrapped_key = null, erased_at = now() where subject_id = 's1'`),
+    );
+    const [row] = await owner.db.query(`select wrapped_key from audit.subject_keys where subject_id = 's1'`);
+    expect(row).toEqual({ wrapped_key: null });
+  });
+
   it.each([
     ['app', `update audit.events set actor_id = 'mallory'`],
     ['app', 'delete from audit.events'],
@@ -74,6 +89,13 @@ describe('least-privilege database roles', () => {
     ['worker', 'delete from audit.batches'],
     ['worker', 'truncate audit.checkpoints'],
     ['worker', 'alter table audit.events disable trigger events_append_only'],
+    ['app', 'update audit.subject_keys set wrapped_key = null, erased_at = now()'],
+    ['app', 'delete from audit.subject_keys'],
+    ['worker', 'update audit.subject_keys set wrapped_key = null, erased_at = now()'],
+    ['worker', 'truncate audit.subject_keys'],
+    ['eraser', 'delete from audit.subject_keys'],
+    ['eraser', `update audit.events set actor_id = 'mallory'`],
+    ['eraser', `update audit.subject_keys set created_at = now()`],
   ] as const)('the %s role cannot: %s', async (who, sql) => {
     await expect(as(roles[who], (c) => c.query(sql))).rejects.toThrow(/permission denied|must be owner/);
   });
