@@ -15,6 +15,9 @@ export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOpt
   return {
     trustProxy: trustProxyFrom(process.env.TRUST_PROXY),
     recordFailures: true,
+    // A user's email and username are personal data: encrypted under the user's key (subject: the
+    // user id), unreadable everywhere once AuditSubjectErasure erases that user. Not the role.
+    personalData: { User: { fields: ['email', 'username'] } },
     ...overrides,
   };
 }
