@@ -1,6 +1,7 @@
 import type { PersonalDataPolicy } from './capture/personal-fields';
 import type { AuditActor } from './events/audit-event';
 import type { ArchiveSink } from './archive/archive-sink';
+import type { AuditEventSink } from './forwarding/audit-event-sink';
 import type { AuditKeyProvider } from './keys/audit-key-provider';
 import type { DeadLetter } from './outbox/dead-letter';
 import type { AuditWitness } from './witness/audit-witness';
@@ -129,7 +130,40 @@ export interface AuditModuleOptions {
    * heartbeats (`3 × checkpoint.heartbeatMs`).
    */
   health?: { maxOutboxAgeMs?: number; maxCheckpointAgeMs?: number };
+  /**
+   * Live forwarding of sealed events to external sinks (a SIEM), as ECS documents, in worker
+   * processes. Default: off (no sinks).
+   */
+  forwarding?: AuditForwardingOptions;
 }
+
+/** Live forwarding of sealed events (README "Live forwarding"). */
+export interface AuditForwardingOptions {
+  /** Where to forward; each has its own cursor, keyed by its `name` (unique). */
+  sinks: AuditEventSink[];
+  /** Events per `send` at most. Default: 500. */
+  batchSize?: number;
+  /**
+   * How often each sink polls for events sealed by other processes (this process's own sealing
+   * wakes it at once). Default: 1000 ms.
+   */
+  intervalMs?: number;
+  /**
+   * Where a sink with no cursor yet starts: `'beginning'` (every event in the store) or `'now'`
+   * (events sealed from then on). Default: `'beginning'`.
+   */
+  startAt?: 'beginning' | 'now';
+  /**
+   * Backoff after a failed send: from `minDelayMs`, doubling, jittered, up to `maxDelayMs`; a
+   * permanent failure (e.g. HTTP 401) is retried every `maxDelayMs`. Default: 1000 ms and 60000 ms.
+   */
+  retry?: { minDelayMs?: number; maxDelayMs?: number };
+}
+
+/** Forwarding options with every default applied. */
+export type ResolvedForwardingOptions = Required<Omit<AuditForwardingOptions, 'retry'>> & {
+  retry: Required<NonNullable<AuditForwardingOptions['retry']>>;
+};
 
 /** Authorisation and limits of the audit GraphQL API. */
 export interface AuditApiOptions {
@@ -161,10 +195,12 @@ export type ResolvedAuditOptions = Required<
     | 'api'
     | 'health'
     | 'deadLetter'
+    | 'forwarding'
     | 'personalData'
     | 'subjectKeyEncryptionKey'
   >
 > & {
+  forwarding: ResolvedForwardingOptions;
   personalData: Map<string, PersonalDataPolicy>;
   /** The key-encryption key itself (option or environment), else the file that holds it. */
   subjectKek: { key: Buffer } | { file: string };

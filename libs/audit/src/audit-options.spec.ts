@@ -104,4 +104,41 @@ describe('resolveAuditOptions', () => {
       'subjectKeyEncryptionKey must be the base64 form of 32 bytes',
     ]);
   });
+
+  it('leaves forwarding off by default and validates sinks: named, unique, with send', () => {
+    expect(resolveAuditOptions({}).forwarding).toEqual({
+      sinks: [],
+      batchSize: 500,
+      intervalMs: 1000,
+      startAt: 'beginning',
+      retry: { minDelayMs: 1000, maxDelayMs: 60000 },
+    });
+    const sink = (name: string) => ({ name, send: async () => undefined });
+    expect(
+      resolveAuditOptions({ forwarding: { sinks: [sink('a'), sink('b')] } }).forwarding.sinks,
+    ).toHaveLength(2);
+    const problems = (forwarding: unknown) => {
+      try {
+        resolveAuditOptions({ forwarding } as never);
+      } catch (error) {
+        return (error as InvalidAuditOptionsError).problems;
+      }
+      return [];
+    };
+    expect(problems({ sinks: [sink('a'), sink('a')] })).toEqual([
+      'forwarding.sinks[1].name "a" is used twice: each sink needs a cursor of its own',
+    ]);
+    expect(problems({ sinks: [sink(''), sink('has space'), { name: 'x' }] })).toEqual([
+      'forwarding.sinks[0].name must be 1-200 characters with no white space',
+      'forwarding.sinks[1].name must be 1-200 characters with no white space',
+      'forwarding.sinks[2].send must be a function',
+    ]);
+    expect(
+      problems({ sinks: [], startAt: 'later', batchSize: 0, retry: { minDelayMs: 5, maxDelayMs: 2 } }),
+    ).toEqual([
+      "forwarding.startAt must be 'beginning' or 'now' (got later)",
+      'forwarding.retry.minDelayMs must not exceed forwarding.retry.maxDelayMs',
+      'forwarding.batchSize must be a positive integer (got 0)',
+    ]);
+  });
 });

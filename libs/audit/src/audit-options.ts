@@ -1,9 +1,11 @@
 import type { AuditActor } from './events/audit-event';
 import type {
   AuditApiOptions,
+  AuditForwardingOptions,
   AuditModuleOptions,
   AuditRequest,
   ResolvedAuditOptions,
+  ResolvedForwardingOptions,
 } from './audit-options.interface';
 import type { PersonalDataPolicy } from './capture/personal-fields';
 import { scalarText } from './capture/scalar-text';
@@ -141,6 +143,45 @@ function resolveSubjectKek(
   return { key: Buffer.from(trimmed, 'base64') };
 }
 
+/** A sink name: the cursor key, so printable and bounded. */
+const SINK_NAME = /^\S{1,200}$/;
+
+function resolveForwarding(
+  forwarding: AuditForwardingOptions | undefined,
+  problems: string[],
+): ResolvedForwardingOptions {
+  const sinks = forwarding?.sinks ?? [];
+  if (!Array.isArray(sinks)) problems.push('forwarding.sinks must be a list of sinks');
+  const names = new Set<string>();
+  for (const [i, sink] of (Array.isArray(sinks) ? sinks : []).entries()) {
+    const name: unknown = sink?.name;
+    if (typeof name !== 'string' || !SINK_NAME.test(name)) {
+      problems.push(`forwarding.sinks[${i}].name must be 1-200 characters with no white space`);
+    } else if (names.has(name)) {
+      problems.push(
+        `forwarding.sinks[${i}].name "${name}" is used twice: each sink needs a cursor of its own`,
+      );
+    } else names.add(name);
+    if (typeof sink?.send !== 'function') problems.push(`forwarding.sinks[${i}].send must be a function`);
+  }
+  const startAt = forwarding?.startAt ?? 'beginning';
+  if (startAt !== 'beginning' && startAt !== 'now')
+    problems.push(`forwarding.startAt must be 'beginning' or 'now' (got ${String(startAt)})`);
+  const retry = {
+    minDelayMs: positiveInt(problems, 'forwarding.retry.minDelayMs', forwarding?.retry?.minDelayMs ?? 1000),
+    maxDelayMs: positiveInt(problems, 'forwarding.retry.maxDelayMs', forwarding?.retry?.maxDelayMs ?? 60000),
+  };
+  if (retry.minDelayMs > retry.maxDelayMs)
+    problems.push('forwarding.retry.minDelayMs must not exceed forwarding.retry.maxDelayMs');
+  return {
+    sinks: Array.isArray(sinks) ? sinks : [],
+    batchSize: positiveInt(problems, 'forwarding.batchSize', forwarding?.batchSize ?? 500),
+    intervalMs: positiveInt(problems, 'forwarding.intervalMs', forwarding?.intervalMs ?? 1000),
+    startAt,
+    retry,
+  };
+}
+
 /** Validates options once, at the module boundary, and applies the documented defaults. */
 export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedAuditOptions {
   const problems: string[] = [];
@@ -233,6 +274,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
       maxAttempts: positiveInt(problems, 'deadLetter.maxAttempts', options.deadLetter?.maxAttempts ?? 5),
       onDeadLetter: options.deadLetter?.onDeadLetter ?? (() => undefined),
     },
+    forwarding: resolveForwarding(options.forwarding, problems),
     health: {
       maxOutboxAgeMs: positiveInt(problems, 'health.maxOutboxAgeMs', options.health?.maxOutboxAgeMs ?? 60000),
       maxCheckpointAgeMs: positiveInt(

@@ -17,6 +17,8 @@ import { AuditExporter } from './export/audit-exporter';
 import { AuditArchiver } from './archive/audit-archiver.service';
 import { RetentionPolicy } from './archive/retention-policy.service';
 import { StoreEventRecorder } from './outbox/store-event.recorder';
+import { AuditForwarder } from './forwarding/audit-forwarder';
+import { ForwardCursors } from './forwarding/forward-cursors';
 import { AuditHealthIndicator } from './health/audit-health.indicator';
 import { AuditGauges, AuditMetrics } from './metrics/audit-metrics';
 import { AfterCommitPublisher } from './outbox/after-commit.publisher';
@@ -66,6 +68,8 @@ import { TrailVerifier } from './verification/trail-verifier';
     OutboxRelay,
     PartitionUpkeep,
     SealingWorker,
+    ForwardCursors,
+    AuditForwarder,
     TrailVerifier,
     LogVerifier,
     AuditService,
@@ -100,6 +104,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     OutboxRelay,
     KeyRegistry,
     LogVerifier,
+    ForwardCursors,
   ],
 })
 export class AuditModule extends AuditConfigurableModule implements NestModule {

@@ -1,7 +1,12 @@
 // The public API of the audit library: everything an application may use, and nothing else.
 export { AuditModule } from './audit.module';
 export { AUDIT_ASYNC_OPTIONS_TYPE, AUDIT_OPTIONS_TYPE } from './audit.module-definition';
-export type { AuditApiOptions, AuditModuleOptions, AuditRequest } from './audit-options.interface';
+export type {
+  AuditApiOptions,
+  AuditForwardingOptions,
+  AuditModuleOptions,
+  AuditRequest,
+} from './audit-options.interface';
 export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
 export { AUDIT_QUEUE, AUDIT_SCHEMA, ERASED_VALUE, MASKED_VALUE } from './audit.constants';
 export { Auditable } from './decorators/auditable.decorator';
@@ -128,6 +133,10 @@ export {
   type PersonalDataEnvelope,
 } from './crypto/personal-data-envelope';
 export { AuditHealthIndicator } from './health/audit-health.indicator';
+export type { AuditEventSink } from './forwarding/audit-event-sink';
+export { NdjsonSink, type NdjsonSinkOptions } from './forwarding/ndjson.sink';
+export { WebhookSink, type WebhookSinkOptions } from './forwarding/webhook.sink';
+export { ForwardCursors } from './forwarding/forward-cursors';
 export { AuditMetrics } from './metrics/audit-metrics';
 export { AuditError } from './errors/audit.error';
 export { AuditArchivedError } from './errors/audit-archived.error';
@@ -147,5 +156,6 @@ export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error'
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';
 export { PoisonEventError } from './errors/poison-event.error';
+export { SinkDeliveryFailedError } from './errors/sink-delivery-failed.error';
 export { WitnessConflictError } from './errors/witness-conflict.error';
 export { WitnessRejectedError } from './errors/witness-rejected.error';

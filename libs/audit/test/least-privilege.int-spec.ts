@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { auditRoleGrants } from '../src';
+import { auditRoleGrants, NdjsonSink } from '../src';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
+import { forwardedAll, ndjsonDocuments, sequences } from './fixtures/forwarding';
 import { waitForChain } from './fixtures/tamper';
 
 /**
  * The app and the worker connected as least-privilege roles (auditRoleGrants): the write path
- * works end to end, and neither role can change, remove or forge sealed rows, nor switch the
+ * works end to end (forwarding included), and neither role can change, remove or forge sealed rows, nor switch the
  * append-only triggers off.
  */
 describe('least-privilege database roles', () => {
@@ -19,6 +23,7 @@ describe('least-privilege database roles', () => {
     worker: `audit_worker_${suffix}`,
     eraser: `audit_eraser_${suffix}`,
   };
+  const forwardedTo = join(tmpdir(), `audit-least-privilege-${suffix}.ndjson`);
   const urlAs = (role: string) => {
     const url = new URL(owner.db.url);
     url.username = role;
@@ -45,7 +50,8 @@ describe('least-privilege database roles', () => {
     );
     const shared = { db: owner.db, queuePrefix: owner.queuePrefix, migrate: false };
     app = await startFixtureApp({ inProcessWorker: false }, { ...shared, databaseUrl: urlAs(roles.app) });
-    worker = await startFixtureApp({}, { ...shared, databaseUrl: urlAs(roles.worker) });
+    const forwarding = { sinks: [new NdjsonSink({ name: 'siem', dest: forwardedTo })], intervalMs: 100 };
+    worker = await startFixtureApp({ forwarding }, { ...shared, databaseUrl: urlAs(roles.worker) });
   });
   afterAll(async () => {
     await worker?.close();
@@ -56,6 +62,7 @@ describe('least-privilege database roles', () => {
       await owner.db.query(`drop role "${role}"`);
     }
     await owner.close();
+    await rm(forwardedTo, { force: true });
   });
 
   it('records, seals and verifies with the app and the worker on their own roles', async () => {
@@ -65,6 +72,11 @@ describe('least-privilege database roles', () => {
     const trail = await app.trail(account.id);
     expect(trail.map((e) => e.action)).toEqual(['CREATE', 'UPDATE']);
     expect(trail.every((e) => e.integrity !== null)).toBe(true);
+    // The worker role also forwards: it locks and moves its cursor.
+    const size = await forwardedAll(owner, 'siem');
+    expect(sequences(await ndjsonDocuments(forwardedTo))).toEqual(
+      Array.from({ length: size }, (_, i) => i + 1),
+    );
   });
 
   it('lets the eraser role, and only it, destroy a subject key', async () => {

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AUDIT_QUEUE } from '../audit.constants';
+import { ForwardCursors } from '../forwarding/forward-cursors';
 import type { SealJob } from '../outbox/seal-job';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 
@@ -42,6 +43,19 @@ export class AuditMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  /** Events a forwarding sink acknowledged (a batch sent again after a failure counts again). */
+  readonly forwarded = new Counter({
+    name: 'audit_events_forwarded_total',
+    help: 'Sealed events forwarded to a sink and acknowledged by it, by sink',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+  readonly forwardFailures = new Counter({
+    name: 'audit_forward_failures_total',
+    help: 'Batches a forwarding sink did not take (sent again after a backoff), by sink',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
   readonly verificationFailures = new Counter({
     name: 'audit_verification_failures_total',
     help: 'Trail verifications that found tampering, by first reason',
@@ -58,6 +72,7 @@ export class AuditGauges {
     orm: MikroORM,
     @InjectAuditStore() store: MikroORM,
     @InjectQueue(AUDIT_QUEUE) queue: Queue<SealJob>,
+    cursors: ForwardCursors,
   ) {
     // Summed over every outbox (the app's, and a separate store's).
     const outboxGauge = (name: string, help: string, where: string) =>
@@ -91,6 +106,15 @@ export class AuditGauges {
       async collect() {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'audit_forward_lag_events',
+      help: 'Sealed events a forwarding sink has not acknowledged yet (log size minus its cursor), by sink',
+      labelNames: ['sink'],
+      registers: [metrics.registry],
+      async collect() {
+        for (const [sink, lag] of await cursors.lag()) this.set({ sink }, lag);
       },
     });
   }

@@ -9,6 +9,7 @@ import {
 import { Queue, Worker } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { AuditForwarder } from '../forwarding/audit-forwarder';
 import type { SealJob } from '../outbox/seal-job';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
@@ -19,7 +20,7 @@ import { PartitionUpkeep } from './partition-upkeep';
 
 /**
  * The sealing worker: consumes the audit queue and runs the outbox relay, the checkpoint
- * schedule, key rotation and the upkeep of the monthly partitions. Started only where
+ * schedule, key rotation, the upkeep of the monthly partitions and the forwarding to sinks. Started only where
  * `inProcessWorker` is true. Built with bullmq's Worker directly rather than an @Processor class,
  * because whether it runs is an option decided at bootstrap, not a static decorator.
  */
@@ -36,6 +37,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     private readonly checkpointer: Checkpointer,
     private readonly partitions: PartitionUpkeep,
     private readonly metrics: AuditMetrics,
+    private readonly forwarder: AuditForwarder,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
@@ -45,6 +47,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     await this.partitions.ensure();
     await this.keys.ensureActiveKey();
     await this.checkpointer.refreshWitnessedSize();
+    await this.forwarder.start();
     this.worker = new Worker<SealJob, number>(
       AUDIT_QUEUE,
       async (job) => {
@@ -53,6 +56,8 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
           job.data.entityId,
         );
         if (checkpointDue) this.checkpointer.trigger('EVENTS');
+        // Committed: the sinks need not wait for their next poll.
+        if (sealed > 0) this.forwarder.trigger();
         return sealed;
       },
       {
@@ -83,6 +88,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     await this.relay.stop();
     await this.partitions.stop();
     await this.worker.close();
+    await this.forwarder.stop();
     await this.checkpointer.stop();
     this.logger.log('Sealing worker stopped: in-flight jobs finished');
   }

@@ -26,6 +26,7 @@ const READ = [
   'retention_rules',
   'legal_holds',
   'subject_keys',
+  'forward_cursors',
 ];
 
 const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
@@ -52,6 +53,8 @@ export function auditRoleGrants({ app, worker, eraser }: AuditRoles): string[] {
     // records why a poison event could not be sealed), keys retire
     // (the signing_keys trigger allows only forward lifecycle changes).
     `grant update on ${tables(['chain_heads', 'log_head', 'head_map_nodes', 'signing_keys'])} to ${quote(worker)}`,
+    // Forwarding cursors: where each sink is, moved forward once it acknowledged a batch.
+    `grant insert, update on ${tables(['forward_cursors'])} to ${quote(worker)}`,
     `grant update (attempts, last_error, dead_lettered_at), delete on ${tables(['outbox'])} to ${quote(worker)}`,
     // Creates next months' partitions as the schema owner (SECURITY DEFINER); nothing else.
     `grant execute on function "audit"."ensure_event_partitions"(int) to ${quote(worker)}`,

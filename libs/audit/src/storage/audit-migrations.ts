@@ -5,6 +5,7 @@ import { Migration20261122190000QueryIndexes } from './migrations/Migration20261
 import { Migration20261122200000AppendOnly } from './migrations/Migration20261122200000AppendOnly';
 import { Migration20261122210000DeadLetters } from './migrations/Migration20261122210000DeadLetters';
 import { Migration20261122220000PartitionEvents } from './migrations/Migration20261122220000PartitionEvents';
+import { Migration20261123000000ForwardCursors } from './migrations/Migration20261123000000ForwardCursors';
 import { Migration20261123020000Archive } from './migrations/Migration20261123020000Archive';
 import { Migration20261123010000SubjectKeys } from './migrations/Migration20261123010000SubjectKeys';
 
@@ -19,6 +20,7 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122200000AppendOnly', class: Migration20261122200000AppendOnly },
   { name: 'Migration20261122210000DeadLetters', class: Migration20261122210000DeadLetters },
   { name: 'Migration20261122220000PartitionEvents', class: Migration20261122220000PartitionEvents },
+  { name: 'Migration20261123000000ForwardCursors', class: Migration20261123000000ForwardCursors },
   { name: 'Migration20261123010000SubjectKeys', class: Migration20261123010000SubjectKeys },
   { name: 'Migration20261123020000Archive', class: Migration20261123020000Archive },
 ];

@@ -1,0 +1,71 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { Knex } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_OPTIONS } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { InjectAuditStore, knexOf } from '../storage/audit-store';
+
+/**
+ * The forwarding cursors (`audit.forward_cursors`): for each configured sink, the `global_seq`
+ * of the last event it acknowledged. Everything after a sink's cursor is still owed to it.
+ */
+@Injectable()
+export class ForwardCursors {
+  constructor(
+    @InjectAuditStore() private readonly store: MikroORM,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {}
+
+  private get names(): string[] {
+    return this.options.forwarding.sinks.map((s) => s.name);
+  }
+
+  /**
+   * Creates the sink's cursor if it has none: at 0 (`startAt: 'beginning'`) or at the log's
+   * current size (`'now'`). An existing cursor is never moved.
+   */
+  async ensure(sink: string, knex: Knex = knexOf(this.store)): Promise<void> {
+    const start = this.options.forwarding.startAt === 'now' ? 'tree_size' : '0';
+    await knex.raw(
+      `insert into audit.forward_cursors (sink, global_seq)
+       select ?, ${start} from audit.log_head on conflict (sink) do nothing`,
+      [sink],
+    );
+  }
+
+  /**
+   * The lowest cursor among the configured sinks: every event with a `global_seq` above it is
+   * still owed to at least one sink, so archiving code must keep (or first forward) those.
+   * A configured sink with no cursor yet counts as 0 with `startAt: 'beginning'` (it will want
+   * everything), and not at all with `'now'` (it will start at the log's size then). Null when
+   * no sink constrains anything: forwarding is off, or only `'now'` sinks not started yet.
+   */
+  async lowest(): Promise<number | null> {
+    if (this.names.length === 0) return null;
+    const rows = await this.read();
+    if (rows.size < this.names.length && this.options.forwarding.startAt === 'beginning') return 0;
+    if (rows.size === 0) return null;
+    return Math.min(...rows.values());
+  }
+
+  /** Each configured sink's cursor (sinks with none yet are left out). */
+  async read(): Promise<Map<string, number>> {
+    if (this.names.length === 0) return new Map();
+    const result = await knexOf(this.store).raw<{ rows: { sink: string; global_seq: string }[] }>(
+      'select sink, global_seq from audit.forward_cursors where sink = any(?)',
+      [this.names],
+    );
+    return new Map(result.rows.map((r) => [r.sink, Number(r.global_seq)]));
+  }
+
+  /** How many events each configured sink is behind the log (its size minus the cursor). */
+  async lag(): Promise<Map<string, number>> {
+    if (this.names.length === 0) return new Map();
+    const result = await knexOf(this.store).raw<{ rows: { sink: string; lag: string }[] }>(
+      `select c.sink, greatest(h.tree_size - c.global_seq, 0) as lag
+       from audit.forward_cursors c cross join audit.log_head h where c.sink = any(?)`,
+      [this.names],
+    );
+    return new Map(result.rows.map((r) => [r.sink, Number(r.lag)]));
+  }
+}
