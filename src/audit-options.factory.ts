@@ -1,4 +1,4 @@
-import type { AuditModuleOptions } from 'audit-ledger';
+import { NdjsonSink, WebhookSink, type AuditEventSink, type AuditModuleOptions } from 'audit-ledger';
 
 /**
  * TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses/subnets/names
@@ -10,6 +10,33 @@ function trustProxyFrom(value: string | undefined): AuditModuleOptions['trustPro
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/**
+ * Live forwarding of sealed events (worker processes), off unless one of these is set:
+ * AUDIT_FORWARD_NDJSON: a file path to append ECS NDJSON lines to (reopened on SIGHUP, for
+ * logrotate), or `-` for standard output (sink name `ndjson`); AUDIT_FORWARD_WEBHOOK_URL: POST
+ * each batch there (sink name `webhook`), with `Authorization: Bearer $AUDIT_FORWARD_WEBHOOK_TOKEN`
+ * when that is set.
+ */
+export function forwardingFromEnv(env: NodeJS.ProcessEnv = process.env): AuditModuleOptions['forwarding'] {
+  const sinks: AuditEventSink[] = [];
+  const file = env.AUDIT_FORWARD_NDJSON;
+  if (file) {
+    sinks.push(
+      file === '-'
+        ? new NdjsonSink({ name: 'ndjson', dest: 1 })
+        : new NdjsonSink({ name: 'ndjson', dest: file, reopenOn: 'SIGHUP' }),
+    );
+  }
+  const url = env.AUDIT_FORWARD_WEBHOOK_URL;
+  if (url) {
+    const token = env.AUDIT_FORWARD_WEBHOOK_TOKEN;
+    sinks.push(
+      new WebhookSink({ name: 'webhook', url, headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    );
+  }
+  return sinks.length > 0 ? { sinks } : undefined;
+}
+
 /** The example app's audit options; AUDIT_INPROCESS_WORKER=false is honoured by the library's default. */
 export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOptions {
   return {
@@ -18,6 +45,7 @@ export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOpt
     // A user's email and username are personal data: encrypted under the user's key (subject: the
     // user id), unreadable everywhere once AuditSubjectErasure erases that user. Not the role.
     personalData: { User: { fields: ['email', 'username'] } },
+    forwarding: forwardingFromEnv(),
     ...overrides,
   };
 }
