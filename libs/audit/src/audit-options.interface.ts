@@ -4,6 +4,7 @@ import type { ArchiveSink } from './archive/archive-sink';
 import type { AuditEventSink } from './forwarding/audit-event-sink';
 import type { AuditKeyProvider } from './keys/audit-key-provider';
 import type { DeadLetter } from './outbox/dead-letter';
+import type { AuditedRequest } from './request/audited-request';
 import type { AuditWitness } from './witness/audit-witness';
 
 /** The incoming HTTP request as the context resolvers see it (an Express request). */
@@ -135,6 +136,33 @@ export interface AuditModuleOptions {
    * processes. Default: off (no sinks).
    */
   forwarding?: AuditForwardingOptions;
+  /** Request-level audit: one `http.request` entry per HTTP request. Default: off. */
+  requestAudit?: RequestAuditOptions;
+}
+
+/**
+ * Request-level audit (OWASP logging cheat sheet): every HTTP request, GraphQL operations included
+ * (with `auditRequestPlugin()` in the app's GraphQL plugins), recorded once its response is sent
+ * as an `http.request` entry: method, path without its query string, status code, duration,
+ * outcome, request id, actor, IP and user agent; never a body, a cookie or another header.
+ * Responses with status 400, 401, 403 and 422 (authorisation and input-validation failures) are
+ * recorded (and, with `seal`, sealed) even when `filter` or the `seal` predicate leaves them out.
+ */
+export interface RequestAuditOptions {
+  /** Default: false (the middleware is not mounted; nothing is recorded). */
+  enabled?: boolean;
+  /**
+   * Which requests to record, asked once the response is sent. Default: every request.
+   * Recorded entries are always logged (Nest `Logger`, context `AuditRequest`: warn when the status
+   * is 400 or more or the client aborted, else log/info).
+   */
+  filter?: (req: AuditRequest, request: AuditedRequest) => boolean;
+  /**
+   * Also seal recorded entries in the ledger (entity type `http.request`, the request id as entity
+   * id, action `HTTP_REQUEST`): `true` for every recorded entry, or a predicate choosing which.
+   * Default: false (logged only).
+   */
+  seal?: boolean | ((req: AuditRequest, request: AuditedRequest) => boolean);
 }
 
 /** Live forwarding of sealed events (README "Live forwarding"). */
@@ -198,12 +226,19 @@ export type ResolvedAuditOptions = Required<
     | 'forwarding'
     | 'personalData'
     | 'subjectKeyEncryptionKey'
+    | 'requestAudit'
   >
 > & {
   forwarding: ResolvedForwardingOptions;
   personalData: Map<string, PersonalDataPolicy>;
   /** The key-encryption key itself (option or environment), else the file that holds it. */
   subjectKek: { key: Buffer } | { file: string };
+  requestAudit: {
+    enabled: boolean;
+    filter: NonNullable<RequestAuditOptions['filter']>;
+    /** null: not sealed at all (so the always-recorded failures are not sealed either). */
+    seal: Exclude<RequestAuditOptions['seal'], boolean | undefined> | null;
+  };
   deadLetter: Required<NonNullable<AuditModuleOptions['deadLetter']>>;
   health: Required<NonNullable<AuditModuleOptions['health']>>;
   api: Required<AuditApiOptions>;

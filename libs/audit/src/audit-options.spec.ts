@@ -141,4 +141,37 @@ describe('resolveAuditOptions', () => {
       'forwarding.batchSize must be a positive integer (got 0)',
     ]);
   });
+
+  it('leaves request-level audit off by default; seal true or a predicate, else nothing sealed', () => {
+    const request = {
+      method: 'GET',
+      path: '/x',
+      statusCode: 200,
+      durationMs: 1,
+      outcome: 'success' as const,
+    };
+    const off = resolveAuditOptions({}).requestAudit;
+    expect(off).toMatchObject({ enabled: false, seal: null });
+    expect(off.filter({ headers: {} }, request)).toBe(true);
+    expect(
+      resolveAuditOptions({ requestAudit: { enabled: true, seal: false } }).requestAudit.seal,
+    ).toBeNull();
+    const all = resolveAuditOptions({ requestAudit: { enabled: true, seal: true } }).requestAudit;
+    expect(all.seal?.({ headers: {} }, request)).toBe(true);
+    const some = (_req: unknown, r: { path: string }) => r.path !== '/health';
+    expect(resolveAuditOptions({ requestAudit: { seal: some } }).requestAudit.seal).toBe(some);
+    expect(() =>
+      resolveAuditOptions({
+        requestAudit: { enabled: 'yes' as never, filter: 1 as never, seal: 'x' as never },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'requestAudit.enabled must be a boolean',
+          'requestAudit.filter must be a function',
+          'requestAudit.seal must be a boolean or a function',
+        ],
+      }),
+    );
+  });
 });

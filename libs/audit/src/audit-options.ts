@@ -4,6 +4,7 @@ import type {
   AuditForwardingOptions,
   AuditModuleOptions,
   AuditRequest,
+  RequestAuditOptions,
   ResolvedAuditOptions,
   ResolvedForwardingOptions,
 } from './audit-options.interface';
@@ -182,6 +183,23 @@ function resolveForwarding(
   };
 }
 
+function resolveRequestAudit(
+  options: RequestAuditOptions,
+  problems: string[],
+): ResolvedAuditOptions['requestAudit'] {
+  const { enabled = false, filter, seal = false } = options;
+  if (typeof enabled !== 'boolean') problems.push('requestAudit.enabled must be a boolean');
+  if (filter !== undefined && typeof filter !== 'function')
+    problems.push('requestAudit.filter must be a function');
+  if (typeof seal !== 'boolean' && typeof seal !== 'function')
+    problems.push('requestAudit.seal must be a boolean or a function');
+  return {
+    enabled,
+    filter: filter ?? (() => true),
+    seal: seal === true ? () => true : typeof seal === 'function' ? seal : null,
+  };
+}
+
 /** Validates options once, at the module boundary, and applies the documented defaults. */
 export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedAuditOptions {
   const problems: string[] = [];
@@ -275,6 +293,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
       onDeadLetter: options.deadLetter?.onDeadLetter ?? (() => undefined),
     },
     forwarding: resolveForwarding(options.forwarding, problems),
+    requestAudit: resolveRequestAudit(options.requestAudit ?? {}, problems),
     health: {
       maxOutboxAgeMs: positiveInt(problems, 'health.maxOutboxAgeMs', options.health?.maxOutboxAgeMs ?? 60000),
       maxCheckpointAgeMs: positiveInt(

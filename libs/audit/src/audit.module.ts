@@ -1,12 +1,13 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ClsModule } from 'nestjs-cls';
 import { AuditableExplorer } from './aop/auditable.explorer';
 import { AuditedCallRunner } from './aop/audited-call.runner';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from './audit.constants';
+import type { ResolvedAuditOptions } from './audit-options.interface';
 import { AUDIT_MODULE_OPTIONS, AUDIT_OPTIONS_TYPE, AuditConfigurableModule } from './audit.module-definition';
 import { resolveAuditOptions } from './audit-options';
 import { AuditService } from './audit.service';
@@ -33,6 +34,8 @@ import { SubjectKeys } from './personal-data/subject-keys';
 import { Checkpointer } from './sealing/checkpointer';
 import { EventSealer } from './sealing/event-sealer';
 import { OutboxRelay } from './sealing/outbox.relay';
+import { RequestAuditMiddleware } from './request/request-audit.middleware';
+import { RequestAuditRecorder } from './request/request-audit.recorder';
 import { PartitionUpkeep } from './sealing/partition-upkeep';
 import { SealingWorker } from './sealing/sealing.worker';
 import { AUDIT_ENTITIES } from './storage/audit-entities';
@@ -84,6 +87,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     PersonalDataProtector,
     PersonalDataReader,
     AuditSubjectErasure,
+    RequestAuditRecorder,
   ],
   exports: [
     AuditSubjectErasure,
@@ -108,7 +112,10 @@ import { TrailVerifier } from './verification/trail-verifier';
   ],
 })
 export class AuditModule extends AuditConfigurableModule implements NestModule {
-  constructor(private readonly explorer: AuditableExplorer) {
+  constructor(
+    private readonly explorer: AuditableExplorer,
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+  ) {
     super();
   }
 
@@ -123,6 +130,8 @@ export class AuditModule extends AuditConfigurableModule implements NestModule {
     // @Auditable controller and resolver methods are wrapped before anything captures them.
     this.explorer.explore();
     // Express 5 mounts a '/' middleware on every path, GraphQL's included (as nestjs-cls does).
-    consumer.apply(AuditContextMiddleware).forRoutes('/');
+    // Request-level audit runs inside the context the first one opens.
+    const requestAudit = this.options.requestAudit.enabled ? [RequestAuditMiddleware] : [];
+    consumer.apply(AuditContextMiddleware, ...requestAudit).forRoutes('/');
   }
 }

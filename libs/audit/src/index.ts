@@ -6,6 +6,7 @@ export type {
   AuditForwardingOptions,
   AuditModuleOptions,
   AuditRequest,
+  RequestAuditOptions,
 } from './audit-options.interface';
 export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
 export { AUDIT_QUEUE, AUDIT_SCHEMA, ERASED_VALUE, MASKED_VALUE } from './audit.constants';
@@ -114,6 +115,9 @@ export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/direct
 export { Checkpointer } from './sealing/checkpointer';
 export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
+export { auditRequestPlugin, type AuditRequestPluginOptions } from './request/audit-request.plugin';
+export type { AuditedRequest, RequestOutcome } from './request/audited-request';
+export { HTTP_REQUEST_ACTION, HTTP_REQUEST_ENTITY } from './request/request-audit.recorder';
 export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
 export {
