@@ -5,7 +5,7 @@ import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuditModule, auditQueryLimits } from 'audit-ledger';
+import { AuditModule, auditQueryLimits, auditRequestPlugin } from 'audit-ledger';
 import { auditOptions } from './audit-options.factory';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthResolver } from './auth/auth.resolver';
@@ -19,6 +19,8 @@ import { UsersController } from './users/users.controller';
 import { UsersResolver } from './users/users.resolver';
 import { UsersService } from './users/users.service';
 
+const queryLimits = auditQueryLimits();
+
 @Module({
   imports: [
     InfrastructureModule,
@@ -30,7 +32,9 @@ import { UsersService } from './users/users.service';
       path: '/graphql',
       context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
       // Refuses too deep or too large queries before they read anything.
-      ...auditQueryLimits(),
+      validationRules: queryLimits.validationRules,
+      // auditRequestPlugin: each operation's name and the status its errors stand for, in its http.request entry.
+      plugins: [...queryLimits.plugins, auditRequestPlugin()],
     }),
     TerminusModule,
     JwtModule.registerAsync({

@@ -36,6 +36,8 @@ export function forwardingFromEnv(env: NodeJS.ProcessEnv = process.env): AuditMo
   }
   return sinks.length > 0 ? { sinks } : undefined;
 }
+/** Probes and scrapes: logged like every request, but not worth a sealed entry each. */
+const UNSEALED_PATHS = new Set(['/health', '/metrics']);
 
 /** The example app's audit options; AUDIT_INPROCESS_WORKER=false is honoured by the library's default. */
 export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOptions {
@@ -46,6 +48,8 @@ export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOpt
     // user id), unreadable everywhere once AuditSubjectErasure erases that user. Not the role.
     personalData: { User: { fields: ['email', 'username'] } },
     forwarding: forwardingFromEnv(),
+    // Every request is logged (JSON, see LoggingModule); GraphQL operations and REST calls are sealed.
+    requestAudit: { enabled: true, seal: (_req, { path }) => !UNSEALED_PATHS.has(path) },
     ...overrides,
   };
 }

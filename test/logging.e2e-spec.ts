@@ -61,7 +61,11 @@ describe('structured logs', () => {
     expect(update.errors).toBeUndefined();
     await waitFor(
       async () =>
-        (await db.query('select 1 from audit.events where request_id = $1', [requestId])).length === 1,
+        (
+          await db.query("select 1 from audit.events where request_id = $1 and entity_type = 'User'", [
+            requestId,
+          ])
+        ).length === 1,
       'the update sealed',
     );
 

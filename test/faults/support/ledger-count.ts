@@ -21,10 +21,10 @@ export interface LedgerCount {
 
 export async function countLedger(db: FaultDatabase, ledger: WriteLedger): Promise<LedgerCount> {
   // A write audits one event (UPDATE / CREATE); a failed one may add its UPDATE_FAILED record,
-  // which is not the change and is left out.
+  // which is not the change and is left out, as is the request's own `http.request` entry.
   const rows = await db.query<{ request_id: string; n: number }>(
     `select request_id, count(*)::int as n from audit.events
-     where request_id = any($1::text[]) and action not like '%\\_FAILED'
+     where request_id = any($1::text[]) and action not like '%\\_FAILED' and entity_type <> 'http.request'
      group by request_id`,
     [ledger.ids()],
   );
