@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { freePort } from './faults/support/free-port';
-import { GraphqlClient } from './faults/support/graphql-client';
-import { killAllServices, startService, type NodeService } from './faults/support/node-service';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { clearQueuePrefix, TEST_REDIS_URL, uniqueQueuePrefix } from './support/test-redis';
+import { startExampleProcess, type ExampleProcess } from './support/example-process';
 import { waitFor } from './support/wait-for';
 
 const PASSWORD = 'logging-e2e-password';
@@ -13,34 +9,15 @@ const PASSWORD = 'logging-e2e-password';
  * the one its audit events record, and no credential or payload value reaches the log.
  */
 describe('structured logs', () => {
-  let db: TestDatabase;
-  let app: NodeService;
-  let client: GraphqlClient;
-  const prefix = uniqueQueuePrefix();
+  let example: ExampleProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const port = await freePort();
-    client = new GraphqlClient(`http://127.0.0.1:${port}`);
-    app = await startService('app', 'app', {
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      PORT: String(port),
-      AUDIT_QUEUE_PREFIX: prefix,
-      DEMO_PASSWORD: PASSWORD,
-      JWT_SECRET: 'logging-secret',
-      AUDIT_KEY_DIR: db.keyDir,
-      AUDIT_WITNESS_DIR: db.witnessDir,
-      LOG_LEVEL: 'info',
-    });
+    example = await startExampleProcess(PASSWORD);
   });
-  afterAll(async () => {
-    await app?.signal('SIGTERM').catch(() => killAllServices());
-    await db.drop();
-    await clearQueuePrefix(prefix);
-  });
+  afterAll(async () => example?.stop());
 
   it('correlates log lines with audit events by request id, and redacts credentials', async () => {
+    const { client, db, app } = example;
     const login = await client.request<{ login: { token: string } }>(
       'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
       { u: 'alice', p: PASSWORD },
@@ -69,12 +46,7 @@ describe('structured logs', () => {
       'the update sealed',
     );
 
-    const lines = app.output
-      .all()
-      .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('Audit Ledger example listening'));
-    const records = lines.map((l) => JSON.parse(l) as { req?: { id?: string } });
-    const request = records.find((r) => r.req?.id === requestId);
+    const request = example.records().find((r) => (r.req as { id?: string } | undefined)?.id === requestId);
     expect(request).toMatchObject({
       res: { statusCode: 200 },
       req: { headers: { authorization: '[REDACTED]' } },

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { freePort } from './faults/support/free-port';
-import { GraphqlClient } from './faults/support/graphql-client';
-import { killAllServices, startService, type NodeService } from './faults/support/node-service';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { clearQueuePrefix, TEST_REDIS_URL, uniqueQueuePrefix } from './support/test-redis';
+import type { GraphqlClient } from './faults/support/graphql-client';
+import { startExampleProcess, type ExampleProcess } from './support/example-process';
+import type { TestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
 
 const PASSWORD = 'request-audit-e2e-password';
@@ -21,36 +19,18 @@ interface EntryRow {
  * /health and /metrics are not.
  */
 describe('request-level audit in the example app', () => {
+  let example: ExampleProcess;
   let db: TestDatabase;
-  let app: NodeService;
   let client: GraphqlClient;
   let base: string;
-  const prefix = uniqueQueuePrefix();
   const run = randomUUID().slice(0, 8);
   const id = (name: string) => `${name}-${run}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    client = new GraphqlClient(base);
-    app = await startService('app', 'app', {
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      PORT: String(port),
-      AUDIT_QUEUE_PREFIX: prefix,
-      DEMO_PASSWORD: PASSWORD,
-      JWT_SECRET: 'request-audit-secret',
-      AUDIT_KEY_DIR: db.keyDir,
-      AUDIT_WITNESS_DIR: db.witnessDir,
-      LOG_LEVEL: 'info',
-    });
+    example = await startExampleProcess(PASSWORD);
+    ({ db, client, base } = example);
   });
-  afterAll(async () => {
-    await app?.signal('SIGTERM').catch(() => killAllServices());
-    await db.drop();
-    await clearQueuePrefix(prefix);
-  });
+  afterAll(async () => example?.stop());
 
   const login = async (username: string) => {
     const res = await client.request<{ login: { token: string } }>(
@@ -68,15 +48,8 @@ describe('request-level audit in the example app', () => {
       );
       return row;
     }, `the sealed entry of ${requestId}`);
-  /** The app's stdout and stderr, one JSON record a line (NDJSON). */
-  const records = () =>
-    app.output
-      .all()
-      .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('Audit Ledger example listening'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const entryLines = (requestId: string) =>
-    records().filter((r) => r.msg === 'http.request' && r.requestId === requestId);
+    example.records().filter((r) => r.msg === 'http.request' && r.requestId === requestId);
   const rest = (path: string, init: { method: string; token: string; requestId: string; body?: unknown }) =>
     fetch(base + path, {
       method: init.method,
@@ -203,7 +176,7 @@ describe('request-level audit in the example app', () => {
     ).toEqual([]);
 
     const entries = await db.query("select * from audit.events where entity_type = 'http.request'");
-    const lines = records().filter((r) => r.msg === 'http.request');
+    const lines = example.records().filter((r) => r.msg === 'http.request');
     for (const secret of ['bob.body-secret', 'invalid-body-secret', 'query-secret', PASSWORD])
       expect(JSON.stringify([entries, lines])).not.toContain(secret);
   });
