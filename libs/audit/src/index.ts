@@ -78,7 +78,12 @@ export {
 } from './crypto/signed-note';
 export type { ChainFailure, ChainFailureReason, ChainVerification } from './verification/chain-verification';
 export { verifyChain, type ChainHead } from './verification/chain-verifier';
-export type { LogFailure, LogFailureReason, LogVerification } from './verification/log-verification';
+export type {
+  LogFailure,
+  LogFailureReason,
+  LogVerification,
+  LogVerifyOptions,
+} from './verification/log-verification';
 export { LogVerifier } from './verification/log-verifier';
 export type {
   BundleFailure,

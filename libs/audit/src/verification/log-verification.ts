@@ -42,3 +42,12 @@ export interface LogVerification {
   checkedCheckpoints: number;
   failures: LogFailure[];
 }
+
+/** Options of `LogVerifier.verify`. */
+export interface LogVerifyOptions {
+  /**
+   * Called after each page of events is checked (and once before the first), with the events
+   * checked so far and the total this run checks: a progress bar's feed. Default: none.
+   */
+  onProgress?: (checkedEvents: number, totalEvents: number) => void;
+}

@@ -13,7 +13,7 @@ import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import { checkLink, type ChainPosition } from './chain-verifier';
-import type { LogFailure, LogFailureReason, LogVerification } from './log-verification';
+import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
@@ -42,7 +42,10 @@ export class LogVerifier {
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  async verify(mode: 'FULL' | 'INCREMENTAL' = 'FULL'): Promise<LogVerification> {
+  async verify(
+    mode: 'FULL' | 'INCREMENTAL' = 'FULL',
+    options: LogVerifyOptions = {},
+  ): Promise<LogVerification> {
     const failures: LogFailure[] = [];
     const fail = (reason: LogFailureReason, globalSeq: number | null, detail: string) =>
       failures.push({ reason, globalSeq, detail });
@@ -53,7 +56,7 @@ export class LogVerifier {
       this.options.witness.latest(),
     ]);
     const run = await (this.orm.em.fork() as EntityManager).transactional(
-      (em) => this.verifySnapshot(em, mode, trusted, witnessNote, fail),
+      (em) => this.verifySnapshot(em, mode, trusted, witnessNote, fail, options.onProgress),
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );
     const valid = failures.length === 0;
@@ -83,6 +86,7 @@ export class LogVerifier {
     trusted: SigningKeyRecord[],
     witnessNote: string | null,
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+    onProgress?: LogVerifyOptions['onProgress'],
   ) {
     const knex = em.getTransactionContext<Knex.Transaction>()!;
     await this.checkKeys(knex, trusted, fail);
@@ -106,11 +110,14 @@ export class LogVerifier {
     const last = mode === 'INCREMENTAL' ? await this.lastVerified(knex, trusted) : null;
     const start = last && (!cut || last.size >= cut.size) ? last : null;
     const state = start ?? fromCut ?? { size: 0, range: [], chains: new Map<string, ChainPosition>() };
-    const result = await this.stream(em, state, checkpoints, trusted, witnessed, fail);
-
+    // NOTE: read before the events, for the progress total; the snapshot makes it the same row.
     const log = (
       await knex.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>('select * from audit.log_head')
     ).rows[0];
+    const progress =
+      onProgress && ((size: number) => onProgress(size - state.size, Number(log.tree_size) - state.size));
+    const result = await this.stream(em, state, checkpoints, trusted, witnessed, fail, progress);
+
     if (Number(log.tree_size) !== result.size || !log.root_hash.equals(rangeRoot(result.range))) {
       fail(
         'HEAD_MISMATCH',
@@ -142,6 +149,7 @@ export class LogVerifier {
     trusted: SigningKeyRecord[],
     witnessed: Checkpoint | null,
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+    progress?: (size: number) => void,
   ) {
     let { size, range } = start;
     const chains = start.chains ?? new Map<string, ChainPosition>();
@@ -179,6 +187,7 @@ export class LogVerifier {
       }
     };
     atSize();
+    progress?.(size);
     for (;;) {
       const rows = await findEventRows(
         em,
@@ -206,6 +215,7 @@ export class LogVerifier {
         this.checkBatch(event, batches.get(size), range, trusted, fail);
         atSize();
       }
+      progress?.(size);
     }
     return { size, range, chains, checkedCheckpoints };
   }
