@@ -6,6 +6,7 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditContextService } from '../context/audit-context.service';
 import { formatVerifierKey, type NoteSigner } from '../crypto/signed-note';
 import { KeyProviderError } from '../errors/key-provider.error';
+import type { JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
@@ -71,10 +72,20 @@ export class KeyRegistry {
 
   /**
    * Retires the active key and activates a new one (created by the provider unless given).
-   * Returns the new key's public record.
+   * `details` (default none) is recorded in the KEY_ROTATED event beside its own fields: who
+   * asked and why, e.g. an operator's command. Returns the new key's public record.
    */
-  async rotate(reason: RotationReason = 'ON_DEMAND', supplied?: NoteSigner): Promise<SigningKeyRecord> {
-    return this.withKeyLock(() => this.rotateLocked(reason, supplied));
+  async rotate(
+    reason: RotationReason = 'ON_DEMAND',
+    supplied?: NoteSigner,
+    details: JsonObject = {},
+  ): Promise<SigningKeyRecord> {
+    return this.withKeyLock(() => this.rotateLocked(reason, supplied, details));
+  }
+
+  /** The key that signs now, or null before the first key is activated. */
+  async activeKey(): Promise<SigningKeyRecord | null> {
+    return (await this.state(this.em.fork())).active;
   }
 
   /**
@@ -90,7 +101,11 @@ export class KeyRegistry {
     });
   }
 
-  private async rotateLocked(reason: RotationReason, supplied?: NoteSigner): Promise<SigningKeyRecord> {
+  private async rotateLocked(
+    reason: RotationReason,
+    supplied?: NoteSigner,
+    details: JsonObject = {},
+  ): Promise<SigningKeyRecord> {
     const signer = supplied ?? (await this.options.keyProvider.createSigner(this.options.logOrigin));
     this.signers.set(signer.keyId.toString('hex'), signer);
     const keyId = signer.keyId.toString('hex');
@@ -131,6 +146,7 @@ export class KeyRegistry {
       }
       await em.execute('update audit.log_head set active_key_id = ?', [keyId]);
       await this.recordEvent(em, 'KEY_ROTATED', {
+        ...details,
         reason,
         keyId,
         previousKeyId: old?.keyId ?? null,
@@ -154,11 +170,12 @@ export class KeyRegistry {
 
   /**
    * Marks a key compromised from `since` on: everything it signed at or after that moment fails
-   * verification. When it is the active key, a new key is activated first.
+   * verification. When it is the active key, a new key is activated first. `details` (default
+   * none) is recorded in the KEY_COMPROMISED event (and that rotation's) beside its own fields.
    */
-  async markCompromised(keyId: string, since: Date): Promise<void> {
+  async markCompromised(keyId: string, since: Date, details: JsonObject = {}): Promise<void> {
     const { active } = await this.state(this.em);
-    if (active?.keyId === keyId) await this.rotate('COMPROMISE');
+    if (active?.keyId === keyId) await this.rotate('COMPROMISE', undefined, details);
     const record = await this.em.transactional(async (em) => {
       const rows = await em.execute<SigningKeyRow[]>(
         `update audit.signing_keys set status = 'COMPROMISED', compromised_at = ?
@@ -166,7 +183,11 @@ export class KeyRegistry {
         [since, keyId],
       );
       if (!rows[0]) throw new KeyProviderError(`No key ${keyId} that is not already compromised.`);
-      await this.recordEvent(em, 'KEY_COMPROMISED', { keyId, compromisedAt: since.toISOString() });
+      await this.recordEvent(em, 'KEY_COMPROMISED', {
+        ...details,
+        keyId,
+        compromisedAt: since.toISOString(),
+      });
       return toKeyRecord(rows[0]);
     });
     await this.options.witness.publishKey(record);
