@@ -141,6 +141,7 @@ export {
   wrapSubjectKey,
   type PersonalDataEnvelope,
 } from './crypto/personal-data-envelope';
+export { EXIT as AUDIT_CLI_EXIT_CODES, type ExitCode as AuditCliExitCode } from './cli/exit-codes';
 export { AuditHealthIndicator } from './health/audit-health.indicator';
 export type { AuditEventSink } from './forwarding/audit-event-sink';
 export { NdjsonSink, type NdjsonSinkOptions } from './forwarding/ndjson.sink';
