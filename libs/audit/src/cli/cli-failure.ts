@@ -1,4 +1,8 @@
+import { ArchiveRefusedError } from '../errors/archive-refused.error';
 import { AuditError } from '../errors/audit.error';
+import { InvalidErasureRequestError } from '../errors/invalid-erasure-request.error';
+import { InvalidExportRequestError } from '../errors/invalid-export-request.error';
+import { InvalidRetentionInputError } from '../errors/invalid-retention-input.error';
 import { InvalidAuditOptionsError } from '../errors/invalid-audit-options.error';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
@@ -61,6 +65,13 @@ export function cliFailure(error: unknown): CliFailure {
     return { exitCode: EXIT.CONFIG, code: error.code, message };
   if (error instanceof LogIntegrityError || error instanceof WitnessRejectedError)
     return { exitCode: EXIT.FAILED, code: error.code, message };
+  if (
+    error instanceof InvalidExportRequestError ||
+    error instanceof InvalidRetentionInputError ||
+    error instanceof InvalidErasureRequestError
+  )
+    return { exitCode: EXIT.USAGE, code: error.code, message };
+  if (error instanceof ArchiveRefusedError) return { exitCode: EXIT.REFUSED, code: error.code, message };
   if (error instanceof AuditError) return { exitCode: EXIT.INTERNAL, code: error.code, message };
   const setup = setupProblem(error);
   if (setup) return { exitCode: EXIT.CONFIG, code: 'AUDIT_CLI_CONFIG', message: `${setup}: ${message}` };

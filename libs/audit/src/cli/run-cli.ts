@@ -14,6 +14,8 @@ const ENVIRONMENT_HELP = `Environment:
   AUDIT_QUEUE_PREFIX                its BullMQ key prefix (default audit-ledger)
   AUDIT_KEY_DIR, AUDIT_SIGNING_KEY  the signing keys (default directory .audit/keys)
   AUDIT_WITNESS_DIR                 the witness (default .audit/witness)
+  AUDIT_ARCHIVE_DIR                 where archive segments go (default .audit/archive)
+  AUDIT_SUBJECT_KEK                 the key wrapping subject keys (default file AUDIT_KEY_DIR/subject-kek)
   AUDIT_LOG_ORIGIN, AUDIT_KEY_SET_ID  the log's name and key set (default audit-ledger/log, default)
   AUDIT_OPERATOR                    who runs the command, recorded in its audit events (default: the OS user)`;
 
@@ -30,7 +32,7 @@ function version(): string {
 export function cliProgram(cli: CliRuntime, streams: CliStreams): Command {
   const program = new Command('audit-ledger')
     .description(
-      'Operator commands of the Audit Ledger: verify the log, manage signing keys, publish checkpoints.',
+      'Operator commands of the Audit Ledger: verify the log (online or an export offline), export, manage signing keys, publish checkpoints, archive under a retention policy, erase a data subject.',
     )
     .version(version(), '-V, --version')
     .option('--json', 'print the result as one JSON document on stdout (no progress output)')

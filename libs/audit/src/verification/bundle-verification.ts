@@ -40,6 +40,8 @@ export interface BundleVerification {
   checkedEvents: number;
   checkedProofs: number;
   manifestSha256: string | null;
+  /** Archive segments: the manifest hash of the segment before (segments form a chain). */
+  previousManifestSha256: string | null;
   /** True when no trusted keys were given and the bundle's own keys.json was used. */
   keysFromBundle: boolean;
   failures: BundleFailure[];

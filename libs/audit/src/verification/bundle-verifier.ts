@@ -101,6 +101,7 @@ export async function verifyBundle(
     checkedEvents: 0,
     checkedProofs: 0,
     manifestSha256: null,
+    previousManifestSha256: null,
     keysFromBundle: !options.trustedKeys,
     failures,
     ...partial,
@@ -140,6 +141,7 @@ export async function verifyBundle(
     origin: manifest.origin,
     leavesFrom: manifest.leaves.from,
     manifestSha256,
+    previousManifestSha256: manifest.previousManifestSha256,
   };
 
   const named = [manifest.events?.file, manifest.leaves?.file, manifest.proofs?.file];

@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { LogFailure, LogVerification } from '../../verification/log-verification';
 import type { CliCommand } from '../cli-command';
+import { CliError } from '../cli.error';
 import { EXIT } from '../exit-codes';
+import { verifyBundles } from './verify-bundle';
 
 /** The failure the operator should look at first: the one at the lowest global_seq (else the first reported). */
 function firstBad(failures: LogFailure[]): LogFailure | null {
@@ -45,15 +47,23 @@ export const verifyCommand: CliCommand = (program, cli) => {
         'statement and Merkle leaf, every checkpoint signature, the heads map and the signing keys.',
     )
     .option(
+      '--bundle <dir>',
+      'verify an export bundle or a directory of archive segments offline (no database)',
+    )
+    .option('--keys <file>', "with --bundle: the published keys to trust (the witness's keys.json)")
+    .option(
       '--incremental',
       'only check the events after the last successful run (a full run when there is none)',
     )
     .addHelpText(
       'after',
-      '\nPrints a summary; on failure also the reason and the first bad event (global_seq, id), and exits 1.',
+      '\nPrints a summary; on failure also the reason and the first bad event (global_seq, id), and exits 1.\n' +
+        'With --bundle it reads only the bundle directory (export or archive segments) and --keys: no database.',
     )
     .action(
-      cli.action<[{ incremental?: boolean }]>(async (ctx, options) => {
+      cli.action<[{ incremental?: boolean; bundle?: string; keys?: string }]>(async (ctx, options) => {
+        if (options.keys && !options.bundle) throw CliError.usage('--keys goes with --bundle');
+        if (options.bundle) return verifyBundles(ctx, options.bundle, options.keys);
         const app = await ctx.app();
         const [{ MikroORM }, { LogVerifier }] = await Promise.all([
           import('@mikro-orm/core'),
