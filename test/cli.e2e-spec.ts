@@ -1,19 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Checkpointer } from 'audit-ledger';
+import { runCli, runCliJson } from './support/cli-process';
 import { startExampleApp, type ExampleApp } from './support/example-app';
 import { waitFor } from './support/wait-for';
 
-const MAIN = join(__dirname, '..', 'dist', 'libs', 'audit', 'src', 'cli', 'main.js');
 const OPERATOR = 'e2e-operator';
 const UPDATE = 'mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface KeyRow {
   keyId: string;
@@ -30,31 +23,9 @@ describe('audit-ledger CLI (the built dist/ entry point, run as a child process)
   let env: NodeJS.ProcessEnv;
 
   /** `audit-ledger <args>` against the example app's database, key directory and witness. */
-  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], {
-        env: { ...env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-
-  /** Runs with --json and parses its one document. */
-  const cliJson = async <T = any>(args: string[], extraEnv?: NodeJS.ProcessEnv) => {
-    const run = await cli(['--json', ...args], extraEnv);
-    let doc: T;
-    try {
-      doc = JSON.parse(run.stdout) as T;
-    } catch {
-      throw new Error(`stdout is not one JSON document (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-    }
-    return { ...run, doc };
-  };
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCli(args, { ...env, ...extraEnv });
+  const cliJson = <T = any>(args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    runCliJson<T>(args, { ...env, ...extraEnv });
 
   const keys = async () => (await cliJson<{ keys: KeyRow[] }>(['keys', 'list'])).doc.keys;
   const witnessKeys = async () =>

@@ -53,7 +53,7 @@ describe('archival and retention', () => {
     [{ cutSeq }] = await f.db.query<{ cutSeq: number }>(
       'select max(global_seq)::int as "cutSeq" from audit.events',
     );
-    await f.db.tamper('select audit.create_event_partition($1::timestamptz)', [pastMonth.toISOString()]);
+    await f.db.tamper("select audit.create_event_partition(date_trunc('month', now() - interval '62 days'))");
     await f.db.tamper(
       "update audit.events set recorded_at = recorded_at - interval '62 days' where global_seq <= $1",
       [cutSeq],
