@@ -3,7 +3,7 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { parseCheckpoint } from '../crypto/checkpoint';
+import { statedCheckpoint } from '../crypto/checkpoint';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import { AuditExporter, type ProgressListener } from '../export/audit-exporter';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
@@ -265,7 +265,7 @@ export class AuditArchiver {
     const note = await this.options.witness.latest();
     if (!note) return 0;
     try {
-      return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+      return statedCheckpoint(note).size;
     } catch {
       return 0;
     }

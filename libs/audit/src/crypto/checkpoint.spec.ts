@@ -5,6 +5,7 @@ import {
   openCheckpoint,
   parseCheckpoint,
   signCheckpoint,
+  statedCheckpoint,
   type Checkpoint,
 } from './checkpoint';
 import { noteSignerFromSeed, signNote } from './signed-note';
@@ -84,6 +85,13 @@ describe('C2SP tlog checkpoints', () => {
         checkpoint: CHECKPOINT,
         verifiedBy: ['audit.example.com/log'],
       });
+    });
+
+    it('states its checkpoint without a key, for sizes and display (and refuses a non-checkpoint)', () => {
+      expect(statedCheckpoint(note)).toEqual(CHECKPOINT);
+      expect(() => statedCheckpoint(signNote('not a checkpoint\n', [signer]))).toThrow(
+        InvalidCheckpointError,
+      );
     });
 
     it('fails with another key or an altered text', () => {

@@ -116,3 +116,12 @@ export function openCheckpoint(
   const { text, verifiedBy } = openNote(note, verifiers);
   return { checkpoint: parseCheckpoint(text), verifiedBy };
 }
+
+/**
+ * The checkpoint a signed note states, signatures NOT checked: for sizes and display only
+ * (verifiers use openCheckpoint).
+ * @throws InvalidCheckpointError when the note's text is not a checkpoint.
+ */
+export function statedCheckpoint(note: string): Checkpoint {
+  return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
+}

@@ -3,7 +3,7 @@ import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { parseCheckpoint } from '../crypto/checkpoint';
+import { statedCheckpoint } from '../crypto/checkpoint';
 import { parseVerifierKey } from '../crypto/signed-note';
 import { InvalidQueryInputError } from '../errors/invalid-query-input.error';
 import { AuditQueryService, type EventWithDrift } from '../query/audit-query.service';
@@ -191,7 +191,7 @@ export class AuditQueryResolver {
   ): Promise<AuditCheckpointModel[]> {
     const rows = await latestCheckpoints((this.orm.em as EntityManager).getKnex(), this.pageSize(first));
     return rows.map((row) => {
-      const c = parseCheckpoint(row.note.slice(0, row.note.lastIndexOf('\n\n') + 1));
+      const c = statedCheckpoint(row.note);
       return {
         origin: c.origin,
         treeSize: c.size,

@@ -3,7 +3,7 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { parseCheckpoint, signCheckpoint } from '../crypto/checkpoint';
+import { statedCheckpoint, signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, consistencyProofFromRange, rangeRoot } from '../crypto/compact-range';
 import { applyHeadUpdates, entityKey, type HeadUpdate } from '../crypto/head-map';
 import { headsLine } from '../crypto/log-statements';
@@ -164,7 +164,7 @@ export class Checkpointer {
   async refreshWitnessedSize(): Promise<string | null> {
     const held = await this.options.witness.latest();
     if (held) {
-      const size = parseCheckpoint(held.slice(0, held.lastIndexOf('\n\n') + 1)).size;
+      const size = statedCheckpoint(held).size;
       this.witnessedSize = Math.max(this.witnessedSize, size);
     }
     return held;

@@ -3,7 +3,7 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { parseCheckpoint, type Checkpoint } from '../crypto/checkpoint';
+import { statedCheckpoint, type Checkpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { entityKey, headMapRoot } from '../crypto/head-map';
 import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
@@ -294,7 +294,7 @@ export class LogVerifier {
     if (opened.ok) return opened.checkpoint;
     let size: number | null = null;
     try {
-      size = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+      size = statedCheckpoint(note).size;
     } catch {
       size = null;
     }

@@ -1,11 +1,8 @@
 import { AUDIT_OPTIONS } from '../../audit.constants';
 import type { ResolvedAuditOptions } from '../../audit-options.interface';
-import { parseCheckpoint } from '../../crypto/checkpoint';
+import { statedCheckpoint } from '../../crypto/checkpoint';
 import type { CliCommand } from '../cli-command';
 import { CliError } from '../cli.error';
-
-/** The checkpoint a signed note states (the witness and the store hold notes this library signed). */
-const checkpointOf = (note: string) => parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1));
 
 /**
  * `checkpoint publish`: hands the store's latest signed checkpoint to the witness (the external
@@ -45,12 +42,12 @@ export const checkpointCommand: CliCommand = (program, cli) => {
         const alreadyHeld = (await witness.latest()) === newest.note;
         await checkpointer.publish();
         const held = await witness.latest();
-        const { size, root, time } = checkpointOf(newest.note);
+        const { size, root, time } = statedCheckpoint(newest.note);
         const data = {
           checkpoint: { treeSize: size, rootHash: root.toString('hex'), time, keyId: newest.key_id },
           cut,
           alreadyHeld,
-          witness: { treeSize: held ? checkpointOf(held).size : 0, holdsLatest: held === newest.note },
+          witness: { treeSize: held ? statedCheckpoint(held).size : 0, holdsLatest: held === newest.note },
         };
         ctx.output.result(data, [
           alreadyHeld
