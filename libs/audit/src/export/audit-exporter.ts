@@ -133,7 +133,7 @@ export class AuditExporter {
       createdAt: new Date().toISOString(),
       selection: request.selection,
       events: { file: eventsFile, format: request.format, count, firstGlobalSeq: first, lastGlobalSeq: last },
-      leaves: { file: leavesFile, from: anchor.size, to: end },
+      leaves: { file: leavesFile, from: anchor.size, to: end, root: root.toString('hex') },
       proofs: { file: proofsFile, count: proofCount },
       anchor: { size: anchor.size, range: anchor.range.map((h) => h.toString('hex')), note: anchor.note },
       previousManifestSha256: request.previousManifestSha256 ?? null,

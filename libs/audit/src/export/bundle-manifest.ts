@@ -38,9 +38,10 @@ export interface BundleManifest {
   /**
    * Every leaf of the log in (from, to]: the event hashes, one hex line each. The tree is rebuilt
    * from the `anchor` (a signed checkpoint at `from`, and its compact range) through these leaves,
-   * so events left out by the selection still count towards every signed root.
+   * so events left out by the selection still count towards every signed root. `root`: the
+   * RFC 6962 root (hex) of the tree at `to`, the root the seal signs.
    */
-  leaves: { file: string; from: number; to: number };
+  leaves: { file: string; from: number; to: number; root: string };
   /** The signed batch statements and checkpoints whose tree size falls in [from, to]. */
   proofs: { file: string; count: number };
   anchor: { size: number; range: string[]; note: string | null };

@@ -169,8 +169,11 @@ export async function verifyBundle(
     fail('FILE_UNREADABLE', error.message, { file: error.file });
     return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
   }
-  if (sealRoot && !sealRoot.equals(rangeRoot(walk.tree)))
+  const rebuilt = rangeRoot(walk.tree);
+  if (sealRoot && !sealRoot.equals(rebuilt))
     fail('SEAL_INVALID', 'the leaves do not rebuild the root the seal signs', { file: manifest.leaves.file });
+  if (manifest.leaves.root !== rebuilt.toString('hex'))
+    fail('COUNT_MISMATCH', "the leaves do not rebuild the manifest's root", { file: manifest.leaves.file });
   return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
 }
 
