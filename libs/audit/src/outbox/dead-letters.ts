@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -7,6 +8,13 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { DeadLetter } from './dead-letter';
+import type { SealJob } from './seal-job';
+
+/** A failed sealing attempt, counted on its outbox row. */
+export interface FailureCount {
+  attempts: number;
+  parked: boolean;
+}
 
 interface DeadLetterRow {
   id: string;
@@ -46,32 +54,37 @@ export class AuditDeadLetters {
   }
 
   /**
-   * Counts a failed attempt against the entity's oldest unsealed event (the one that failed: the
-   * sealer seals one event at a time to find it). Returns true when that parked it.
+   * @internal Counts a failed sealing attempt against the event that failed, on the connection
+   * holding its outbox row, and parks it at `deadLetter.maxAttempts`. The sealer calls this while
+   * it holds the entity's chain-head lock, so an entity's attempts are counted one at a time and
+   * none is counted against an event parked meanwhile (nor against the event behind it). Returns
+   * the count, or undefined when the event is parked already. Announce a park with
+   * `announceParked` once the sealing transaction has committed.
    */
-  async recordFailure(entityType: string, entityId: string, error: PoisonEventError): Promise<boolean> {
-    const results = await Promise.all(
-      this.outboxes.map((knex) =>
-        knex.raw<{ rows: { id: string; attempts: number; parked: boolean }[] }>(
-          `update audit.outbox set attempts = attempts + 1, last_error = ?,
-             dead_lettered_at = case when attempts + 1 >= ? then now() end
-           where id = (select id from audit.outbox where entity_type = ? and entity_id = ?
-                       and dead_lettered_at is null order by seq limit 1)
-           returning id, attempts, dead_lettered_at is not null as parked`,
-          [error.message, this.options.deadLetter.maxAttempts, entityType, entityId],
-        ),
-      ),
+  async countFailure(
+    outbox: Knex,
+    eventId: string,
+    error: PoisonEventError,
+  ): Promise<FailureCount | undefined> {
+    const result = await outbox.raw<{ rows: FailureCount[] }>(
+      `update audit.outbox set attempts = attempts + 1, last_error = ?,
+         dead_lettered_at = case when attempts + 1 >= ? then now() end
+       where id = ? and dead_lettered_at is null
+       returning attempts, dead_lettered_at is not null as parked`,
+      [error.message, this.options.deadLetter.maxAttempts, eventId],
     );
-    const row = results.flatMap((r) => r.rows)[0];
-    if (!row?.parked) return false;
+    return result.rows[0];
+  }
+
+  /** @internal Raises the alerts for an event `countFailure` parked: log, metric, `onDeadLetter` hook. */
+  async announceParked(entity: SealJob, attempts: number, error: PoisonEventError): Promise<void> {
     this.metrics.deadLettered.inc();
     this.logger.error(
-      `AUDIT_DEAD_LETTER event ${row.id} (${entityType} ${entityId}) parked after ${row.attempts} attempts; ` +
-        `later events of this entity wait behind it. ${error.message}`,
+      `AUDIT_DEAD_LETTER event ${entity.eventId} (${entity.entityType} ${entity.entityId}) parked after ` +
+        `${attempts} attempts; later events of this entity wait behind it. ${error.message}`,
     );
-    const [letter] = await this.list({ eventId: row.id });
+    const [letter] = await this.list({ eventId: entity.eventId });
     if (letter) this.options.deadLetter.onDeadLetter(letter);
-    return true;
   }
 
   /** The parked events, oldest first. */

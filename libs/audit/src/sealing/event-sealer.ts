@@ -18,7 +18,7 @@ import type { AuditEvent, JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
 import { toSealableEvent } from '../events/sealable-event';
-import { AuditDeadLetters } from '../outbox/dead-letters';
+import { AuditDeadLetters, type FailureCount } from '../outbox/dead-letters';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
 import { PersonalDataReader } from '../personal-data/personal-data.reader';
@@ -42,13 +42,24 @@ export interface SealResult {
   checkpointDue: boolean;
 }
 
+/** What one sealing transaction took from the outbox. */
+interface Taken {
+  sealed: number;
+  checkpointDue: boolean;
+  /** The outbox rows it consumed. */
+  consumed: string[];
+  occurredAt: string[];
+  /** The one event it tried (one at a time) and could not seal; its failed attempt is counted. */
+  poison?: { eventId: string; error: PoisonEventError } & FailureCount;
+}
+
 /** A sealing transaction that took no outbox row. */
-const NOTHING_TAKEN = {
-  sealed: 0,
-  checkpointDue: false,
-  consumed: [] as string[],
-  occurredAt: [] as string[],
-};
+const NOTHING_TAKEN: Taken = { sealed: 0, checkpointDue: false, consumed: [], occurredAt: [] };
+
+interface ChainHeadRow {
+  last_seq: string;
+  last_hash: Buffer | null;
+}
 
 interface LogHeadRow {
   tree_size: string;
@@ -104,35 +115,37 @@ export class EventSealer {
     }
     const total: SealResult = { sealed: 0, checkpointDue: false };
     for (;;) {
-      try {
-        const step = await this.sealPending(entityType, entityId, 1);
-        if (step.consumed === 0) return total;
-        total.sealed += step.sealed;
-        total.checkpointDue ||= step.checkpointDue;
-      } catch (error) {
-        if (!(error instanceof PoisonEventError)) throw error;
-        if (await this.deadLetters.recordFailure(entityType, entityId, error)) return total;
-        throw error;
+      const step = await this.sealPending(entityType, entityId, 1);
+      if (step.poison) {
+        if (step.poison.parked) return total;
+        throw step.poison.error;
       }
+      if (step.consumed === 0) return total;
+      total.sealed += step.sealed;
+      total.checkpointDue ||= step.checkpointDue;
     }
   }
 
   /**
    * One sealing transaction over the entity's oldest `limit` outbox events, stopping before a
-   * dead letter (its entity is blocked until it is retried).
+   * dead letter (its entity is blocked until it is retried). A poison event fails a larger batch
+   * (PoisonEventError); with `limit` 1 the event that failed is known, and its failed attempt is
+   * counted in the transaction, under the chain-head lock: attempts at one entity (concurrent
+   * jobs, a job and its relayed twin) are counted one at a time, each exactly once, and an
+   * attempt that takes the lock after the event was parked finds it parked and does not run.
    */
   private async sealPending(entityType: string, entityId: string, limit: number) {
     const source = await this.outboxHolding(entityType, entityId);
-    if (!source) return { sealed: 0, checkpointDue: false, consumed: 0 };
+    if (!source) return { ...NOTHING_TAKEN, consumed: 0 };
     const store = knexOf(this.store);
     const separate = source !== store;
-    const result = await store.transaction(async (trx) => {
+    const result = await store.transaction(async (trx): Promise<Taken> => {
       const key = [entityType, entityId];
       await trx.raw(
         'insert into audit.chain_heads (entity_type, entity_id) values (?, ?) on conflict do nothing',
         key,
       );
-      const head = await trx.raw<{ rows: { last_seq: string; last_hash: Buffer | null }[] }>(
+      const head = await trx.raw<{ rows: ChainHeadRow[] }>(
         'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ? for update',
         key,
       );
@@ -145,41 +158,20 @@ export class EventSealer {
       const parked = outbox.rows.findIndex((r) => r.parked);
       const pending = parked < 0 ? outbox.rows : outbox.rows.slice(0, parked);
       if (pending.length === 0) return NOTHING_TAKEN;
-      const ids = pending.map((r) => r.id);
-      const sealed = await trx.raw<{ rows: { id: string }[] }>(
-        'select id from audit.events where id = any(?::uuid[])',
-        [ids],
-      );
-      const already = new Set(sealed.rows.map((r) => r.id));
-      const fresh = pending
-        .filter((r) => !already.has(r.id))
-        .map((r) => toSealableEvent({ id: r.id, entityType, entityId, payload: r.payload }));
-      if (!separate) await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
-      if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed: ids };
-      const lastSeq = Number(head.rows[0].last_seq);
-      const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
-      // Personal values are compared in clear (their envelopes differ on every write).
-      const comparable = await this.personalData.comparable(trx, [
-        previousAfter,
-        ...fresh.flatMap((e) => [e.before, e.after]),
-      ]);
-      const chained = this.chain(
-        this.withDrift(fresh, previousAfter, comparable),
-        lastSeq,
-        head.rows[0].last_hash,
-      );
-      const last = chained[chained.length - 1];
-      await trx.raw(
-        'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
-        [last.chainSeq, last.hash, ...key],
-      );
-      const checkpointDue = await this.appendToLog(trx, chained);
-      return {
-        sealed: fresh.length,
-        checkpointDue,
-        consumed: ids,
-        occurredAt: fresh.map((e) => e.occurredAt),
-      };
+      const seal = (t: Knex.Transaction) =>
+        this.sealRows(t, { entityType, entityId, separate }, pending, head.rows[0]);
+      if (limit !== 1) return seal(trx);
+      try {
+        // A savepoint: the transaction, and its lock, outlive a statement PostgreSQL rejects. Only
+        // here, past a poison event: its release is one more round trip under the log-head lock.
+        return await trx.transaction(seal);
+      } catch (error) {
+        if (!(error instanceof PoisonEventError)) throw error;
+        const [{ id }] = pending;
+        const count = await this.deadLetters.countFailure(separate ? source : trx, id, error);
+        // Undefined only if it was parked without the lock (no such path): then nothing was taken.
+        return count ? { ...NOTHING_TAKEN, poison: { eventId: id, error, ...count } } : NOTHING_TAKEN;
+      }
     });
     // NOTE: with the outbox in another database, its rows go once the store has committed; a
     // crash in between leaves rows that the next pass finds sealed already and only deletes.
@@ -190,7 +182,55 @@ export class EventSealer {
     this.metrics.sealed.inc(result.sealed);
     const now = Date.now();
     for (const at of result.occurredAt) this.metrics.sealingLatency.observe((now - Date.parse(at)) / 1000);
+    const { poison } = result;
+    if (poison?.parked) {
+      await this.deadLetters.announceParked(
+        { eventId: poison.eventId, entityType, entityId },
+        poison.attempts,
+        poison.error,
+      );
+    }
     return { ...result, consumed: result.consumed.length };
+  }
+
+  /** Seals the entity's pending outbox rows in `trx`, which holds its chain-head lock. */
+  private async sealRows(
+    trx: Knex.Transaction,
+    { entityType, entityId, separate }: { entityType: string; entityId: string; separate: boolean },
+    pending: OutboxRow[],
+    head: ChainHeadRow,
+  ): Promise<Taken> {
+    const ids = pending.map((r) => r.id);
+    const sealed = await trx.raw<{ rows: { id: string }[] }>(
+      'select id from audit.events where id = any(?::uuid[])',
+      [ids],
+    );
+    const already = new Set(sealed.rows.map((r) => r.id));
+    const fresh = pending
+      .filter((r) => !already.has(r.id))
+      .map((r) => toSealableEvent({ id: r.id, entityType, entityId, payload: r.payload }));
+    if (!separate) await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [ids]);
+    if (fresh.length === 0) return { ...NOTHING_TAKEN, consumed: ids };
+    const lastSeq = Number(head.last_seq);
+    const previousAfter = lastSeq > 0 ? await this.lastAfter(trx, entityType, entityId, lastSeq) : null;
+    // Personal values are compared in clear (their envelopes differ on every write).
+    const comparable = await this.personalData.comparable(trx, [
+      previousAfter,
+      ...fresh.flatMap((e) => [e.before, e.after]),
+    ]);
+    const chained = this.chain(this.withDrift(fresh, previousAfter, comparable), lastSeq, head.last_hash);
+    const last = chained[chained.length - 1];
+    await trx.raw(
+      'update audit.chain_heads set last_seq = ?, last_hash = ?, updated_at = now() where entity_type = ? and entity_id = ?',
+      [last.chainSeq, last.hash, entityType, entityId],
+    );
+    const checkpointDue = await this.appendToLog(trx, chained);
+    return {
+      sealed: fresh.length,
+      checkpointDue,
+      consumed: ids,
+      occurredAt: fresh.map((e) => e.occurredAt),
+    };
   }
 
   /**
