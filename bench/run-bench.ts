@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { exportAtScale } from './export.bench';
 import type { Figure } from './figure';
 import { queryVolume } from './query-volume.bench';
 import { sealingScaleOut } from './sealing-scale-out.bench';
@@ -9,6 +10,7 @@ const SCENARIOS: Record<string, () => Figure[] | Promise<Figure[]>> = {
   'trail-verification': trailVerification,
   'query-volume': queryVolume,
   'scale-out': sealingScaleOut,
+  export: exportAtScale,
 };
 
 /** BENCH_ONLY (a comma-separated list of scenario names) picks scenarios; default: every one. */

@@ -91,12 +91,30 @@ export async function sealingScaleOut(): Promise<Figure[]> {
 
 /**
  * One run: the backlog committed into a paused queue, `workers` processes started, and the clock
- * started when they have all reported started and the queue is resumed. Pausing keeps worker
- * start-up (migration check, key activation, Nest bootstrap) and the seeding out of the measure,
- * and no process gets a head start. Stopped when every backlog event is sealed; returns events
- * per second.
+ * started when they have all reported started and the queue is resumed. Returns events per second.
  */
 async function sealingRate(workers: number, total: number, entities: number): Promise<number> {
+  return withSealedBacklog({ total, entities, workers }, ({ seconds }) => Promise.resolve(total / seconds));
+}
+
+/** A store `withSealedBacklog` built: its environment (for workers and the CLI) and the sealing time. */
+export interface SealedBacklog {
+  url: string;
+  env: Record<string, string>;
+  /** From resuming the queue until every backlog event was sealed. */
+  seconds: number;
+}
+
+/**
+ * A database and a queue prefix of their own, `total` events over `entities` records committed
+ * into a paused queue, then sealed by `workers` processes. Pausing keeps worker start-up (migration
+ * check, key activation, Nest bootstrap) and the seeding out of `seconds`, and no process gets a
+ * head start. `use` runs while the workers are still up; everything is dropped afterwards.
+ */
+export async function withSealedBacklog<T>(
+  run: { total: number; entities: number; workers: number },
+  use: (store: SealedBacklog) => Promise<T>,
+): Promise<T> {
   const db = await createBenchDatabase();
   const dir = await mkdtemp(join(tmpdir(), `${db.name}-`));
   const { redisUrl } = loadAppConfig();
@@ -105,7 +123,7 @@ async function sealingRate(workers: number, total: number, entities: number): Pr
   const running: BenchWorker[] = [];
   try {
     await queue.pause();
-    await seedBacklog(db.url, queue, total, entities);
+    await seedBacklog(db.url, queue, run.total, run.entities);
     const env = {
       DATABASE_URL: db.url,
       REDIS_URL: redisUrl,
@@ -113,15 +131,16 @@ async function sealingRate(workers: number, total: number, entities: number): Pr
       AUDIT_KEY_DIR: join(dir, 'keys'),
       AUDIT_WITNESS_DIR: join(dir, 'witness'),
     };
-    const started = await Promise.allSettled(Array.from({ length: workers }, () => startWorker(env)));
+    const started = await Promise.allSettled(Array.from({ length: run.workers }, () => startWorker(env)));
     for (const s of started) if (s.status === 'fulfilled') running.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     await client.connect();
     const start = process.hrtime.bigint();
     await queue.resume();
-    await untilSealed(client, total, running);
-    return total / (Number(process.hrtime.bigint() - start) / 1e9);
+    await untilSealed(client, run.total, running);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    return await use({ url: db.url, env, seconds });
   } finally {
     await Promise.all(running.map((w) => w.stop()));
     await client.end();
