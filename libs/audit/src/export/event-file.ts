@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { EcsDocument } from './ecs-document';
 import type { EventFileFormat } from './bundle-manifest';
+import { textLines } from './text-lines';
 
 /**
  * CSV columns: the ECS document's dotted field names. Members holding objects or arrays are
@@ -110,7 +110,7 @@ export async function* decodeEvents(
 ): AsyncIterable<{ line: number; doc: EcsDocument }> {
   if (format === 'ndjson') {
     let line = 0;
-    for await (const raw of createInterface({ input: text, crlfDelay: Infinity })) {
+    for await (const raw of textLines(text)) {
       line++;
       if (raw === '') continue;
       try {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { GENESIS_HASH } from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
@@ -18,6 +17,7 @@ import {
 import { readText, readWhole, type BundleStore } from '../export/bundle-store';
 import { fromEcsDocument } from '../export/ecs-document';
 import { decodeEvents, EventLineError } from '../export/event-file';
+import { textLines } from '../export/text-lines';
 import { parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
@@ -56,7 +56,7 @@ async function* tagged<T>(file: string, items: AsyncIterable<T>): AsyncGenerator
 }
 
 async function* lines(store: BundleStore, file: string): AsyncIterable<string> {
-  for await (const line of createInterface({ input: readText(store, file).text, crlfDelay: Infinity })) {
+  for await (const line of textLines(readText(store, file).text)) {
     if (line !== '') yield line;
   }
 }
