@@ -3,12 +3,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { AuditContextService } from '../context/audit-context.service';
 import { formatVerifierKey, type NoteSigner } from '../crypto/signed-note';
 import { KeyProviderError } from '../errors/key-provider.error';
 import type { JsonObject } from '../events/audit-event';
-import { AuditEventFactory } from '../events/audit-event.factory';
-import { OutboxWriter } from '../outbox/outbox.writer';
+import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
 import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
 import { InjectAuditStore } from '../storage/audit-store';
@@ -38,9 +36,7 @@ export class KeyRegistry {
   constructor(
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
-    private readonly context: AuditContextService,
-    private readonly events: AuditEventFactory,
-    private readonly outbox: OutboxWriter,
+    private readonly recorder: StoreEventRecorder,
   ) {}
 
   private get em(): EntityManager {
@@ -250,22 +246,12 @@ export class KeyRegistry {
     };
   }
 
-  private async recordEvent(
-    em: EntityManager,
-    action: string,
-    metadata: Record<string, unknown>,
-  ): Promise<void> {
-    const event = this.events.forDomainEvent(
-      {
-        action,
-        entityType: SIGNING_KEY_ENTITY,
-        entityId: this.options.keySetId,
-        tenantId: null,
-        module: 'audit',
-        metadata,
-      },
-      this.context.snapshot(),
-    );
-    await this.outbox.write(em, [event]);
+  private async recordEvent(em: EntityManager, action: string, metadata: JsonObject): Promise<void> {
+    await this.recorder.record(em, {
+      action,
+      entityType: SIGNING_KEY_ENTITY,
+      entityId: this.options.keySetId,
+      metadata,
+    });
   }
 }
