@@ -161,7 +161,6 @@ export { PersonalDataUnreadableError } from './errors/personal-data-unreadable.e
 export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
 export { InvalidExportRequestError } from './errors/invalid-export-request.error';
 export { InvalidRetentionInputError } from './errors/invalid-retention-input.error';
-export { ArchiveRefusedError } from './errors/archive-refused.error';
 export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';

@@ -1,4 +1,3 @@
-import { ArchiveRefusedError } from '../errors/archive-refused.error';
 import { AuditError } from '../errors/audit.error';
 import { InvalidErasureRequestError } from '../errors/invalid-erasure-request.error';
 import { InvalidExportRequestError } from '../errors/invalid-export-request.error';
@@ -71,7 +70,6 @@ export function cliFailure(error: unknown): CliFailure {
     error instanceof InvalidErasureRequestError
   )
     return { exitCode: EXIT.USAGE, code: error.code, message };
-  if (error instanceof ArchiveRefusedError) return { exitCode: EXIT.REFUSED, code: error.code, message };
   if (error instanceof AuditError) return { exitCode: EXIT.INTERNAL, code: error.code, message };
   const setup = setupProblem(error);
   if (setup) return { exitCode: EXIT.CONFIG, code: 'AUDIT_CLI_CONFIG', message: `${setup}: ${message}` };

@@ -119,12 +119,7 @@ export class AuditExporter {
       proofsFile,
       this.proofLines(knex, anchor.size, end, () => proofCount++),
     );
-    files[KEYS_FILE] = await store.write(
-      KEYS_FILE,
-      (async function* () {
-        yield formatPublishedKeys(trusted);
-      })(),
-    );
+    files[KEYS_FILE] = await store.write(KEYS_FILE, [formatPublishedKeys(trusted)]);
 
     const manifest: BundleManifest = {
       format: BUNDLE_FORMAT,
@@ -152,18 +147,8 @@ export class AuditExporter {
       },
       await this.activeSigner(knex),
     );
-    await store.write(
-      MANIFEST_FILE,
-      (async function* () {
-        yield manifestText;
-      })(),
-    );
-    await store.write(
-      SEAL_FILE,
-      (async function* () {
-        yield seal;
-      })(),
-    );
+    await store.write(MANIFEST_FILE, [manifestText]);
+    await store.write(SEAL_FILE, [seal]);
     return { manifest, manifestSha256, seal, endRange: tree };
   }
 

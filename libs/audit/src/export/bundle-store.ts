@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,8 +21,8 @@ export interface WrittenFile {
 export interface BundleStore {
   /** A human-readable location (path or URL) for reports. */
   readonly location: string;
-  /** Writes a file from a stream of text chunks; a name ending in `.gz` is gzip-compressed. */
-  write(name: string, chunks: AsyncIterable<string>): Promise<WrittenFile>;
+  /** Writes a file from text chunks (streamed); a name ending in `.gz` is gzip-compressed. */
+  write(name: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<WrittenFile>;
   /** The file's stored bytes (still compressed). */
   readRaw(name: string): Readable;
   /** True when the file exists. */
@@ -30,7 +30,7 @@ export interface BundleStore {
 }
 
 /** A streaming SHA-256 and byte count of whatever passes through. */
-export class Digest extends Transform {
+class Digest extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
 
@@ -46,14 +46,13 @@ export class Digest extends Transform {
   }
 }
 
-/** The decompressed text of a stored file, hashing the stored bytes on the way. */
-export function readText(store: BundleStore, name: string): { text: Readable; digest: Digest } {
-  const digest = new Digest();
-  const raw = store.readRaw(name).pipe(digest);
-  if (!name.endsWith('.gz')) return { text: raw, digest };
+/** The decompressed text of a stored file (the verifier checks the stored bytes' digest on its own pass). */
+export function readText(store: BundleStore, name: string): Readable {
+  const raw = store.readRaw(name);
+  if (!name.endsWith('.gz')) return raw;
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
-  return { text: raw.pipe(gunzip), digest };
+  return raw.pipe(gunzip);
 }
 
 /** A bundle in a local directory: `npx audit-ledger export --out <dir>` and the default archive sink. */
@@ -64,7 +63,7 @@ export class DirectoryBundleStore implements BundleStore {
     this.location = resolve(dir);
   }
 
-  async write(name: string, chunks: AsyncIterable<string>): Promise<WrittenFile> {
+  async write(name: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<WrittenFile> {
     await mkdir(this.location, { recursive: true });
     const path = join(this.location, name);
     // Written under a temporary name and renamed: a crash never leaves a truncated file that looks whole.
@@ -87,16 +86,6 @@ export class DirectoryBundleStore implements BundleStore {
       () => true,
       () => false,
     );
-  }
-
-  /** The sub-directory store of one archive segment. */
-  child(name: string): DirectoryBundleStore {
-    return new DirectoryBundleStore(join(this.location, name));
-  }
-
-  /** Deletes the directory: only for a segment that failed its read-back check. */
-  async remove(): Promise<void> {
-    await rm(this.location, { recursive: true, force: true });
   }
 }
 

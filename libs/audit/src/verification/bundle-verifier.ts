@@ -56,7 +56,7 @@ async function* tagged<T>(file: string, items: AsyncIterable<T>): AsyncGenerator
 }
 
 async function* lines(store: BundleStore, file: string): AsyncIterable<string> {
-  for await (const line of textLines(readText(store, file).text)) {
+  for await (const line of textLines(readText(store, file))) {
     if (line !== '') yield line;
   }
 }
@@ -302,7 +302,7 @@ class TreeWalk {
   async run(store: BundleStore): Promise<void> {
     const { manifest } = this;
     const eventFile = manifest.events.file;
-    const events = tagged(eventFile, decodeEvents(readText(store, eventFile).text, manifest.events.format));
+    const events = tagged(eventFile, decodeEvents(readText(store, eventFile), manifest.events.format));
     const proofs = tagged(manifest.proofs.file, lines(store, manifest.proofs.file));
     const leaves = tagged(manifest.leaves.file, lines(store, manifest.leaves.file));
     let event = await events.next();

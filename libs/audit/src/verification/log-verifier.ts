@@ -16,7 +16,7 @@ import { checkLink, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
-import { archivedHead, archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
+import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 
 const PAGE = 2000;
 
@@ -327,9 +327,13 @@ export class LogVerifier {
     const rows = await em.execute<
       { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[]
     >(
-      `select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
-       join jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint)
-         on e.entity_type = p.t and e.entity_id = p.i and e.chain_seq = p.s`,
+      // NOTE: a predecessor that was archived is the entity's head at the cut (archive_heads).
+      `with p as (select * from jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint))
+       select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
+         join p on e.entity_type = p.t and e.entity_id = p.i and e.chain_seq = p.s
+       union all
+       select h.entity_type, h.entity_id, h.chain_seq, h.hash from audit.archive_heads h
+         join p on h.entity_type = p.t and h.entity_id = p.i and h.chain_seq = p.s`,
       [JSON.stringify(missing.map((e) => ({ t: e.entityType, i: e.entityId, s: e.chainSeq - 1 })))],
     );
     for (const r of rows) {
@@ -337,13 +341,6 @@ export class LogVerifier {
         chainSeq: Number(r.chain_seq),
         hash: r.hash,
       });
-    }
-    // A predecessor that was archived: its head at the cut stands in for it.
-    for (const e of missing) {
-      const key = entityKey(e.entityType, e.entityId).toString('hex');
-      if (chains.has(key)) continue;
-      const head = await archivedHead(em.getKnex(), e.entityType, e.entityId);
-      if (head) chains.set(key, { chainSeq: head.chainSeq, hash: head.hash });
     }
   }
 
