@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Figure } from './figure';
-import { withSealedBacklog } from './sealing-scale-out.bench';
+import { withSealedBacklog } from './sealed-store';
 
 // `npx audit-ledger`, as `npm run bench` has just built it.
 const CLI = join(__dirname, '..', 'libs', 'audit', 'src', 'cli', 'main.js');

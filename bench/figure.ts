@@ -18,9 +18,23 @@ export interface Figure {
   met: boolean | null;
 }
 
+/** What `npm run bench` passes every scenario. */
+export interface BenchOptions {
+  /**
+   * `--quick`: a smoke run of every scenario in under 2 minutes (smaller volumes, one round);
+   * its figures show that the code paths work, not what the machine can do.
+   */
+  quick: boolean;
+}
+
 export function median(values: number[]): number {
+  return percentile(values, 0.5);
+}
+
+/** The nearest-rank percentile (`p` in 0…1) of `values`. */
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /** An active key record for a bench signer, valid since the epoch. */

@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { exportAtScale } from './export.bench';
-import type { Figure } from './figure';
+import type { BenchOptions, Figure } from './figure';
 import { queryVolume } from './query-volume.bench';
 import { sealingScaleOut } from './sealing-scale-out.bench';
 import { trailVerification } from './trail-verification.bench';
 
-const SCENARIOS: Record<string, () => Figure[] | Promise<Figure[]>> = {
+type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
+
+const SCENARIOS: Record<string, Scenario> = {
   'trail-verification': trailVerification,
   'query-volume': queryVolume,
   'scale-out': sealingScaleOut,
@@ -28,28 +30,62 @@ function chosenScenarios(only = process.env.BENCH_ONLY): string[] {
 
 function targetText(f: Figure): string {
   if (f.target === null) return '-';
-  const bound = `${f.better === 'higher' ? '>=' : '<'} ${f.target}`;
+  const bound = `${f.better === 'higher' ? '>=' : '<='} ${f.target}`;
   return f.targetOf === 'ratio' ? `ratio ${bound}` : `${bound} ${f.unit}`;
 }
 
-/** `npm run bench [-- --json <file>]`: the scenarios, a table of figures against their same-run baselines. */
+const number = (n: number) =>
+  n.toLocaleString('en', { maximumFractionDigits: Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 1 ? 1 : 3 });
+
+/** The `--json` document: one entry per figure that has a target. */
+function jsonFigures(figures: Figure[]) {
+  return figures
+    .filter((f) => f.target !== null)
+    .map(({ name, value, unit, baseline, ratio, target, met }) => ({
+      name,
+      value,
+      unit,
+      baseline,
+      ratio,
+      target,
+      met,
+    }));
+}
+
+/** `npm run bench [-- --quick] [-- --json <file>]`: every scenario, each figure against its same-run baseline. */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const options: BenchOptions = { quick: args.includes('--quick') };
   const names = chosenScenarios();
-  console.log(`cores: ${availableParallelism()}; scenarios: ${names.join(', ')}`);
+  const started = Date.now();
+  console.log(
+    `${new Date().toISOString()}; ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB; ${options.quick ? 'quick run' : 'full run'}; ` +
+      `scenarios: ${names.join(', ')}`,
+  );
   const figures: Figure[] = [];
-  for (const name of names) figures.push(...(await SCENARIOS[name]()));
+  for (const name of names) {
+    const at = Date.now();
+    figures.push(...(await SCENARIOS[name](options)));
+    console.log(`${name}: ${((Date.now() - at) / 1000).toFixed(0)} s`);
+  }
   console.table(
     figures.map((f) => ({
       figure: f.name,
-      value: `${f.value.toFixed(3)} ${f.unit}`,
-      baseline: `${f.baseline.toFixed(3)} ${f.unit}`,
+      value: `${number(f.value)} ${f.unit}`,
+      baseline: `${number(f.baseline)} ${f.unit}`,
       ratio: f.ratio.toFixed(2),
       target: targetText(f),
       met: f.met ?? '-',
     })),
   );
-  const json = process.argv.indexOf('--json');
-  if (json > 0) writeFileSync(process.argv[json + 1], JSON.stringify(figures, null, 2));
+  console.log(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const json = args.indexOf('--json');
+  if (json >= 0) {
+    const file = args[json + 1];
+    if (!file) throw new Error('--json needs a file name');
+    writeFileSync(file, JSON.stringify(jsonFigures(figures), null, 2));
+  }
 }
 
 main().catch((error: unknown) => {
