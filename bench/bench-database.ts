@@ -21,9 +21,10 @@ async function asAdmin(sql: string): Promise<void> {
   }
 }
 
-export async function createBenchDatabase(): Promise<BenchDatabase> {
+/** A new database, empty or a copy of `template` (which nobody may be connected to). */
+export async function createBenchDatabase(template?: BenchDatabase): Promise<BenchDatabase> {
   const name = `audit_bench_${randomBytes(4).toString('hex')}`;
-  await asAdmin(`create database "${name}"`);
+  await asAdmin(`create database "${name}"${template ? ` template "${template.name}"` : ''}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return {

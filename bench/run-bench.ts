@@ -2,8 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { exportAtScale } from './export.bench';
 import type { BenchOptions, Figure } from './figure';
+import { latency } from './latency.bench';
 import { queryVolume } from './query-volume.bench';
-import { sealingScaleOut } from './sealing-scale-out.bench';
+import { sealing } from './sealing.bench';
 import { trailVerification } from './trail-verification.bench';
 
 type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
@@ -11,7 +12,8 @@ type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
 const SCENARIOS: Record<string, Scenario> = {
   'trail-verification': trailVerification,
   'query-volume': queryVolume,
-  'scale-out': sealingScaleOut,
+  sealing,
+  latency,
   export: exportAtScale,
 };
 

@@ -2,28 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import {
-  AUDIT_ENTITIES,
-  AUDIT_QUEUE,
-  AuditMetrics,
-  type AuditContextSnapshot,
-  type AuditEvent,
-  type JsonObject,
-} from '../libs/audit/src';
-import { resolveAuditOptions } from '../libs/audit/src/audit-options';
-import { AuditEventFactory } from '../libs/audit/src/events/audit-event.factory';
-import { AfterCommitPublisher } from '../libs/audit/src/outbox/after-commit.publisher';
-import { AuditQueueProducer } from '../libs/audit/src/outbox/audit-queue.producer';
-import { OutboxWriter } from '../libs/audit/src/outbox/outbox.writer';
-import { PersonalDataProtector } from '../libs/audit/src/personal-data/personal-data.protector';
-import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
-import { auditOptions } from '../src/audit-options.factory';
+import { AUDIT_QUEUE, type AuditEvent, type JsonObject } from '../libs/audit/src';
+import type { SealJob } from '../libs/audit/src/outbox/seal-job';
 import { loadAppConfig } from '../src/config/app-config';
-import { mikroOrmOptions } from '../src/database/mikro-orm.options';
-import { createBenchDatabase } from './bench-database';
+import { createBenchDatabase, type BenchDatabase } from './bench-database';
+import { BENCH_CONTEXT, openBenchWriter } from './bench-writer';
 import { startWorker, type BenchWorker } from './worker-process';
 
 /** The entity type of every backlog event; `untilSealed` counts only these. */
@@ -31,18 +16,15 @@ export const BACKLOG_ENTITY_TYPE = 'BenchRecord';
 const EVENTS_PER_TRANSACTION = 1000;
 const POLL_MS = 100;
 const SEAL_TIMEOUT_MS = 10 * 60_000;
-const CONTEXT: AuditContextSnapshot = {
-  actor: { type: 'USER', id: 'bench', display: 'bench' },
-  tenantId: null,
-  source: { ip: '10.0.0.1', userAgent: 'bench', requestId: null, sessionId: null },
-};
 
-/** A store `withSealedBacklog` built: its environment (for workers and the CLI) and the sealing time. */
+/** A store a backlog was sealed into: its environment (for workers and the CLI), the sealing time, the workers. */
 export interface SealedBacklog {
   url: string;
   env: Record<string, string>;
   /** From resuming the queue until every backlog event was sealed. */
   seconds: number;
+  /** Each worker process's peak resident memory (VmHWM) so far, MB. */
+  workerPeakMb: number[];
 }
 
 /** A backlog: `total` events over `entities` records; event i updates record `recordOf(i)` (default i % entities). */
@@ -53,24 +35,60 @@ export interface BacklogShape {
 }
 
 /**
- * A database and a queue prefix of their own, `total` events over `entities` records committed
- * into a paused queue, then sealed by `workers` processes. Pausing keeps worker start-up (migration
- * check, key activation, Nest bootstrap) and the seeding out of `seconds`, and no process gets a
- * head start. `use` runs while the workers are still up; everything is dropped afterwards.
+ * A backlog committed once into a template database (outbox rows, nothing sealed) with the jobs
+ * its transactions enqueued: every sealing run starts from a copy, so runs compare like with like
+ * and seeding (slower than sealing) is paid once.
  */
-export async function withSealedBacklog<T>(
-  run: BacklogShape & { workers: number },
+export interface SeededBacklog {
+  template: BenchDatabase;
+  total: number;
+  jobs: SealJob[];
+}
+
+export async function seedBacklog(shape: BacklogShape): Promise<SeededBacklog> {
+  const template = await createBenchDatabase();
+  const { redisUrl } = loadAppConfig();
+  const queue = new Queue<SealJob>(AUDIT_QUEUE, { connection: { url: redisUrl }, prefix: template.name });
+  try {
+    await queue.pause();
+    await commitBacklog(template.url, queue, shape);
+    const jobs = (await queue.getJobs(['waiting'])).map((job) => job.data);
+    const transactions = Math.ceil(shape.total / EVENTS_PER_TRANSACTION);
+    if (jobs.length !== transactions) {
+      throw new Error(`${jobs.length} sealing jobs queued for ${transactions} transactions`);
+    }
+    return { template, total: shape.total, jobs };
+  } catch (error) {
+    await template.drop();
+    throw error;
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+/**
+ * A copy of the seeded backlog in a database and a queue prefix of its own, its jobs in a paused
+ * queue, sealed by `workers` processes. Pausing keeps worker start-up (migration check, key
+ * activation, Nest bootstrap) out of `seconds`, and no process gets a head start. `use` runs
+ * while the workers are still up; everything but the template is dropped afterwards.
+ */
+export async function sealBacklog<T>(
+  seeded: SeededBacklog,
+  workers: number,
   use: (store: SealedBacklog) => Promise<T>,
 ): Promise<T> {
-  const db = await createBenchDatabase();
+  const db = await createBenchDatabase(seeded.template);
   const dir = await mkdtemp(join(tmpdir(), `${db.name}-`));
   const { redisUrl } = loadAppConfig();
-  const queue = new Queue(AUDIT_QUEUE, { connection: { url: redisUrl }, prefix: db.name });
+  const queue = new Queue<SealJob>(AUDIT_QUEUE, { connection: { url: redisUrl }, prefix: db.name });
   const client = new Client({ connectionString: db.url });
   const running: BenchWorker[] = [];
   try {
     await queue.pause();
-    await seedBacklog(db.url, queue, run);
+    await queue.addBulk(
+      seeded.jobs.map((data) => ({ name: 'seal', data, opts: { jobId: data.events[0].eventId } })),
+    );
     const env = {
       DATABASE_URL: db.url,
       REDIS_URL: redisUrl,
@@ -78,16 +96,16 @@ export async function withSealedBacklog<T>(
       AUDIT_KEY_DIR: join(dir, 'keys'),
       AUDIT_WITNESS_DIR: join(dir, 'witness'),
     };
-    const started = await Promise.allSettled(Array.from({ length: run.workers }, () => startWorker(env)));
+    const started = await Promise.allSettled(Array.from({ length: workers }, () => startWorker(env)));
     for (const s of started) if (s.status === 'fulfilled') running.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     await client.connect();
     const start = process.hrtime.bigint();
     await queue.resume();
-    await untilSealed(client, run.total, running);
+    await untilSealed(client, seeded.total, running);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return await use({ url: db.url, env, seconds });
+    return await use({ url: db.url, env, seconds, workerPeakMb: running.map((w) => w.peakMb()) });
   } finally {
     await Promise.all(running.map((w) => w.stop()));
     await client.end();
@@ -98,31 +116,27 @@ export async function withSealedBacklog<T>(
   }
 }
 
-/**
- * Migrates as the worker would (the library's migrations, then the app's), then writes the events
- * through the library's own write path (outbox writer, after-commit publisher, queue producer: the
- * app's rows, job ids and job options), 1,000 per transaction; event i updates record `recordOf(i)`.
- */
-async function seedBacklog(
+/** A backlog seeded and sealed once by `workers` processes (for scenarios that need a sealed store). */
+export async function withSealedBacklog<T>(
+  run: BacklogShape & { workers: number },
+  use: (store: SealedBacklog) => Promise<T>,
+): Promise<T> {
+  const seeded = await seedBacklog(run);
+  try {
+    return await sealBacklog(seeded, run.workers, use);
+  } finally {
+    await seeded.template.drop();
+  }
+}
+
+/** Commits the backlog through the library's write path, 1,000 events per transaction; event i updates record `recordOf(i)`. */
+async function commitBacklog(
   url: string,
-  queue: Queue,
+  queue: Queue<SealJob>,
   { total, entities, recordOf = (i) => i % entities }: BacklogShape,
 ): Promise<void> {
-  const config = mikroOrmOptions(url);
-  const orm = await MikroORM.init({
-    ...config,
-    entities: AUDIT_ENTITIES,
-    migrations: { ...config.migrations, silent: true },
-  });
+  const { orm, writer, factory, producer, close } = await openBenchWriter(url, queue);
   try {
-    await orm.getMigrator().up();
-    const options = resolveAuditOptions(auditOptions());
-    const producer = new AuditQueueProducer(queue, options);
-    const writer = new OutboxWriter(
-      new AfterCommitPublisher(orm, orm, producer, new AuditMetrics()),
-      new PersonalDataProtector(orm, new SubjectKeys(options), options),
-    );
-    const factory = new AuditEventFactory(options);
     const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
     for (let from = 0; from < total; from += EVENTS_PER_TRANSACTION) {
       const events: AuditEvent[] = [];
@@ -134,7 +148,7 @@ async function seedBacklog(
         events.push(
           factory.forEntity(
             { action, entityType: BACKLOG_ENTITY_TYPE, entityId: `r${record}`, before, after },
-            { ...CONTEXT, tenantId: `t${record % 3}` },
+            { ...BENCH_CONTEXT, tenantId: `t${record % 3}` },
           ),
         );
         states[record] = after;
@@ -144,17 +158,13 @@ async function seedBacklog(
       await producer.onApplicationShutdown();
     }
   } finally {
-    await orm.close(true);
+    await close();
   }
-  const jobs = Object.values(await queue.getJobCounts()).reduce((a, b) => a + b, 0);
-  if (jobs !== total) throw new Error(`${jobs} sealing jobs queued for ${total} events`);
 }
 
 /**
  * Polls until no backlog event is left in the outbox and all are sealed (no more: no drift events).
- * NOTE: only the backlog's own rows count. The KEY_ROTATED event of the first worker's key is
- * enqueued behind the backlog's jobs, and with one job per event a record's first job seals all its
- * pending events and its later ones find nothing: the outbox empties only once the queue drains.
+ * NOTE: only the backlog's own rows count: the workers add events of their own (KEY_ROTATED).
  */
 async function untilSealed(client: Client, total: number, workers: BenchWorker[]): Promise<void> {
   const deadline = Date.now() + SEAL_TIMEOUT_MS;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // `npm run worker`'s entry point, as `npm run bench` has just built it.
@@ -13,13 +14,17 @@ export interface BenchWorker {
   running(): boolean;
   /** What it printed, for an error message. */
   output(): string;
+  /** Its peak resident memory so far (VmHWM), MB; 0 once it has exited. */
+  peakMb(): number;
   /** SIGTERM (in-flight jobs finish), SIGKILL if it has not exited within 30 s. */
   stop(): Promise<void>;
 }
 
 /** Starts a sealing worker process with `env` and resolves once it reports started. */
 export function startWorker(env: NodeJS.ProcessEnv): Promise<BenchWorker> {
-  const child = spawn(process.execPath, [WORKER], {
+  // BENCH_WORKER_FLAGS: node flags for the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
+  const flags = process.env.BENCH_WORKER_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, WORKER], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,6 +34,7 @@ export function startWorker(env: NodeJS.ProcessEnv): Promise<BenchWorker> {
     pid: child.pid!,
     running: () => child.exitCode === null && child.signalCode === null,
     output: () => output,
+    peakMb: () => peakResidentMb(child.pid!),
     stop: async () => {
       if (!worker.running()) return;
       child.kill('SIGTERM');
@@ -57,4 +63,14 @@ export function startWorker(env: NodeJS.ProcessEnv): Promise<BenchWorker> {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('exit', onExit);
   });
+}
+
+/** A process's peak resident set (VmHWM), MB; 0 when it is gone. */
+export function peakResidentMb(pid: number): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return hwm ? Number(hwm[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -234,7 +234,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     batchSize: positiveInt(problems, 'relay.batchSize', options.relay?.batchSize ?? 500),
   };
   const checkpoint = {
-    everyEvents: positiveInt(problems, 'checkpoint.everyEvents', options.checkpoint?.everyEvents ?? 1000),
+    everyEvents: positiveInt(problems, 'checkpoint.everyEvents', options.checkpoint?.everyEvents ?? 10_000),
     intervalMs: positiveInt(problems, 'checkpoint.intervalMs', options.checkpoint?.intervalMs ?? 10000),
     heartbeatMs: positiveInt(problems, 'checkpoint.heartbeatMs', options.checkpoint?.heartbeatMs ?? 60000),
   };

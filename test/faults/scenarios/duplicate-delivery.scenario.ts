@@ -29,7 +29,7 @@ export const duplicateDelivery: FaultScenario = {
           queue.addBulk(
             events.map((e) => ({
               name: 'seal',
-              data: { eventId: e.id, entityType: e.entity_type, entityId: e.entity_id },
+              data: { events: [{ eventId: e.id, entityType: e.entity_type, entityId: e.entity_id }] },
               opts: { jobId: `duplicate-${copy}-${e.id}` },
             })),
           ),

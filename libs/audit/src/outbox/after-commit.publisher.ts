@@ -4,6 +4,7 @@ import type { AuditEvent } from '../events/audit-event';
 import { AuditMetrics } from '../metrics/audit-metrics';
 import { InjectAuditStore } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
+import type { SealJobEvent } from './seal-job';
 
 type Transaction = object;
 
@@ -43,7 +44,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   publishAfterCommit(trx: Transaction | undefined, events: AuditEvent[]): void {
     if (!trx) {
       this.metrics.recorded.inc(events.length);
-      void this.producer.enqueue(events.map(toJob));
+      void this.producer.enqueueTransaction(events.map(toJob));
       return;
     }
     const root = rootTransaction(trx);
@@ -58,7 +59,7 @@ export class AfterCommitPublisher implements EventSubscriber {
     this.pending.delete(args.transaction);
     this.metrics.recorded.inc(events.length);
     // Not awaited: the business call must not wait on Redis; the relay covers a lost enqueue.
-    void this.producer.enqueue(events.map(toJob));
+    void this.producer.enqueueTransaction(events.map(toJob));
   }
 
   afterTransactionRollback(args: TransactionEventArgs): void {
@@ -70,4 +71,8 @@ export class AfterCommitPublisher implements EventSubscriber {
   }
 }
 
-const toJob = (e: AuditEvent) => ({ eventId: e.id, entityType: e.entityType, entityId: e.entityId });
+const toJob = (e: AuditEvent): SealJobEvent => ({
+  eventId: e.id,
+  entityType: e.entityType,
+  entityId: e.entityId,
+});

@@ -3,13 +3,15 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Queue } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import type { SealJob } from './seal-job';
+import { SEAL_JOB_EVENTS, type SealJob, type SealJobEvent } from './seal-job';
 
 const SHUTDOWN_WAIT_MS = 5000;
 
 /**
- * Puts committed events on the sealing queue. Job id = event id, so enqueuing twice is harmless.
- * A failed enqueue is only logged: the event is safe in the outbox and the relay re-enqueues it.
+ * Puts committed events on the sealing queue: one job per transaction (up to SEAL_JOB_EVENTS
+ * events each), since a job seals whatever is waiting in batches, not one event. Job id = its
+ * first event's id, so enqueuing twice is harmless. A failed enqueue is only logged: the events
+ * are safe in the outbox and the relay re-enqueues them.
  */
 @Injectable()
 export class AuditQueueProducer implements OnApplicationShutdown {
@@ -21,14 +23,22 @@ export class AuditQueueProducer implements OnApplicationShutdown {
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  enqueue(jobs: SealJob[]): Promise<void> {
+  /** One job for `events` (several past SEAL_JOB_EVENTS). */
+  enqueueTransaction(events: SealJobEvent[]): Promise<void> {
+    const jobs: SealJob[] = [];
+    for (let i = 0; i < events.length; i += SEAL_JOB_EVENTS)
+      jobs.push({ events: events.slice(i, i + SEAL_JOB_EVENTS) });
+    return this.enqueue(jobs);
+  }
+
+  private enqueue(jobs: SealJob[]): Promise<void> {
     const pending = this.queue
       .addBulk(
         jobs.map((data) => ({
           name: 'seal',
           data,
           opts: {
-            jobId: data.eventId,
+            jobId: data.events[0].eventId,
             attempts: this.options.jobAttempts,
             backoff: { type: 'exponential', delay: this.options.jobBackoffMs },
             removeOnComplete: { count: 1000 },
@@ -40,7 +50,8 @@ export class AuditQueueProducer implements OnApplicationShutdown {
         () => undefined,
         (error: unknown) =>
           this.logger.warn(
-            `Could not enqueue ${jobs.length} audit event(s); the outbox relay will retry: ${String(error)}`,
+            `Could not enqueue ${jobs.reduce((n, j) => n + j.events.length, 0)} audit event(s); ` +
+              `the outbox relay will retry: ${String(error)}`,
           ),
       )
       .finally(() => this.inFlight.delete(pending));
@@ -49,19 +60,21 @@ export class AuditQueueProducer implements OnApplicationShutdown {
   }
 
   /**
-   * Re-enqueues jobs for events still in the outbox (the relay, a dead letter's retry): a job
-   * that already failed for good (attempts or stalls exhausted, e.g. workers killed mid-job) is
-   * retried, since its id would make a plain add a no-op; a job that completed without sealing
-   * its event (its entity was blocked by a dead letter) is replaced; a missing job is added.
+   * Re-enqueues events still in the outbox (the relay, a dead letter's retry), one job each, with
+   * the event's id: a job that already failed for good (attempts or stalls exhausted, e.g. workers
+   * killed mid-job) is retried, since its id would make a plain add a no-op; a job that completed
+   * without sealing its event (its entity was blocked by a dead letter) is replaced; a missing job
+   * is added. An event whose transaction's job (named after another event) still waits gets a job
+   * of its own too: harmless, the first of the two to run finds it sealed.
    */
-  async requeue(jobs: SealJob[]): Promise<void> {
+  async requeue(events: SealJobEvent[]): Promise<void> {
     const missing: SealJob[] = [];
-    for (const data of jobs) {
-      const job = await this.queue.getJob(data.eventId);
+    for (const event of events) {
+      const job = await this.queue.getJob(event.eventId);
       const state = job ? await job.getState() : 'missing';
       if (state === 'failed') await job!.retry('failed');
       else if (state === 'completed') await job!.remove();
-      if (state === 'completed' || state === 'missing') missing.push(data);
+      if (state === 'completed' || state === 'missing') missing.push({ events: [event] });
     }
     if (missing.length > 0) await this.enqueue(missing);
   }

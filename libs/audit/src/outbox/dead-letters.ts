@@ -8,7 +8,7 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { DeadLetter } from './dead-letter';
-import type { SealJob } from './seal-job';
+import type { SealJobEvent } from './seal-job';
 
 /** A failed sealing attempt, counted on its outbox row. */
 export interface FailureCount {
@@ -77,7 +77,7 @@ export class AuditDeadLetters {
   }
 
   /** @internal Raises the alerts for an event `countFailure` parked: log, metric, `onDeadLetter` hook. */
-  async announceParked(entity: SealJob, attempts: number, error: PoisonEventError): Promise<void> {
+  async announceParked(entity: SealJobEvent, attempts: number, error: PoisonEventError): Promise<void> {
     this.metrics.deadLettered.inc();
     this.logger.error(
       `AUDIT_DEAD_LETTER event ${entity.eventId} (${entity.entityType} ${entity.entityId}) parked after ` +

@@ -1,6 +1,18 @@
-/** Data of a sealing job. The outbox row is the source of truth; the job only says where to look. */
-export interface SealJob {
+/** An event a sealing job names. The outbox row is the source of truth; the job only says where to look. */
+export interface SealJobEvent {
   eventId: string;
   entityType: string;
   entityId: string;
 }
+
+/**
+ * Data of a sealing job: the events one transaction committed (at most `SEAL_JOB_EVENTS`), or the
+ * one event the relay or a dead letter's retry queues again. A job seals whatever is waiting,
+ * oldest first, and finishes once its own events are sealed (or blocked behind a dead letter).
+ */
+export interface SealJob {
+  events: SealJobEvent[];
+}
+
+/** Events per job at most: a transaction writing more gets several jobs. */
+export const SEAL_JOB_EVENTS = 1000;
