@@ -16,7 +16,12 @@ describe('SIGKILL of sealing worker processes mid-batch, repeatedly', () => {
   let e: ExampleApp;
 
   beforeAll(async () => {
-    e = await startExampleApp({ AUDIT_INPROCESS_WORKER: 'false', AUDIT_JOB_LOCK_MS: '1000' });
+    // Small sealing transactions (5 events), so a kill lands between and inside them with work left.
+    e = await startExampleApp({
+      AUDIT_INPROCESS_WORKER: 'false',
+      AUDIT_JOB_LOCK_MS: '1000',
+      AUDIT_SEAL_BATCH_EVENTS: '5',
+    });
   });
   afterAll(async () => {
     killWorkerProcesses();

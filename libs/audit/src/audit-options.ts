@@ -265,6 +265,11 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     subjectKek: resolveSubjectKek(options.subjectKeyEncryptionKey, problems),
     inProcessWorker: options.inProcessWorker ?? process.env.AUDIT_INPROCESS_WORKER !== 'false',
     workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
+    sealBatchEvents: positiveInt(
+      problems,
+      'sealBatchEvents',
+      options.sealBatchEvents ?? Number(env.AUDIT_SEAL_BATCH_EVENTS ?? 2000),
+    ),
     recordFailures: options.recordFailures ?? false,
     relay,
     jobAttempts: positiveInt(problems, 'jobAttempts', options.jobAttempts ?? 10),

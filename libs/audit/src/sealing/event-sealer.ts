@@ -52,18 +52,13 @@ interface SealableEntity {
 /** Events sealed in one per-entity transaction at most. */
 const SEAL_BATCH_LIMIT = 1000;
 /**
- * Events one batch transaction takes at most, over as many entities as they belong to: bounds its
- * size and the time it holds the log head, and amortises its fixed round trips (about ten).
- */
-const BATCH_EVENTS = 2000;
-/**
- * A batch's entities: the first BATCH_ENTITIES no other sealer holds among those of the oldest
- * BATCH_WINDOW waiting events; it then takes their waiting events, oldest first. Fewer entities
- * than events: each entity's events are one signed batch statement (40 µs under the log-head
- * lock), so a batch of long chains signs less. The window leaves room for several sealers.
+ * A batch transaction takes up to `sealBatchEvents` events (option, default 2000) of the first
+ * entities no other sealer holds among those of the oldest waiting events (a window of 8 batches'
+ * worth, room for several sealers), oldest first. Fewer entities than events (a quarter, at most
+ * BATCH_ENTITIES): each entity's events are one signed batch statement (40 µs under the log-head
+ * lock), so a batch of long chains signs less.
  */
 const BATCH_ENTITIES = 500;
-const BATCH_WINDOW = 4000;
 /**
  * Sealing transactions a job runs at most while its own events wait (each takes something, or the
  * job stops): a bound, not a budget; a job normally ends once its own events are sealed.
@@ -118,7 +113,7 @@ const headKey = (h: ChainHeadRow) => keyOf(h.entity_type, h.entity_id);
  * processes) run at once, one entity's events are sealed by one sealer at a time, and neither
  * sequence has gaps. Jobs seal in batches over many entities (`sealJob`), taking the oldest
  * waiting events whose chain heads no other sealer holds (SKIP LOCKED), so the global lock is
- * taken once per up to BATCH_EVENTS events rather than once per entity. Idempotent: an event
+ * taken once per up to `sealBatchEvents` events rather than once per entity. Idempotent: an event
  * already sealed is never sealed again.
  */
 @Injectable()
@@ -135,6 +130,11 @@ export class EventSealer {
     private readonly personalData: PersonalDataReader,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
+
+  /** Entities per batch transaction (see BATCH_ENTITIES). */
+  private get batchEntities(): number {
+    return Math.min(BATCH_ENTITIES, Math.ceil(this.options.sealBatchEvents / 4));
+  }
 
   /**
    * A sealing job: batches over everything waiting, oldest first, while the job's own events wait;
@@ -291,7 +291,7 @@ export class EventSealer {
          select entity_type, entity_id, seq from audit.outbox o where dead_lettered_at is null
            and not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
                            and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
-         order by seq limit ${BATCH_WINDOW}) w
+         order by seq limit ${8 * this.batchEntities}) w
        group by entity_type, entity_id order by min(seq)`,
     );
     if (candidates.rows.length === 0) return [];
@@ -302,7 +302,7 @@ export class EventSealer {
     const heads = await trx.raw<{ rows: ChainHeadRow[] }>(
       `select h.entity_type, h.entity_id, h.last_seq, h.last_hash
        from audit.chain_heads h join ${ORDERED_KEYS} using (entity_type, entity_id)
-       order by k.ord limit ${BATCH_ENTITIES} for update of h skip locked`,
+       order by k.ord limit ${this.batchEntities} for update of h skip locked`,
       [JSON.stringify(candidates.rows.map((c, ord) => ({ ...c, ord })))],
     );
     return this.waitingRows(outbox, heads.rows);
@@ -338,7 +338,7 @@ export class EventSealer {
 
   /**
    * The waiting rows of the entities whose `heads` this transaction holds (read under those locks,
-   * so one sealer at a time takes an entity's events): up to BATCH_EVENTS, oldest first, which is
+   * so one sealer at a time takes an entity's events): up to `sealBatchEvents`, oldest first, which is
    * a prefix of each entity's.
    */
   private async waitingRows(outbox: Knex, heads: ChainHeadRow[]): Promise<HeldEntity[]> {
@@ -347,7 +347,7 @@ export class EventSealer {
     const rows = await outbox.raw<{ rows: OutboxRow[] }>(
       `with picked as (
          select o.seq from audit.outbox o join ${KEYS} using (entity_type, entity_id)
-         order by o.seq limit ${BATCH_EVENTS})
+         order by o.seq limit ${this.options.sealBatchEvents})
        select o.id, o.entity_type, o.entity_id, o.payload, o.dead_lettered_at is not null as parked
        from audit.outbox o join picked using (seq) order by o.seq`,
       [JSON.stringify(heads.map(({ entity_type, entity_id }) => ({ entity_type, entity_id })))],
