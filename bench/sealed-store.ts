@@ -140,7 +140,7 @@ async function commitBacklog(
   queue: Queue<SealJob>,
   { total, entities, recordOf = (i) => i % entities }: BacklogShape,
 ): Promise<number> {
-  const { orm, writer, factory, producer, close } = await openBenchWriter(url, queue);
+  const { orm, writer, factory, close } = await openBenchWriter(url, queue);
   const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
   const stream = async (k: number): Promise<number> => {
     let transactions = 0;
