@@ -52,8 +52,8 @@ export interface AuditModuleOptions {
   /** Sealing jobs processed at once per worker process. Default: 4. */
   workerConcurrency?: number;
   /**
-   * Events one sealing transaction takes at most, over at most a quarter as many records (and no
-   * more than 500): bounds the transaction, its memory and how long it holds the log head. Larger
+   * Events one sealing transaction takes at most, over at most a tenth as many records (and no
+   * more than 200): bounds the transaction, its memory and how long it holds the log head. Larger
    * batches amortise the transaction's fixed round trips. Default: `AUDIT_SEAL_BATCH_EVENTS`, else 2000.
    */
   sealBatchEvents?: number;
