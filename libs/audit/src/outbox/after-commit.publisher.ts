@@ -44,7 +44,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   publishAfterCommit(trx: Transaction | undefined, events: AuditEvent[]): void {
     if (!trx) {
       this.metrics.recorded.inc(events.length);
-      void this.producer.enqueueTransaction(events.map(toJob));
+      void this.producer.enqueueCommitted(events.map(toJob));
       return;
     }
     const root = rootTransaction(trx);
@@ -59,7 +59,7 @@ export class AfterCommitPublisher implements EventSubscriber {
     this.pending.delete(args.transaction);
     this.metrics.recorded.inc(events.length);
     // Not awaited: the business call must not wait on Redis; the relay covers a lost enqueue.
-    void this.producer.enqueueTransaction(events.map(toJob));
+    void this.producer.enqueueCommitted(events.map(toJob));
   }
 
   afterTransactionRollback(args: TransactionEventArgs): void {

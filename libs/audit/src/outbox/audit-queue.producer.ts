@@ -6,29 +6,51 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { SEAL_JOB_EVENTS, type SealJob, type SealJobEvent } from './seal-job';
 
 const SHUTDOWN_WAIT_MS = 5000;
+/**
+ * Commits within this window share one sealing job. A job seals whatever is waiting, in batches,
+ * so one per commit only adds BullMQ work (measured: about 0.4 ms of CPU per commit, the largest
+ * cost @Auditable adds after the outbox insert); the window adds at most this to sealing latency.
+ */
+const COALESCE_MS = 5;
 
 /**
- * Puts committed events on the sealing queue: one job per transaction (up to SEAL_JOB_EVENTS
- * events each), since a job seals whatever is waiting in batches, not one event. Job id = its
- * first event's id, so enqueuing twice is harmless. A failed enqueue is only logged: the events
- * are safe in the outbox and the relay re-enqueues them.
+ * Puts committed events on the sealing queue: one job for the events committed within
+ * COALESCE_MS (up to SEAL_JOB_EVENTS events each). Job id = its first event's id, so enqueuing
+ * twice is harmless. A failed enqueue is only logged: the events are safe in the outbox and the
+ * relay re-enqueues them (as it does those of a process that dies within the window).
  */
 @Injectable()
 export class AuditQueueProducer implements OnApplicationShutdown {
   private readonly logger = new Logger(AuditQueueProducer.name);
   private readonly inFlight = new Set<Promise<void>>();
+  private buffered: SealJobEvent[] = [];
+  private flush?: { timer: NodeJS.Timeout; done: Promise<void>; run: () => void };
 
   constructor(
     @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
-  /** One job for `events` (several past SEAL_JOB_EVENTS). */
-  enqueueTransaction(events: SealJobEvent[]): Promise<void> {
-    const jobs: SealJob[] = [];
-    for (let i = 0; i < events.length; i += SEAL_JOB_EVENTS)
-      jobs.push({ events: events.slice(i, i + SEAL_JOB_EVENTS) });
-    return this.enqueue(jobs);
+  /** Queues committed events; resolves once the job holding them is added (or failed to be). */
+  enqueueCommitted(events: SealJobEvent[]): Promise<void> {
+    this.buffered.push(...events);
+    if (this.flush) return this.flush.done;
+    let run!: () => void;
+    const done = new Promise<void>((resolve) => {
+      run = () => {
+        clearTimeout(timer);
+        this.flush = undefined;
+        const waiting = this.buffered;
+        this.buffered = [];
+        const jobs: SealJob[] = [];
+        for (let i = 0; i < waiting.length; i += SEAL_JOB_EVENTS)
+          jobs.push({ events: waiting.slice(i, i + SEAL_JOB_EVENTS) });
+        resolve(this.enqueue(jobs));
+      };
+    });
+    const timer = setTimeout(run, COALESCE_MS);
+    this.flush = { timer, done, run };
+    return done;
   }
 
   private enqueue(jobs: SealJob[]): Promise<void> {
@@ -81,6 +103,7 @@ export class AuditQueueProducer implements OnApplicationShutdown {
 
   /** Waits for pending enqueues, at most 5 s: with Redis down they would never end, and the relay covers them. */
   async onApplicationShutdown(): Promise<void> {
+    this.flush?.run();
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
     await Promise.race([Promise.all(this.inFlight), limit]);

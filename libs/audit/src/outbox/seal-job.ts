@@ -6,8 +6,8 @@ export interface SealJobEvent {
 }
 
 /**
- * Data of a sealing job: the events one transaction committed (at most `SEAL_JOB_EVENTS`), or the
- * one event the relay or a dead letter's retry queues again. A job seals whatever is waiting,
+ * Data of a sealing job: the events committed within a few milliseconds, by one transaction or
+ * several (at most `SEAL_JOB_EVENTS`), or the one event the relay or a dead letter's retry queues again. A job seals whatever is waiting,
  * oldest first, and finishes once its own events are sealed (or blocked behind a dead letter).
  */
 export interface SealJob {
