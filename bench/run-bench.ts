@@ -6,6 +6,7 @@ import { latency } from './latency.bench';
 import { queryVolume } from './query-volume.bench';
 import { sealing } from './sealing.bench';
 import { trailVerification } from './trail-verification.bench';
+import { writePath } from './write-path.bench';
 
 type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
 
@@ -15,6 +16,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sealing,
   latency,
   export: exportAtScale,
+  'write-path': writePath,
 };
 
 /** BENCH_ONLY (a comma-separated list of scenario names) picks scenarios; default: every one. */

@@ -1,0 +1,212 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS, AUDIT_QUEUE } from '../libs/audit/src';
+import { loadAppConfig } from '../src/config/app-config';
+import { createBenchDatabase } from './bench-database';
+import { median, percentile, type BenchOptions, type Figure } from './figure';
+import { BenchUsersService, benchTablesSql, WritePathModule } from './write-path.app';
+
+// NOTE: @Auditable should cost less than the classic trigger many teams use instead, which keeps
+// 0.80x of unaudited throughput at 1 client and 0.71x at 8 on these machines (issue #7).
+const TARGET_RATIO = 0.85;
+const CLIENTS = [1, 8];
+const ROWS = 10_000;
+
+type Variant = 'unaudited' | 'trigger' | 'auditable' | 'personal';
+const VARIANTS: Variant[] = ['unaudited', 'trigger', 'auditable', 'personal'];
+
+const LABEL: Record<Variant, string> = {
+  unaudited: 'unaudited UPDATE',
+  trigger: 'row trigger (to_jsonb(OLD), to_jsonb(NEW))',
+  auditable: '@Auditable, personal data off',
+  personal: '@Auditable, email as personal data (encrypted)',
+};
+
+type Operation = (id: string, email: string) => Promise<void>;
+
+/** One variant in one round: operations per second and latency percentiles (ms). */
+interface Run {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * The same UPDATE of a user (load by id, change the email, flush; a transaction of its own) three
+ * ways: unaudited, audited by a row trigger, through `@Auditable` (and once more with the email
+ * declared personal data). In a database and a queue prefix of its own, a Nest application context
+ * built as a user would (MikroOrmModule, BullModule, AuditModule with default options but no
+ * worker: sealing is another scenario). `clients` concurrent loops each update random rows of
+ * their own slice of 10,000, so they never wait on each other's row locks. Each variant runs 5 s
+ * per round (quick: 1.5 s) after a warm-up, in 1 s slices (quick: 0.75 s) interleaved with the
+ * other variants' (order rotated), so a neighbour's load on a shared machine falls on every
+ * variant alike; each figure is the median of 3 rounds (quick: 1). Baseline: the unaudited runs of
+ * the same rounds. About 2.5 minutes (quick: under 20 s).
+ */
+export async function writePath(options: BenchOptions): Promise<Figure[]> {
+  const slices = options.quick ? 2 : 5;
+  const slice = options.quick ? 0.75 : 1;
+  const warmUp = options.quick ? 0.3 : 0.5;
+  const rounds = options.quick ? 1 : 3;
+  const db = await createBenchDatabase();
+  const { redisUrl } = loadAppConfig();
+  const queue = new Queue(AUDIT_QUEUE, { connection: { url: redisUrl }, prefix: db.name });
+  try {
+    const ids = await prepare(db.url);
+    const app = await NestFactory.createApplicationContext(
+      WritePathModule.forRoot({
+        databaseUrl: db.url,
+        redisUrl,
+        queuePrefix: db.name,
+        subjectKeyEncryptionKey: randomBytes(32).toString('base64'),
+      }),
+      { logger: ['error', 'warn'] },
+    );
+    const runs = new Map<string, Run[]>();
+    try {
+      const users = app.get(BenchUsersService);
+      const operation: Record<Variant, [Operation, string[]]> = {
+        unaudited: [(id, email) => users.changeEmail(id, email), ids.bench_users],
+        trigger: [(id, email) => users.changeEmailTriggered(id, email), ids.bench_users_triggered],
+        auditable: [(id, email) => users.changeEmailAudited(id, email), ids.bench_users],
+        personal: [(id, email) => users.changePersonalEmailAudited(id, email), ids.bench_users_personal],
+      };
+      for (let round = 0; round < rounds; round++) {
+        for (const clients of CLIENTS) {
+          const samples = new Map(
+            VARIANTS.map((v) => [v, { ops: 0, seconds: 0, latencies: [] as number[] }]),
+          );
+          for (const variant of VARIANTS) await drive(...operation[variant], clients, warmUp);
+          for (let i = 0; i < slices; i++) {
+            for (let j = 0; j < VARIANTS.length; j++) {
+              const variant = VARIANTS[(i + j + round) % VARIANTS.length];
+              const run = await drive(...operation[variant], clients, slice);
+              const sample = samples.get(variant)!;
+              sample.ops += run.latencies.length;
+              sample.seconds += run.seconds;
+              sample.latencies.push(...run.latencies);
+            }
+          }
+          for (const [variant, { ops, seconds, latencies }] of samples) {
+            const key = `${variant}/${clients}`;
+            runs.set(key, [
+              ...(runs.get(key) ?? []),
+              { rate: ops / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },
+            ]);
+          }
+        }
+      }
+    } finally {
+      // Waits for the enqueues still in flight (AuditQueueProducer's shutdown hook).
+      await app.close();
+    }
+    return CLIENTS.flatMap((clients) => figures(clients, runs, slices * slice, rounds));
+  } finally {
+    // The worker is off: without this every run's sealing jobs would stay in Redis.
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await db.drop();
+  }
+}
+
+/** Migrates (the library's migrations), creates and fills the bench tables; returns each table's ids. */
+async function prepare(url: string): Promise<Record<string, string[]>> {
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities: AUDIT_ENTITIES,
+    extensions: [Migrator],
+    migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true },
+  });
+  try {
+    await orm.getMigrator().up();
+    const knex = (orm.em as EntityManager).getKnex();
+    await knex.raw(benchTablesSql(ROWS));
+    const ids: Record<string, string[]> = {};
+    for (const table of ['bench_users', 'bench_users_triggered', 'bench_users_personal']) {
+      ids[table] = (await knex.select('id').from(table)).map((r: { id: string }) => r.id);
+    }
+    return ids;
+  } finally {
+    await orm.close(true);
+  }
+}
+
+/**
+ * `clients` concurrent loops calling `op` for `seconds`; loop c updates random rows among every
+ * `clients`-th of `rows` from the c-th, so no two loops touch one row.
+ */
+async function drive(
+  op: Operation,
+  rows: string[],
+  clients: number,
+  seconds: number,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const own = rows.filter((_row, i) => i % clients === c);
+      while (process.hrtime.bigint() < deadline) {
+        const at = process.hrtime.bigint();
+        await op(own[randomInt(own.length)], `e${at}@bench.test`);
+        latencies.push(Number(process.hrtime.bigint() - at) / 1e6);
+      }
+    }),
+  );
+  return { latencies, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+function figures(clients: number, runs: Map<string, Run[]>, seconds: number, rounds: number): Figure[] {
+  const of = (variant: Variant, measure: keyof Run) =>
+    median(runs.get(`${variant}/${clients}`)!.map((r) => r[measure]));
+  const who = `${clients} client${clients > 1 ? 's' : ''}`;
+  const baseline = of('unaudited', 'rate');
+  const out: Figure[] = [
+    {
+      name: `write path, ${who}: ${LABEL.unaudited} throughput (${seconds} s runs, median of ${rounds})`,
+      value: baseline,
+      unit: 'ops/s',
+      baseline,
+      ratio: 1,
+      target: null,
+      better: 'higher',
+      met: null,
+    },
+  ];
+  for (const variant of ['trigger', 'auditable', 'personal'] as const) {
+    const rate = of(variant, 'rate');
+    const target = variant === 'auditable' ? TARGET_RATIO : null;
+    out.push({
+      name: `write path, ${who}: ${LABEL[variant]} throughput`,
+      value: rate,
+      unit: 'ops/s',
+      baseline,
+      ratio: rate / baseline,
+      target,
+      targetOf: 'ratio',
+      better: 'higher',
+      met: target === null ? null : rate / baseline >= target,
+    });
+  }
+  for (const measure of ['p50', 'p99'] as const) {
+    const base = of('unaudited', measure);
+    for (const variant of ['trigger', 'auditable'] as const) {
+      const value = of(variant, measure);
+      out.push({
+        name: `write path, ${who}: ${LABEL[variant]} ${measure} latency (baseline unaudited)`,
+        value,
+        unit: 'ms',
+        baseline: base,
+        ratio: value / base,
+        target: null,
+        met: null,
+      });
+    }
+  }
+  return out;
+}
