@@ -10,7 +10,13 @@ const isPlainObject = (v: unknown): v is JsonObject =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && !isPersonalDataEnvelope(v);
 
 /** Deep equality of JSON values whose object keys are already sorted (see `toJsonValue`). */
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const sameJson = (a: unknown, b: unknown) =>
+  a === b ||
+  (typeof a === 'object' &&
+    typeof b === 'object' &&
+    a !== null &&
+    b !== null &&
+    JSON.stringify(a) === JSON.stringify(b));
 
 function collectChanges(
   before: unknown,
