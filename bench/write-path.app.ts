@@ -40,17 +40,18 @@ export class PersonalBenchUser extends BenchUserColumns {}
 
 type BenchUserClass = typeof BenchUser | typeof TriggeredBenchUser | typeof PersonalBenchUser;
 
-/** The tables of the entities above, `rows` rows each, and the trigger: what many teams use instead of an outbox. */
-export function benchTablesSql(rows: number): string {
-  const tables = ['bench_users', 'bench_users_triggered', 'bench_users_personal'];
+export type BenchTable = 'bench_users' | 'bench_users_triggered' | 'bench_users_personal';
+
+/** The tables of the entities above, filled with `rows[table]` rows each, and the trigger: what many teams use instead of an outbox. */
+export function benchTablesSql(rows: Record<BenchTable, number>): string {
   return `
-    ${tables
+    ${Object.entries(rows)
       .map(
-        (t) => `
+        ([t, n]) => `
     create table ${t} (id uuid primary key, email text not null, username text not null, role text not null,
       tenant_id text, updated_at timestamptz(3) not null);
     insert into ${t} select gen_random_uuid(), 'u' || i || '@bench.test', 'u' || i, 'user', 't' || (i % 3), now()
-      from generate_series(1, ${rows}) as i;`,
+      from generate_series(1, ${n}) as i;`,
       )
       .join('')}
     create table bench_user_audit (id bigserial primary key, table_name text not null, operation text not null,

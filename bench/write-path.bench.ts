@@ -4,16 +4,24 @@ import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postg
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { AUDIT_ENTITIES, AUDIT_MIGRATIONS, AUDIT_QUEUE } from '../libs/audit/src';
+import { SubjectKeys, sqlOn } from '../libs/audit/src/personal-data/subject-keys';
 import { loadAppConfig } from '../src/config/app-config';
 import { createBenchDatabase } from './bench-database';
 import { median, percentile, type BenchOptions, type Figure } from './figure';
-import { BenchUsersService, benchTablesSql, WritePathModule } from './write-path.app';
+import { BenchUsersService, benchTablesSql, WritePathModule, type BenchTable } from './write-path.app';
 
 // NOTE: @Auditable should cost less than the classic trigger many teams use instead, which keeps
-// 0.80x of unaudited throughput at 1 client and 0.71x at 8 on these machines (issue #7).
+// 0.80x of unaudited throughput at 1 client and 0.71x at 8 on these machines when the UPDATE is
+// plain SQL (issue #7). Behind MikroORM, as here, the application process dominates and the
+// trigger costs far less; the target stays the issue's.
 const TARGET_RATIO = 0.85;
 const CLIENTS = [1, 8];
-const ROWS = 10_000;
+const ROWS: Record<BenchTable, number> = {
+  bench_users: 10_000,
+  bench_users_triggered: 10_000,
+  // Fewer: each gets its data key at setup, one insert each (see writePath).
+  bench_users_personal: 1_000,
+};
 
 type Variant = 'unaudited' | 'trigger' | 'auditable' | 'personal';
 const VARIANTS: Variant[] = ['unaudited', 'trigger', 'auditable', 'personal'];
@@ -40,11 +48,12 @@ interface Run {
  * declared personal data). In a database and a queue prefix of its own, a Nest application context
  * built as a user would (MikroOrmModule, BullModule, AuditModule with default options but no
  * worker: sealing is another scenario). `clients` concurrent loops each update random rows of
- * their own slice of 10,000, so they never wait on each other's row locks. Each variant runs 5 s
- * per round (quick: 1.5 s) after a warm-up, in 1 s slices (quick: 0.75 s) interleaved with the
- * other variants' (order rotated), so a neighbour's load on a shared machine falls on every
- * variant alike; each figure is the median of 3 rounds (quick: 1). Baseline: the unaudited runs of
- * the same rounds. About 2.5 minutes (quick: under 20 s).
+ * their own share of 10,000 (personal data: 1,000, each with its data key made at setup), so they
+ * never wait on each other's row locks. Each variant runs 5 s per round (quick: 1.5 s) after a
+ * warm-up, in 1 s slices (quick: 0.75 s) interleaved with the other variants' (order rotated), so
+ * a neighbour's load on a shared machine falls on every variant alike; each figure is the median
+ * of 3 rounds (quick: 1). Baseline: the unaudited runs of the same rounds. About 2.5 minutes
+ * (quick: under 20 s).
  */
 export async function writePath(options: BenchOptions): Promise<Figure[]> {
   const slices = options.quick ? 2 : 5;
@@ -63,10 +72,14 @@ export async function writePath(options: BenchOptions): Promise<Figure[]> {
         queuePrefix: db.name,
         subjectKeyEncryptionKey: randomBytes(32).toString('base64'),
       }),
-      { logger: ['error', 'warn'] },
+      // A failed bootstrap throws (instead of exiting) so the database and the queue are dropped.
+      { logger: ['error', 'warn'], abortOnError: false },
     );
     const runs = new Map<string, Run[]>();
     try {
+      // Every personal user has its data key already: the figure is the steady state, not first writes.
+      const knex = (app.get(MikroORM).em as EntityManager).getKnex();
+      await app.get(SubjectKeys).forWrite(sqlOn(knex), ids.bench_users_personal);
       const users = app.get(BenchUsersService);
       const operation: Record<Variant, [Operation, string[]]> = {
         unaudited: [(id, email) => users.changeEmail(id, email), ids.bench_users],
@@ -103,7 +116,9 @@ export async function writePath(options: BenchOptions): Promise<Figure[]> {
       // Waits for the enqueues still in flight (AuditQueueProducer's shutdown hook).
       await app.close();
     }
-    return CLIENTS.flatMap((clients) => figures(clients, runs, slices * slice, rounds));
+    return CLIENTS.flatMap((clients) =>
+      figures(clients, runs, `${slices * slice} s per variant in ${slice} s slices, median of ${rounds}`),
+    );
   } finally {
     // The worker is off: without this every run's sealing jobs would stay in Redis.
     await queue.obliterate({ force: true });
@@ -113,7 +128,7 @@ export async function writePath(options: BenchOptions): Promise<Figure[]> {
 }
 
 /** Migrates (the library's migrations), creates and fills the bench tables; returns each table's ids. */
-async function prepare(url: string): Promise<Record<string, string[]>> {
+async function prepare(url: string): Promise<Record<BenchTable, string[]>> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: url,
@@ -125,8 +140,8 @@ async function prepare(url: string): Promise<Record<string, string[]>> {
     await orm.getMigrator().up();
     const knex = (orm.em as EntityManager).getKnex();
     await knex.raw(benchTablesSql(ROWS));
-    const ids: Record<string, string[]> = {};
-    for (const table of ['bench_users', 'bench_users_triggered', 'bench_users_personal']) {
+    const ids = {} as Record<BenchTable, string[]>;
+    for (const table of Object.keys(ROWS) as BenchTable[]) {
       ids[table] = (await knex.select('id').from(table)).map((r: { id: string }) => r.id);
     }
     return ids;
@@ -161,14 +176,14 @@ async function drive(
   return { latencies, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-function figures(clients: number, runs: Map<string, Run[]>, seconds: number, rounds: number): Figure[] {
+function figures(clients: number, runs: Map<string, Run[]>, how: string): Figure[] {
   const of = (variant: Variant, measure: keyof Run) =>
     median(runs.get(`${variant}/${clients}`)!.map((r) => r[measure]));
   const who = `${clients} client${clients > 1 ? 's' : ''}`;
   const baseline = of('unaudited', 'rate');
   const out: Figure[] = [
     {
-      name: `write path, ${who}: ${LABEL.unaudited} throughput (${seconds} s runs, median of ${rounds})`,
+      name: `write path, ${who}: ${LABEL.unaudited} throughput (${how})`,
       value: baseline,
       unit: 'ops/s',
       baseline,
