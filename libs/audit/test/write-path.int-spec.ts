@@ -1,5 +1,7 @@
 import { TransactionPropagation } from '@mikro-orm/core';
-import { AuditWriteFailedError, MASKED_VALUE } from '../src';
+import { AuditContextService, AuditWriteFailedError, MASKED_VALUE } from '../src';
+import { AuditEventFactory } from '../src/events/audit-event.factory';
+import { OutboxWriter } from '../src/outbox/outbox.writer';
 import { Account, Org } from './fixtures/account.entity';
 import { DeliberateFailure } from './fixtures/accounts.service';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
@@ -209,6 +211,31 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
     const [row] = await f.db.query<{ name: string }>('select name from accounts where id = $1', [account.id]);
     expect(row.name).toBe('hal');
     expect(await f.trail(account.id)).toHaveLength(1);
+  });
+
+  it('writes more events in one call than one statement takes (PostgreSQL: 65,535 parameters)', async () => {
+    const factory = f.app.get(AuditEventFactory);
+    const context = f.app.get(AuditContextService).system();
+    const events = Array.from({ length: 16_384 }, (_, i) =>
+      factory.forDomainEvent({ action: 'BULK', entityType: 'Bulk', entityId: `b${i}` }, context),
+    );
+    // 4 parameters each: one statement would need 65,536. Rolled back once counted: nothing to seal.
+    await expect(
+      f.orm.em.fork().transactional(async (em) => {
+        await f.app.get(OutboxWriter).write(em, events);
+        const [{ n }] = await em
+          .getConnection()
+          .execute<{ n: number }[]>(
+            `select count(*)::int as n from audit.outbox where entity_type = 'Bulk'`,
+            [],
+            'all',
+            em.getTransactionContext(),
+          );
+        expect(n).toBe(16_384);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await f.db.query(`select 1 from audit.outbox where entity_type = 'Bulk'`)).toHaveLength(0);
   });
 
   it('joins the caller’s transaction: an outer rollback leaves no event, an outer commit seals after commit', async () => {
