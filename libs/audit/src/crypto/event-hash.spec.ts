@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../events/audit-event';
-import { canonicalJson } from './canonical-json';
-import { eventHash, GENESIS_HASH } from './event-hash';
+import { canonicalJson, canonicalJsonText } from './canonical-json';
+import { eventHash, GENESIS_HASH, hashedEventFields, hashedFieldsText } from './event-hash';
 
 // The worked example of docs/integrity.md §2: the canonical text is written out by hand, as an
 // independent verifier would produce it from the specification.
@@ -51,5 +51,50 @@ describe('eventHash (audit/v1)', () => {
   it('ignores key order and fields outside the hashed list', () => {
     const reordered = JSON.parse(canonicalJson({ ...EVENT, extra: 'not hashed' }).toString()) as AuditEvent;
     expect(eventHash(reordered, 1, GENESIS_HASH).equals(eventHash(EVENT, 1, GENESIS_HASH))).toBe(true);
+  });
+});
+
+describe('hashedFieldsText', () => {
+  const odd = 'quote " backslash \\ tab \t nul \u0000 del \u007f lone \ud800 pair \u{1d11e} \u2028 é';
+  const variants: [string, AuditEvent][] = [
+    ['the worked example', EVENT],
+    [
+      'escapes, lone surrogates and code-unit key order everywhere',
+      {
+        ...EVENT,
+        id: odd,
+        actor: { type: 'USER', id: odd, display: odd },
+        entityId: odd,
+        before: { '\ufb33': [1, -0, 1e21, 0.1, 5e-324, null, true], '\u{1d11e}': { b: odd, a: {} } },
+        after: { [odd]: odd, '': false },
+        changes: [{ field: odd, before: { z: 1, y: [odd] }, after: 2.5 }],
+        patch: [{ op: 'add', path: `/${odd}`, value: { b: 1, a: 2 } }],
+        source: { ip: null, userAgent: odd, requestId: null, sessionId: odd },
+        metadata: { nested: { deeper: [{ k: odd }] } },
+      },
+    ],
+    [
+      'absent members, normalised to null',
+      {
+        ...EVENT,
+        actor: { type: 'SYSTEM', id: 'system' } as AuditEvent['actor'],
+        tenantId: undefined as unknown as null,
+        changes: [{ field: 'f' } as AuditEvent['changes'][number]],
+        source: {} as AuditEvent['source'],
+      },
+    ],
+    [
+      'a member of another type than the shape (the generic path)',
+      {
+        ...EVENT,
+        entityId: 42 as unknown as string,
+        actor: { ...EVENT.actor, id: { x: 1 } as unknown as string },
+      },
+    ],
+  ];
+
+  it.each(variants)('writes exactly the generic canonical text: %s', (_name, event) => {
+    const fields = hashedEventFields(event, 7, Buffer.alloc(32, 0xab));
+    expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { InvalidHashError } from '../errors/invalid-hash.error';
 
 // RFC 6962 / RFC 9162 §2.1 Merkle tree: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r).
@@ -12,11 +12,8 @@ const NODE_PREFIX = Buffer.from([0x01]);
 /** A tree size or leaf index: a non-negative integer as number or bigint. */
 export type TreeIndex = number | bigint;
 
-const sha256 = (...parts: Buffer[]) => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
+// One-shot hashing of the concatenation: cheaper than a Hash object per node (verifiers hash every leaf).
+const sha256 = (...parts: Buffer[]) => hash('sha256', Buffer.concat(parts), 'buffer');
 
 /** Leaf hash of an entry: SHA-256(0x00 || data). */
 export function merkleLeafHash(data: Buffer): Buffer {

@@ -1,6 +1,8 @@
 import type { EntityManager, QBFilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import { toJsonValue } from '../capture/to-json-value';
 import type {
+  ActorType,
+  AuditEvent,
   AuditSource,
   FieldChange,
   JsonObject,
@@ -96,5 +98,31 @@ export function toSealedEvent(row: EventRow): SealedAuditEvent {
     keySetId: row.key_set_id,
     integrity:
       row.key_id && row.key_set_id ? `${row.key_set_id}::${row.key_id}::${row.hash_alg}::${hash}` : null,
+  };
+}
+
+/**
+ * A stored row's recorded fields as the event hash reads them: its JSON as the driver parsed it,
+ * not copied and not sorted (the canonical form sorts, and normalizeEvent fills absent members),
+ * for verifiers that hash every event they read.
+ */
+export function recordedFields(row: EventRow): AuditEvent {
+  return {
+    id: row.id,
+    // NOTE: text as MikroORM's connection returns it; normalizeEvent parses it to ISO-8601 once.
+    occurredAt: typeof row.occurred_at === 'string' ? row.occurred_at : row.occurred_at.toISOString(),
+    actor: { type: row.actor_type as ActorType, id: row.actor_id, display: row.actor_display },
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    tenantId: row.tenant_id,
+    module: row.module,
+    transactionCode: row.transaction_code,
+    before: row.before,
+    after: row.after,
+    changes: row.changes,
+    patch: row.patch,
+    source: row.source as AuditSource,
+    metadata: row.metadata,
   };
 }

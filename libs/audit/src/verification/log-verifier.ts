@@ -8,17 +8,36 @@ import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-rang
 import { entityKey, headMapRoot } from '../crypto/head-map';
 import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
-import type { SealedAuditEvent } from '../events/audit-event';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
-import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
-import { checkLink, type ChainPosition } from './chain-verifier';
+import { recordedFields, type EventRow } from '../storage/sealed-event.mapper';
+import { checkStoredLink, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 
-const PAGE = 2000;
+const PAGE = 5000;
+
+/** A page of the log: every stored column, and the batch statement of the batch ending there. */
+type LogRow = EventRow & { batch_note: string | null };
+
+// NOTE: a scalar subquery, not a join: were tree_size ever not unique, the page fails loudly
+// instead of repeating an event.
+const PAGE_SQL = `select e.*, (select b.note from audit.batches b where b.tree_size = e.global_seq) as batch_note
+  from audit.events e where e.global_seq > ? order by e.global_seq limit ?`;
+
+const GENESIS: ChainPosition = { chainSeq: 0, hash: Buffer.alloc(32) };
+
+/**
+ * An entity's key in a run's chain map: cheaper than its heads-map key (a SHA-256), which is only
+ * needed at batch ends and for the heads root. PostgreSQL text holds no NUL, so the key is unique.
+ */
+const chainKey = (entityType: string, entityId: string) => `${entityType}\0${entityId}`;
+const entityOf = (key: string) => {
+  const at = key.indexOf('\0');
+  return entityKey(key.slice(0, at), key.slice(at + 1));
+};
 
 interface Start {
   size: number;
@@ -188,31 +207,42 @@ export class LogVerifier {
     };
     atSize();
     progress?.(size);
+    const knex = em.getTransactionContext<Knex.Transaction>()!;
+    const page = (after: number) => knex.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
+    let next = page(size);
     for (;;) {
-      const rows = await findEventRows(
-        em,
-        { globalSeq: { $gt: String(size) } },
-        { orderBy: { globalSeq: 'asc' }, limit: PAGE },
-      );
+      const rows = await next;
       if (rows.length === 0) break;
-      const events = rows.map(toSealedEvent);
-      if (!start.chains) await this.loadPredecessors(em, events, chains);
-      const batches = await this.batchNotes(em, size, events[events.length - 1].globalSeq);
-      for (const event of events) {
-        if (event.globalSeq !== size + 1) {
-          fail('GLOBAL_SEQUENCE_GAP', size + 1, `expected global_seq ${size + 1}, found ${event.globalSeq}`);
+      // NOTE: the next page is asked for before this one is checked, so PostgreSQL reads it
+      // meanwhile (on another core) instead of waiting for this process.
+      next = page(Number(rows[rows.length - 1].global_seq));
+      next.catch(() => undefined); // awaited on the next turn; no unhandled rejection if this page throws
+      if (!start.chains) await this.loadPredecessors(knex, rows, chains);
+      for (const row of rows) {
+        const globalSeq = Number(row.global_seq);
+        if (globalSeq !== size + 1) {
+          fail('GLOBAL_SEQUENCE_GAP', size + 1, `expected global_seq ${size + 1}, found ${globalSeq}`);
         }
-        const chainKey = entityKey(event.entityType, event.entityId).toString('hex');
-        const prev = chains.get(chainKey) ?? { chainSeq: 0, hash: Buffer.alloc(32) };
+        const key = chainKey(row.entity_type, row.entity_id);
+        const link = {
+          id: row.id,
+          chainSeq: Number(row.chain_seq),
+          hashAlg: row.hash_alg,
+          prevHash: row.prev_hash,
+          hash: row.hash,
+        };
         chains.set(
-          chainKey,
-          checkLink(event, prev, (_seq, _id, reason, detail) =>
-            fail('CHAIN_INVALID', event.globalSeq, `${reason}: ${detail}`),
+          key,
+          checkStoredLink(
+            link,
+            recordedFields(row),
+            chains.get(key) ?? GENESIS,
+            (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
           ),
         );
-        range = appendLeaf(range, size, merkleLeafHash(Buffer.from(event.hash, 'hex')));
-        size = event.globalSeq;
-        this.checkBatch(event, batches.get(size), range, trusted, fail);
+        range = appendLeaf(range, size, merkleLeafHash(row.hash));
+        size = globalSeq;
+        this.checkBatch(row, range, trusted, fail);
         atSize();
       }
       progress?.(size);
@@ -221,22 +251,23 @@ export class LogVerifier {
   }
 
   private checkBatch(
-    event: SealedAuditEvent,
-    note: string | undefined,
+    row: LogRow,
     range: CompactRange,
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): void {
-    if (!event.keyId || event.batchTreeSize === null || event.batchTreeSize < event.globalSeq) {
-      fail('BATCH_INVALID', event.globalSeq, 'the event is unsigned or names a batch before it');
+    const globalSeq = Number(row.global_seq);
+    const batchTreeSize = row.batch_tree_size === null ? null : Number(row.batch_tree_size);
+    if (!row.key_id || batchTreeSize === null || batchTreeSize < globalSeq) {
+      fail('BATCH_INVALID', globalSeq, 'the event is unsigned or names a batch before it');
       return;
     }
-    if (event.batchTreeSize !== event.globalSeq) return;
-    const opened = note ? openStatement(note, trusted, this.options.logOrigin) : null;
+    if (batchTreeSize !== globalSeq) return;
+    const opened = row.batch_note ? openStatement(row.batch_note, trusted, this.options.logOrigin) : null;
     if (!opened?.ok) {
       fail(
         'BATCH_INVALID',
-        event.globalSeq,
+        globalSeq,
         `batch statement: ${opened ? `${opened.reason}: ${opened.detail}` : 'missing'}`,
       );
       return;
@@ -249,14 +280,14 @@ export class LogVerifier {
     }
     const ok =
       head &&
-      opened.key.keyId === event.keyId &&
-      opened.checkpoint.size === event.globalSeq &&
+      opened.key.keyId === row.key_id &&
+      opened.checkpoint.size === globalSeq &&
       opened.checkpoint.root.equals(rangeRoot(range)) &&
-      head.key.equals(entityKey(event.entityType, event.entityId)) &&
-      head.chainSeq === event.chainSeq &&
-      head.hash.toString('hex') === event.hash;
+      head.key.equals(entityKey(row.entity_type, row.entity_id)) &&
+      head.chainSeq === Number(row.chain_seq) &&
+      head.hash.equals(row.hash);
     if (!ok)
-      fail('BATCH_INVALID', event.globalSeq, 'the batch statement does not match the tree or the chain head');
+      fail('BATCH_INVALID', globalSeq, 'the batch statement does not match the tree or the chain head');
   }
 
   private checkHeadsRoot(
@@ -265,7 +296,7 @@ export class LogVerifier {
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): void {
     const entries = [...chains].map(([key, p]) => ({
-      key: Buffer.from(key, 'hex'),
+      key: entityOf(key),
       chainSeq: p.chainSeq,
       headHash: p.hash,
     }));
@@ -302,31 +333,18 @@ export class LogVerifier {
     return null;
   }
 
-  /** The batch statements ending in (from, to]. */
-  private async batchNotes(em: EntityManager, from: number, to: number): Promise<Map<number, string>> {
-    const rows = await em.execute<{ tree_size: string; note: string }[]>(
-      'select tree_size, note from audit.batches where tree_size > ? and tree_size <= ?',
-      [from, to],
-    );
-    return new Map(rows.map((r) => [Number(r.tree_size), r.note]));
-  }
-
   /** Incremental runs: the position before each entity's first new event, from the stored event. */
-  private async loadPredecessors(
-    em: EntityManager,
-    events: SealedAuditEvent[],
-    chains: Map<string, ChainPosition>,
-  ) {
-    const firstOfEntity = new Map<string, SealedAuditEvent>();
-    for (const e of events) {
-      const key = entityKey(e.entityType, e.entityId).toString('hex');
-      if (!chains.has(key) && !firstOfEntity.has(key)) firstOfEntity.set(key, e);
+  private async loadPredecessors(knex: Knex, rows: LogRow[], chains: Map<string, ChainPosition>) {
+    const firstOfEntity = new Map<string, LogRow>();
+    for (const r of rows) {
+      const key = chainKey(r.entity_type, r.entity_id);
+      if (!chains.has(key) && !firstOfEntity.has(key)) firstOfEntity.set(key, r);
     }
-    const missing = [...firstOfEntity.values()].filter((e) => e.chainSeq > 1);
+    const missing = [...firstOfEntity.values()].filter((r) => Number(r.chain_seq) > 1);
     if (missing.length === 0) return;
-    const rows = await em.execute<
-      { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[]
-    >(
+    const found = await knex.raw<{
+      rows: { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[];
+    }>(
       // NOTE: a predecessor that was archived is the entity's head at the cut (archive_heads).
       `with p as (select * from jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint))
        select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
@@ -334,13 +352,14 @@ export class LogVerifier {
        union all
        select h.entity_type, h.entity_id, h.chain_seq, h.hash from audit.archive_heads h
          join p on h.entity_type = p.t and h.entity_id = p.i and h.chain_seq = p.s`,
-      [JSON.stringify(missing.map((e) => ({ t: e.entityType, i: e.entityId, s: e.chainSeq - 1 })))],
+      [
+        JSON.stringify(
+          missing.map((r) => ({ t: r.entity_type, i: r.entity_id, s: Number(r.chain_seq) - 1 })),
+        ),
+      ],
     );
-    for (const r of rows) {
-      chains.set(entityKey(r.entity_type, r.entity_id).toString('hex'), {
-        chainSeq: Number(r.chain_seq),
-        hash: r.hash,
-      });
+    for (const r of found.rows) {
+      chains.set(chainKey(r.entity_type, r.entity_id), { chainSeq: Number(r.chain_seq), hash: r.hash });
     }
   }
 
@@ -366,8 +385,8 @@ export class LogVerifier {
       );
     }
     const chains = new Map<string, ChainPosition>();
-    for (const [key, head] of await archivedHeads(knex))
-      chains.set(key, { chainSeq: head.chainSeq, hash: head.hash });
+    for (const head of (await archivedHeads(knex)).values())
+      chains.set(chainKey(head.entityType, head.entityId), { chainSeq: head.chainSeq, hash: head.hash });
     return { size: cut.size, range: cut.range, chains };
   }
 
@@ -421,7 +440,7 @@ export class LogVerifier {
     ).rows;
     const seen = new Set<string>();
     for (const h of heads) {
-      const key = entityKey(h.entity_type, h.entity_id).toString('hex');
+      const key = chainKey(h.entity_type, h.entity_id);
       seen.add(key);
       const chain = chains.get(key);
       if (!chain || chain.chainSeq !== Number(h.last_seq) || !h.last_hash?.equals(chain.hash)) {
