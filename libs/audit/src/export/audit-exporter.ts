@@ -12,7 +12,7 @@ import { LogIntegrityError } from '../errors/log-integrity.error';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { formatPublishedKeys } from '../keys/published-keys';
 import { InjectAuditStore } from '../storage/audit-store';
-import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
+import { pagesAhead, toSealedEvent, type EventRow } from '../storage/sealed-event.mapper';
 import { openStatement } from '../verification/signed-statement';
 import {
   BUNDLE_FORMAT,
@@ -104,7 +104,7 @@ export class AuditExporter {
     let last: number | null = null;
     const eventsFile = eventFileName(request.format, request.gzip);
     const documents = range
-      ? this.documents(em, range, request.selection, (doc) => {
+      ? this.documents(knex, range, request.selection, (doc) => {
           count++;
           first ??= doc.event.sequence;
           last = doc.event.sequence;
@@ -189,51 +189,52 @@ export class AuditExporter {
     onLeaf: (hash: Buffer, size: number) => void,
   ): AsyncIterable<string> {
     let size = from;
-    while (size < to) {
-      const rows = (
-        await knex.raw<{ rows: { global_seq: string; hash: Buffer }[] }>(
+    const read = (after: number) =>
+      knex
+        .raw<{ rows: { global_seq: string; hash: Buffer }[] }>(
           'select global_seq, hash from audit.events where global_seq > ? and global_seq <= ? order by global_seq limit ?',
-          [size, to, PAGE],
+          [after, to, PAGE],
         )
-      ).rows;
-      if (rows.length === 0 || Number(rows[0].global_seq) !== size + 1)
-        throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store (archived or deleted).`);
+        .then((r) => r.rows);
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), from, PAGE)) {
       const lines: string[] = [];
       for (const row of rows) {
         if (Number(row.global_seq) !== size + 1)
-          throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store.`);
+          throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store (archived or deleted).`);
         onLeaf(row.hash, size);
         size++;
         lines.push(row.hash.toString('hex'));
       }
       yield `${lines.join('\n')}\n`;
     }
+    if (size < to)
+      throw new LogIntegrityError(`Leaf ${size + 1} is missing from the store (archived or deleted).`);
   }
 
   private async *documents(
-    em: EntityManager,
+    knex: Knex,
     range: { from: number; to: number },
     selection: BundleSelection,
     onDocument: (doc: EcsDocument) => void,
   ): AsyncIterable<EcsDocument> {
-    let after = range.from - 1;
-    for (;;) {
-      const rows = await findEventRows(
-        em,
-        {
-          globalSeq: { $gt: String(after), $lte: String(range.to) },
-          ...(selection.entityType ? { entityType: selection.entityType } : {}),
-          ...(selection.tenantId ? { tenantId: selection.tenantId } : {}),
-        },
-        { orderBy: { globalSeq: 'asc' }, limit: PAGE },
-      );
-      if (rows.length === 0) return;
+    const filters = [
+      ...(selection.entityType ? [['entity_type', selection.entityType]] : []),
+      ...(selection.tenantId ? [['tenant_id', selection.tenantId]] : []),
+    ];
+    const read = (after: number) =>
+      knex
+        .raw<{ rows: EventRow[] }>(
+          `select * from audit.events where global_seq > ? and global_seq <= ?
+           ${filters.map(([column]) => `and ${column} = ?`).join(' ')} order by global_seq limit ?`,
+          [after, range.to, ...filters.map(([, value]) => value), PAGE],
+        )
+        .then((r) => r.rows);
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), range.from - 1, PAGE)) {
       for (const row of rows) {
         const doc = toEcsDocument(toSealedEvent(row));
         onDocument(doc);
         yield doc;
       }
-      after = Number(rows[rows.length - 1].global_seq);
     }
   }
 

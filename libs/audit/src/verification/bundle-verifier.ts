@@ -21,7 +21,7 @@ import { textLines } from '../export/text-lines';
 import { parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
-import { checkLink, type ChainPosition } from './chain-verifier';
+import { checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement } from './signed-statement';
 
 const MAX_FAILURES = 100;
@@ -414,13 +414,15 @@ class TreeWalk {
           : { chainSeq: event.chainSeq - 1, hash: Buffer.from(event.prevHash, 'hex') };
     this.chains.set(
       key,
-      checkLink(event, prev, (_seq, _id, reason, detail) =>
-        this.fail(
-          reason === 'HASH_MISMATCH' || reason === 'UNKNOWN_HASH_ALGORITHM'
-            ? 'EVENT_INVALID'
-            : 'CHAIN_INVALID',
-          `${reason}: ${detail}`,
-          at,
+      kept(
+        checkLink(event, prev, (_seq, _id, reason, detail) =>
+          this.fail(
+            reason === 'HASH_MISMATCH' || reason === 'UNKNOWN_HASH_ALGORITHM'
+              ? 'EVENT_INVALID'
+              : 'CHAIN_INVALID',
+            `${reason}: ${detail}`,
+            at,
+          ),
         ),
       ),
     );

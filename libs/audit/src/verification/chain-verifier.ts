@@ -34,16 +34,16 @@ export function checkLink(
   prev: ChainPosition,
   fail: LinkFailure,
 ): ChainPosition {
-  const { id, chainSeq, hashAlg } = event;
-  const link = {
-    id,
-    chainSeq,
-    hashAlg,
-    prevHash: Buffer.from(event.prevHash, 'hex'),
-    hash: Buffer.from(event.hash, 'hex'),
-  };
-  return checkStoredLink(link, event, prev, fail);
+  return checkStoredLink(storedLink(event), event, prev, fail);
 }
+
+const storedLink = (event: Pick<SealedAuditEvent, 'id' | 'chainSeq' | 'prevHash' | 'hashAlg' | 'hash'>) => ({
+  id: event.id,
+  chainSeq: event.chainSeq,
+  hashAlg: event.hashAlg,
+  prevHash: Buffer.from(event.prevHash, 'hex'),
+  hash: Buffer.from(event.hash, 'hex'),
+});
 
 /** `checkLink` over a stored row's link and its recorded fields, with no hex round trip. */
 export function checkStoredLink(
@@ -73,12 +73,18 @@ export function checkStoredLink(
   } else if (!eventHash(fields, link.chainSeq, link.prevHash).equals(link.hash)) {
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'the recorded fields do not match the event hash');
   }
-  // NOTE: a copy outside Node's shared buffer pool. A position lives until its entity's next event,
-  // and a 32-byte slice of the pool keeps the pool's whole 8 KB slab alive: verifiers holding one
-  // position per entity grew by up to 8 KB per entity.
-  const hash = Buffer.allocUnsafeSlow(link.hash.length);
-  link.hash.copy(hash);
-  return { chainSeq: link.chainSeq, hash };
+  return { chainSeq: link.chainSeq, hash: link.hash };
+}
+
+/**
+ * A position to keep until its entity's next event (verifiers of a whole log keep one per
+ * entity), its hash copied out of Node's shared buffer pool: a 32-byte slice of the pool keeps
+ * the pool's whole 8 KB slab alive, and offline verification grew by up to 8 KB per entity.
+ */
+export function kept(position: ChainPosition): ChainPosition {
+  const hash = Buffer.allocUnsafeSlow(position.hash.length);
+  position.hash.copy(hash);
+  return { chainSeq: position.chainSeq, hash };
 }
 
 /** The recorded head of an entity's chain (`audit.chain_heads`). */
@@ -100,29 +106,51 @@ export function verifyChain(
   /** Where the chain stood before `events`: genesis, or its head at an archive cut. */
   start: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH },
 ): ChainVerification {
-  const failures: ChainFailure[] = [];
-  const fail: LinkFailure = (chainSeq, eventId, reason, detail) =>
-    failures.push({ chainSeq, eventId, reason, detail });
-  let prev = start;
-  for (const event of events) prev = checkLink(event, prev, fail);
+  const check = new ChainCheck(start);
+  for (const event of events) check.add(storedLink(event), event);
+  return check.end(head);
+}
 
-  const lastSeq = prev.chainSeq;
-  if (!head) {
-    if (lastSeq > 0)
-      fail(1, events[0]?.id ?? null, 'MISSING_HEAD', 'the entity has events but no chain head');
-  } else if (head.lastSeq !== lastSeq || (lastSeq > 0 && !head.lastHash?.equals(prev.hash))) {
-    fail(
-      Math.min(head.lastSeq, lastSeq) + 1,
-      null,
-      'HEAD_MISMATCH',
-      `the chain head records ${head.lastSeq} events, the chain ends at ${lastSeq}: events were removed or added`,
-    );
+/**
+ * `verifyChain` one event at a time, over stored links and their recorded fields (no hex round
+ * trip), so that a reader can check a long chain page by page while the next page is read.
+ */
+export class ChainCheck {
+  private readonly failures: ChainFailure[] = [];
+  private readonly fail: LinkFailure = (chainSeq, eventId, reason, detail) =>
+    this.failures.push({ chainSeq, eventId, reason, detail });
+  private checked = 0;
+  private firstId: string | null = null;
+
+  /** `start`: where the chain stood before the first event: genesis, or its head at an archive cut. */
+  constructor(private prev: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH }) {}
+
+  add(link: StoredLink, fields: AuditEvent): void {
+    this.firstId ??= link.id;
+    this.checked++;
+    this.prev = checkStoredLink(link, fields, this.prev, this.fail);
   }
-  failures.sort((a, b) => a.chainSeq - b.chainSeq);
-  return {
-    valid: failures.length === 0,
-    checkedEvents: events.length,
-    headSeq: head?.lastSeq ?? 0,
-    failures,
-  };
+
+  /** The report, once every event was added: the chain's end checked against the recorded head. */
+  end(head: ChainHead | null): ChainVerification {
+    const { prev, fail, failures } = this;
+    const lastSeq = prev.chainSeq;
+    if (!head) {
+      if (lastSeq > 0) fail(1, this.firstId, 'MISSING_HEAD', 'the entity has events but no chain head');
+    } else if (head.lastSeq !== lastSeq || (lastSeq > 0 && !head.lastHash?.equals(prev.hash))) {
+      fail(
+        Math.min(head.lastSeq, lastSeq) + 1,
+        null,
+        'HEAD_MISMATCH',
+        `the chain head records ${head.lastSeq} events, the chain ends at ${lastSeq}: events were removed or added`,
+      );
+    }
+    failures.sort((a, b) => a.chainSeq - b.chainSeq);
+    return {
+      valid: failures.length === 0,
+      checkedEvents: this.checked,
+      headSeq: head?.lastSeq ?? 0,
+      failures,
+    };
+  }
 }

@@ -10,8 +10,8 @@ import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
-import { recordedFields, type EventRow } from '../storage/sealed-event.mapper';
-import { checkStoredLink, type ChainPosition } from './chain-verifier';
+import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
+import { checkStoredLink, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
@@ -208,15 +208,8 @@ export class LogVerifier {
     atSize();
     progress?.(size);
     const knex = em.getTransactionContext<Knex.Transaction>()!;
-    const page = (after: number) => knex.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
-    let next = page(size);
-    for (;;) {
-      const rows = await next;
-      if (rows.length === 0) break;
-      // NOTE: the next page is asked for before this one is checked, so PostgreSQL reads it
-      // meanwhile (on another core) instead of waiting for this process.
-      next = page(Number(rows[rows.length - 1].global_seq));
-      next.catch(() => undefined); // awaited on the next turn; no unhandled rejection if this page throws
+    const read = (after: number) => knex.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), size, PAGE)) {
       if (!start.chains) await this.loadPredecessors(knex, rows, chains);
       for (const row of rows) {
         const globalSeq = Number(row.global_seq);
@@ -224,20 +217,15 @@ export class LogVerifier {
           fail('GLOBAL_SEQUENCE_GAP', size + 1, `expected global_seq ${size + 1}, found ${globalSeq}`);
         }
         const key = chainKey(row.entity_type, row.entity_id);
-        const link = {
-          id: row.id,
-          chainSeq: Number(row.chain_seq),
-          hashAlg: row.hash_alg,
-          prevHash: row.prev_hash,
-          hash: row.hash,
-        };
         chains.set(
           key,
-          checkStoredLink(
-            link,
-            recordedFields(row),
-            chains.get(key) ?? GENESIS,
-            (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
+          kept(
+            checkStoredLink(
+              storedLinkOf(row),
+              recordedFields(row),
+              chains.get(key) ?? GENESIS,
+              (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
+            ),
           ),
         );
         range = appendLeaf(range, size, merkleLeafHash(row.hash));

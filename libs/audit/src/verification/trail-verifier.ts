@@ -8,12 +8,20 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
-import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
+import {
+  pagesAhead,
+  recordedFields,
+  storedLinkOf,
+  toSealedEvent,
+  type EventRow,
+} from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
-import { verifyChain } from './chain-verifier';
+import { ChainCheck } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
-import { archivedHead } from '../storage/archive.store';
+import { archivedHead, type ArchivedHead } from '../storage/archive.store';
+
+const PAGE = 2000;
 
 /** An entity's sealed events and their verification report. */
 export interface VerifiedTrail {
@@ -44,8 +52,7 @@ export class TrailVerifier {
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
         const trx = em.getTransactionContext<Knex.Transaction>()!;
-        const rows = await findEventRows(em, { entityType, entityId }, { orderBy: { chainSeq: 'asc' } });
-        const events = rows.map(toSealedEvent);
+        const { events, check, archived } = await this.chain(trx, entityType, entityId);
         const head = await em.execute<{ last_seq: string; last_hash: Buffer | null }[]>(
           'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
           [entityType, entityId],
@@ -57,9 +64,9 @@ export class TrailVerifier {
             ])
           : [];
         const checkpoint = await latestCheckpoint(trx);
-        const archived = events[0]?.chainSeq === 1 ? null : await archivedHead(trx, entityType, entityId);
         return {
           events,
+          check,
           head: head[0] ? { lastSeq: Number(head[0].last_seq), lastHash: head[0].last_hash } : null,
           batchNote: batch[0]?.note ?? null,
           checkpointNote: checkpoint?.note ?? null,
@@ -70,7 +77,7 @@ export class TrailVerifier {
       },
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );
-    const chain = verifyChain(loaded.events, loaded.head, loaded.archived ?? undefined);
+    const chain = loaded.check.end(loaded.head);
     const signed = verifySignedTrail(loaded.events, {
       entityKey: key,
       batchNote: loaded.batchNote,
@@ -87,5 +94,44 @@ export class TrailVerifier {
     const failures = [...chain.failures, ...signed].sort((a, b) => a.chainSeq - b.chainSeq);
     if (failures.length > 0) this.metrics.verificationFailures.inc({ reason: failures[0].reason });
     return { events: loaded.events, verification: { ...chain, valid: failures.length === 0, failures } };
+  }
+
+  /**
+   * The entity's events in chain order, read in pages and checked as they come: each page is
+   * hashed while PostgreSQL reads the next one.
+   */
+  private async chain(
+    trx: Knex.Transaction,
+    entityType: string,
+    entityId: string,
+  ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
+    const read = (after: number) =>
+      trx
+        .raw<{ rows: EventRow[] }>(
+          `select * from audit.events where entity_type = ? and entity_id = ? and chain_seq > ?
+           order by chain_seq limit ?`,
+          [entityType, entityId, after, PAGE],
+        )
+        .then((r) => r.rows);
+    const events: SealedAuditEvent[] = [];
+    let check: ChainCheck | null = null;
+    let archived: ArchivedHead | null = null;
+    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE)) {
+      if (!check) {
+        // NOTE: a chain that does not start at 1 continues from an archive cut.
+        archived = Number(rows[0].chain_seq) === 1 ? null : await archivedHead(trx, entityType, entityId);
+        check = new ChainCheck(archived ?? undefined);
+      }
+      for (const row of rows) {
+        check.add(storedLinkOf(row), recordedFields(row));
+        events.push(toSealedEvent(row));
+      }
+    }
+    if (!check) {
+      // No event left: the chain may have been archived whole.
+      archived = await archivedHead(trx, entityType, entityId);
+      check = new ChainCheck(archived ?? undefined);
+    }
+    return { events, check, archived };
   }
 }

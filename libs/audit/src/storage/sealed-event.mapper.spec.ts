@@ -1,0 +1,61 @@
+import { isoTimestamp, toSealedEvent, type EventRow } from './sealed-event.mapper';
+
+describe('isoTimestamp', () => {
+  it.each([
+    '2026-11-22 10:00:00+00',
+    '2026-11-22 10:00:00.1+00',
+    '2026-11-22 10:00:00.12+00',
+    '2026-11-22 10:00:00.123+00',
+    '2026-11-22 10:00:00.123456+00',
+    '2026-11-22 10:00:00.999999+00',
+    '2026-11-22 10:00:00.123+05:30',
+    '2026-11-22T10:00:00.123Z',
+    '0999-01-01 00:00:00+00',
+  ])('reads %s as Date does', (text) => {
+    expect(isoTimestamp(text)).toBe(new Date(text).toISOString());
+  });
+
+  it('takes a Date', () => {
+    expect(isoTimestamp(new Date(1795370990298))).toBe('2026-11-22T18:09:50.298Z');
+  });
+});
+
+describe('toSealedEvent', () => {
+  const row: EventRow = {
+    id: 'e1',
+    entity_type: 'User',
+    entity_id: 'u1',
+    chain_seq: '2',
+    global_seq: '7',
+    hash_alg: 'audit/v1',
+    prev_hash: Buffer.alloc(32, 1),
+    hash: Buffer.alloc(32, 2),
+    tenant_id: null,
+    action: 'UPDATE',
+    actor_type: 'USER',
+    actor_id: 'alice',
+    actor_display: null,
+    module: null,
+    transaction_code: null,
+    occurred_at: '2026-11-22 10:00:00.123+00',
+    recorded_at: '2026-11-22 10:00:01.5+00',
+    before: { role: 'user', b: { z: 1, a: [{ y: 1, x: 2 }] } },
+    after: JSON.parse('{"role":"admin","__proto__":{"polluted":true}}') as EventRow['after'],
+    changes: [],
+    patch: [],
+    source: {},
+    metadata: {},
+    batch_tree_size: '7',
+    key_set_id: 'default',
+    key_id: 'k1',
+  };
+
+  it('sorts object members at every depth and keeps "__proto__" as a member', () => {
+    const event = toSealedEvent(row);
+    expect(JSON.stringify(event.before)).toBe('{"b":{"a":[{"x":2,"y":1}],"z":1},"role":"user"}');
+    expect(JSON.stringify(event.after)).toBe('{"__proto__":{"polluted":true},"role":"admin"}');
+    expect(Object.getPrototypeOf(event.after)).toBe(Object.prototype);
+    expect(event.occurredAt).toBe('2026-11-22T10:00:00.123Z');
+    expect(event.recordedAt).toBe('2026-11-22T10:00:01.500Z');
+  });
+});
