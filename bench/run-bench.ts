@@ -1,21 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { exportAtScale } from './export.bench';
 import type { BenchOptions, Figure } from './figure';
 import { latency } from './latency.bench';
-import { queryVolume } from './query-volume.bench';
 import { sealing } from './sealing.bench';
-import { trailVerification } from './trail-verification.bench';
+import { volume } from './volume.bench';
 import { writePath } from './write-path.bench';
 
 type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
 
 const SCENARIOS: Record<string, Scenario> = {
-  'trail-verification': trailVerification,
-  'query-volume': queryVolume,
   sealing,
   latency,
-  export: exportAtScale,
+  volume,
   'write-path': writePath,
 };
 

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// `npx audit-ledger`, as `npm run bench` has just built it.
+const CLI = join(__dirname, '..', 'libs', 'audit', 'src', 'cli', 'main.js');
+const SAMPLE_MS = 25;
+
+/** One run of the built CLI. */
+export interface CliRun<T> {
+  /** Wall time of the whole process, start-up included. */
+  seconds: number;
+  /** Peak resident set of the CLI process (VmHWM), MB. */
+  peakMb: number;
+  /** Its `--json` document. */
+  doc: T;
+}
+
+/**
+ * Runs the built CLI with `--json` as an operator would (`nodeFlags` go to node itself), sampling
+ * its peak resident memory from /proc until it exits; rejects on a non-zero exit.
+ */
+export function runCli<T>(
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): Promise<CliRun<T>> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...nodeFlags, CLI, '--json', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let peakKb = 0;
+    const sample = () => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        // NOTE: the process has exited between two samples; VmHWM only grows, the last one stands.
+      }
+    };
+    const timer = setInterval(sample, SAMPLE_MS);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (code !== 0) reject(new Error(`audit-ledger ${args.join(' ')}: exit ${code}\n${stderr}`));
+      else resolve({ seconds, peakMb: peakKb / 1024, doc: JSON.parse(stdout) as T });
+    });
+  });
+}

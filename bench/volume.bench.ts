@@ -1,0 +1,394 @@
+import { hash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import {
+  AUDIT_ENTITIES,
+  AuditMetrics,
+  AuditQueryService,
+  canonicalJson,
+  DirectoryWitness,
+  EVENT_HASH_ALG,
+  hashedEventFields,
+  type LogVerification,
+} from '../libs/audit/src';
+import { resolveAuditOptions } from '../libs/audit/src/audit-options';
+import { PersonalDataReader } from '../libs/audit/src/personal-data/personal-data.reader';
+import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
+import { toSealedEvent, type EventRow } from '../libs/audit/src/storage/sealed-event.mapper';
+import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
+import { auditOptions } from '../src/audit-options.factory';
+import { mikroOrmOptions } from '../src/database/mikro-orm.options';
+import { runCli, type CliRun } from './cli-run';
+import { median, percentile, type BenchOptions, type Figure } from './figure';
+import { plansOf, statementsOn } from './query-plans';
+import { BACKLOG_ENTITY_TYPE, withSealedBacklog, type SealedBacklog } from './sealed-store';
+
+/** Records of the backlog: 10,000, or a tenth of the events for a small (quick) store. */
+const ENTITIES = 10_000;
+/** The entity with the longest trail (record 0) and one with a typical one (record 1). */
+const HOT_EVENTS = 10_000;
+const WARM_EVENTS = 100;
+const HOT = 'r0';
+const WARM = 'r1';
+const DAY_MS = 86_400_000;
+/** Events whose canonical bytes the raw SHA-256 baseline hashes, spread over the whole log. */
+const HASH_SAMPLE = 20_000;
+const PAGE = 5000;
+// Memory runs cap V8's heap, so the peak shows what is live rather than how lazily V8 collects
+// (uncapped, V8 lets the heap grow with the allocation rate).
+const HEAP_CAP = ['--max-old-space-size=96'];
+// The CLI streams: a bundle of 5x the events may not need more than 1.2x the peak memory.
+const MEMORY_RATIO_TARGET = 1.2;
+const VERIFY_RATIO_TARGET = 0.5;
+const FULL_TRAIL_MS = 250;
+const SHORT_TRAIL_MS = 15;
+const QUERY_MS = 200;
+
+const count = (n: number) => n.toLocaleString('en');
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+/**
+ * Issue #7 scenarios 4, 5 and 6 (export and verification memory) on one store: BENCH_VOLUME_EVENTS
+ * events (default 1,000,000; quick 20,000) over 10,000 records (a tenth of the events, if fewer)
+ * of three tenants, sealed by a worker process through the real pipeline; record r0 has 10,000
+ * events (a tenth of the store at most), r1 100, spread over the whole log. Each figure against a
+ * baseline measured in the same run:
+ * - full verification (`audit-ledger verify`, LogVerifier FULL) in events/s, against SHA-256 alone
+ *   over the same canonical bytes;
+ * - verified trails of r0 and r1, p50, against the plain SQL read of their rows;
+ * - a filtered auditEvents page and a fieldHistory page, each without and with its totalCount,
+ *   and a 30-day report by DAY and ACTION, p50, against their plain SQL; every statement they send
+ *   on audit.events is EXPLAINed, and a sequential scan of a partition that holds rows fails the
+ *   scenario, unless it is a count's (a count reads every match: over a third of the store, a
+ *   scan is its best plan; it is printed);
+ * - peak memory of `export` and `verify --bundle` over all events against a fifth of them, and of
+ *   the online `verify`, against the CLI's start-up.
+ * The store's events all occurred during the run, so the 30-day report covers every one of them.
+ */
+export async function volume(options: BenchOptions): Promise<Figure[]> {
+  const total = Number(process.env.BENCH_VOLUME_EVENTS ?? (options.quick ? 20_000 : 1_000_000));
+  const entities = Math.min(ENTITIES, Math.floor(total / 10));
+  const hotEvery = Math.max(2, Math.floor(total / Math.min(HOT_EVENTS, total / 10)));
+  const warmEvery = Math.floor(total / WARM_EVENTS);
+  const recordOf = (i: number) =>
+    i % hotEvery === 0 ? 0 : i % warmEvery === 1 ? 1 : 2 + (i % (entities - 2));
+  const runs = options.quick ? 3 : 11;
+  return withSealedBacklog({ total, entities, recordOf, workers: 1 }, async (store) => {
+    console.log(
+      `volume: ${count(total)} events over ${count(entities)} records sealed in ${store.seconds.toFixed(0)} s`,
+    );
+    // The witness gets a checkpoint of the whole log, so verification covers every event.
+    const startup = await runCli(['checkpoint', 'publish', '--cut'], store.env);
+    const client = new Client({ connectionString: store.url });
+    await client.connect();
+    try {
+      // What autovacuum does to an insert-only table in production: statistics and the visibility
+      // map (index-only scans), done now rather than whenever its thresholds are crossed.
+      await client.query('vacuum (analyze) audit.events');
+      return [
+        ...(await reads(store, client, runs)),
+        ...(await verification(store, client, startup)),
+        ...(await exportAndVerify(store, client, total)),
+      ];
+    } finally {
+      await client.end();
+    }
+  });
+}
+
+/** p50 of `runs` timings each of `measured` and `baseline`, interleaved after one warm-up each, in ms. */
+async function p50s(
+  runs: number,
+  measured: () => Promise<unknown>,
+  baseline: () => Promise<unknown>,
+): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  await measured();
+  await baseline();
+  for (let i = 0; i < runs; i++) {
+    for (const [j, fn] of [measured, baseline].entries()) {
+      const start = process.hrtime.bigint();
+      await fn();
+      times[j].push(seconds(start) * 1000);
+    }
+  }
+  return [percentile(times[0], 0.5), percentile(times[1], 0.5)];
+}
+
+const timeFigure = (name: string, [value, baseline]: [number, number], target: number): Figure => ({
+  name,
+  value,
+  unit: 'ms',
+  baseline,
+  ratio: value / baseline,
+  target,
+  met: value <= target,
+});
+
+/** Trails, searches and reports through AuditQueryService (the GraphQL resolvers' service, no HTTP). */
+async function reads(store: SealedBacklog, client: Client, runs: number): Promise<Figure[]> {
+  const config = mikroOrmOptions(store.url);
+  const orm = await MikroORM.init({ ...config, entities: AUDIT_ENTITIES });
+  try {
+    const options = resolveAuditOptions(
+      auditOptions({ witness: new DirectoryWitness(store.env.AUDIT_WITNESS_DIR) }),
+    );
+    const queries = new AuditQueryService(
+      orm,
+      new TrailVerifier(orm, options, new AuditMetrics()),
+      new PersonalDataReader(orm, new SubjectKeys(options)),
+      options,
+    );
+    const knex = (orm.em as EntityManager).getKnex();
+    const sql = (text: string, values: unknown[]) => () => client.query(text, values);
+    const global = { tenantId: null };
+    const now = new Date();
+    const since = new Date(now.getTime() - 30 * DAY_MS);
+    const lengths = await client.query<{ entity_id: string; n: number }>(
+      'select entity_id, count(*)::int as n from audit.events where entity_type = $1 and entity_id in ($2, $3) group by 1',
+      [BACKLOG_ENTITY_TYPE, HOT, WARM],
+    );
+    const length = (id: string) => lengths.rows.find((r) => r.entity_id === id)?.n ?? 0;
+    const trail = (id: string) =>
+      [
+        `auditTrail of an entity with ${count(length(id))} events, verified`,
+        () => queries.verifiedTrail(global, BACKLOG_ENTITY_TYPE, id),
+        sql('select * from audit.events where entity_type = $1 and entity_id = $2 order by chain_seq', [
+          BACKLOG_ENTITY_TYPE,
+          id,
+        ]),
+      ] as const;
+    const filter = { tenantId: 't1', actions: ['UPDATE'], from: since, changedFields: ['email'] };
+    const tenant = { tenantId: 't1' };
+    const newest = { first: 50, after: null, descending: true };
+    const field = { entityType: BACKLOG_ENTITY_TYPE, changedFields: ['email'] };
+    const oldest = { first: 50, after: null, descending: false };
+    const pageSql = sql(
+      `select * from audit.events where tenant_id = $1 and action = 'UPDATE' and occurred_at >= $2
+         and changed_fields && '{email}' order by occurred_at desc, global_seq desc limit 51`,
+      ['t1', since],
+    );
+    const fieldSql = sql(
+      `select * from audit.events where entity_type = $1 and changed_fields && '{email}'
+         order by occurred_at, global_seq limit 51`,
+      [BACKLOG_ENTITY_TYPE],
+    );
+    // [name, measured, baseline, target, a count: it reads every match, a sequential scan may be its best plan]
+    const cases: [string, () => Promise<unknown>, () => Promise<unknown>, number, boolean][] = [
+      [...trail(HOT), FULL_TRAIL_MS, false],
+      [...trail(WARM), SHORT_TRAIL_MS, false],
+      [
+        'auditEvents page of 50 (tenant, action, 30 days, changed field), newest first, no totalCount',
+        () => queries.page(tenant, filter, newest),
+        pageSql,
+        QUERY_MS,
+        false,
+      ],
+      [
+        'the same page with totalCount (search: what the resolver asks today)',
+        () => queries.search(tenant, filter, newest),
+        pageSql,
+        QUERY_MS,
+        true,
+      ],
+      [
+        'fieldHistory page of 50 (entity type, field), oldest first, no totalCount',
+        () => queries.page(global, field, oldest),
+        fieldSql,
+        QUERY_MS,
+        false,
+      ],
+      [
+        'the same fieldHistory page with totalCount',
+        () => queries.search(global, field, oldest),
+        fieldSql,
+        QUERY_MS,
+        true,
+      ],
+      [
+        '30-day auditReport by DAY and ACTION',
+        () => queries.report(global, { from: since, to: now }, ['DAY', 'ACTION']),
+        sql(
+          `select date_bin('1 day', occurred_at, timestamptz '1970-01-01Z'), action, count(*) from audit.events
+             where occurred_at >= $1 and occurred_at < $2 group by 1, 2`,
+          [since, now],
+        ),
+        QUERY_MS,
+        false,
+      ],
+    ];
+    const figures: Figure[] = [];
+    for (const [name, measured, baseline, target, counts] of cases) {
+      const plans = await plansOf(client, await statementsOn(knex, measured));
+      const scanned = plans.flatMap((p) => p.seqScans.map((s) => ({ ...s, sql: p.sql })));
+      const scans = scanned.map((s) => `audit.${s.relation} (~${count(s.rows)} rows) in: ${s.sql}`);
+      const isCount = (q: string) => /^select count\(\*\)/i.test(q);
+      if (scanned.some((s) => !counts || !isCount(s.sql)))
+        throw new Error(`${name}: sequential scan of ${scans.join('; ')}`);
+      const indexes = [...new Set(plans.flatMap((p) => p.indexes))];
+      console.log(
+        `volume: EXPLAIN ${name}: ${plans.length} statement(s) on audit.events; indexes: ${indexes.join(', ') || 'none'}` +
+          (scans.length
+            ? `; SEQUENTIAL SCAN by its count (it reads every match): ${scans.join('; ')}`
+            : '; no sequential scan'),
+      );
+      figures.push(timeFigure(name, await p50s(runs, measured, baseline), target));
+    }
+    return figures;
+  } finally {
+    await orm.close(true);
+  }
+}
+
+/**
+ * `audit-ledger verify` (LogVerifier FULL, in the CLI process, heap capped) over the whole store,
+ * its rate from the duration it reports. Baseline: SHA-256 of the same canonical bytes the event
+ * hash covers, for a sample spread over the log, precomputed and hashed in this process.
+ */
+async function verification(
+  store: SealedBacklog,
+  client: Client,
+  startup: CliRun<unknown>,
+): Promise<Figure[]> {
+  const verified = await runCli<LogVerification & { durationMs: number }>(['verify'], store.env, HEAP_CAP);
+  if (!verified.doc.valid)
+    throw new Error(`the store does not verify: ${JSON.stringify(verified.doc.failures)}`);
+  const rate = verified.doc.checkedEvents / (verified.doc.durationMs / 1000);
+
+  const { rows: size } = await client.query<{ n: number }>('select count(*)::int as n from audit.events');
+  const every = Math.max(1, Math.floor(size[0].n / HASH_SAMPLE));
+  const { rows } = await client.query<EventRow>('select * from audit.events where global_seq % $1 = 0', [
+    every,
+  ]);
+  const domain = Buffer.from(`${EVENT_HASH_ALG}\0`);
+  const bytes = rows.map((row) => {
+    const e = toSealedEvent(row);
+    const canonical = Buffer.concat([
+      domain,
+      canonicalJson(hashedEventFields(e, e.chainSeq, Buffer.from(e.prevHash, 'hex'))),
+    ]);
+    if (hash('sha256', canonical, 'hex') !== e.hash)
+      throw new Error(`baseline bytes of event ${e.id} do not hash to it`);
+    return canonical;
+  });
+  const rounds: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const start = process.hrtime.bigint();
+    for (const b of bytes) hash('sha256', b, 'buffer');
+    rounds.push(bytes.length / seconds(start));
+  }
+  const raw = median(rounds);
+  const mean = bytes.reduce((sum, b) => sum + b.length, 0) / bytes.length;
+  console.log(
+    `volume: verify checked ${count(verified.doc.checkedEvents)} events in ${verified.doc.durationMs} ms; ` +
+      `raw SHA-256 over ${count(bytes.length)} sampled events of ${mean.toFixed(0)} canonical bytes on average`,
+  );
+  return [
+    {
+      name: `audit-ledger verify (LogVerifier FULL), ${count(verified.doc.checkedEvents)} events, vs raw SHA-256 of their canonical bytes`,
+      value: rate,
+      unit: 'events/s',
+      baseline: raw,
+      ratio: rate / raw,
+      target: VERIFY_RATIO_TARGET,
+      targetOf: 'ratio',
+      better: 'higher',
+      met: rate / raw >= VERIFY_RATIO_TARGET,
+    },
+    {
+      name: 'audit-ledger verify (online, heap capped at 96 MB): peak memory vs the CLI start-up',
+      value: verified.peakMb,
+      unit: 'MB',
+      baseline: startup.peakMb,
+      ratio: verified.peakMb / startup.peakMb,
+      target: null,
+      met: null,
+    },
+  ];
+}
+
+type ExportDoc = { manifest: { events: { count: number } } };
+type BundleDoc = { valid: boolean };
+
+/**
+ * `audit-ledger export --gzip` and `verify --bundle` through the built CLI, heap capped, of about
+ * a fifth of the events and of all of them: peak memory of all against the fifth (it streams, so
+ * it must not grow with the bundle), and rates against the rows read with plain paged SQL.
+ */
+async function exportAndVerify(store: SealedBacklog, client: Client, total: number): Promise<Figure[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'audit-bench-volume-'));
+  try {
+    const { rows } = await client.query<{ at: Date }>(
+      'select recorded_at as at from audit.events where global_seq = $1',
+      [Math.floor(total / 5)],
+    );
+    const keys = join(store.env.AUDIT_WITNESS_DIR, 'keys.json');
+    const exportAndVerifyTo = async (name: string, to: string) => {
+      const out = join(dir, name);
+      const exported = await runCli<ExportDoc>(
+        ['export', '--from', '2000-01-01', '--to', to, '--gzip', '--out', out],
+        store.env,
+        HEAP_CAP,
+      );
+      const verified = await runCli<BundleDoc>(
+        ['verify', '--bundle', out, '--keys', keys],
+        store.env,
+        HEAP_CAP,
+      );
+      if (!verified.doc.valid) throw new Error(`the ${name} bundle did not verify`);
+      await rm(out, { recursive: true, force: true });
+      return { exported, verified, events: exported.doc.manifest.events.count };
+    };
+    const fifth = await exportAndVerifyTo('fifth', rows[0].at.toISOString());
+    const all = await exportAndVerifyTo('all', '2100-01-01T00:00:00Z');
+    const read = all.events / (await plainRead(client));
+    const memory = (what: string, big: CliRun<unknown>, small: CliRun<unknown>): Figure => ({
+      name: `${what}: peak memory (heap capped at 96 MB), ${count(all.events)} vs ${count(fifth.events)} events`,
+      value: big.peakMb,
+      unit: 'MB',
+      baseline: small.peakMb,
+      ratio: big.peakMb / small.peakMb,
+      target: MEMORY_RATIO_TARGET,
+      targetOf: 'ratio',
+      met: big.peakMb / small.peakMb < MEMORY_RATIO_TARGET,
+    });
+    const rate = (name: string, run: CliRun<unknown>): Figure => ({
+      name,
+      value: all.events / run.seconds,
+      unit: 'events/s',
+      baseline: read,
+      ratio: all.events / run.seconds / read,
+      target: null,
+      better: 'higher',
+      met: null,
+    });
+    return [
+      rate(
+        `audit-ledger export --gzip, ${count(all.events)} events (whole CLI run) vs plain paged SQL read`,
+        all.exported,
+      ),
+      rate('audit-ledger verify --bundle (offline, whole CLI run) vs plain paged SQL read', all.verified),
+      memory('export', all.exported, fifth.exported),
+      memory('verify --bundle', all.verified, fifth.verified),
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every row read with plain keyset-paged SQL (no mapping, hashing or writing), seconds. */
+async function plainRead(client: Client): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let after = '0'; ;) {
+    const { rows } = await client.query<{ global_seq: string }>(
+      'select * from audit.events where global_seq > $1 order by global_seq limit $2',
+      [after, PAGE],
+    );
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1].global_seq;
+  }
+  return seconds(start);
+}
