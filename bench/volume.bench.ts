@@ -2,10 +2,13 @@ import { hash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import {
   AUDIT_ENTITIES,
+  AUDIT_QUEUE,
   AuditMetrics,
   AuditQueryService,
   canonicalJson,
@@ -37,6 +40,7 @@ const DAY_MS = 86_400_000;
 /** Events whose canonical bytes the raw SHA-256 baseline hashes, spread over the whole log. */
 const HASH_SAMPLE = 20_000;
 const PAGE = 5000;
+const DRAIN_POLL_MS = 200;
 // Memory runs cap V8's heap, so the peak shows what is live rather than how lazily V8 collects
 // (uncapped, V8 lets the heap grow with the allocation rate).
 const HEAP_CAP = ['--max-old-space-size=96'];
@@ -52,7 +56,7 @@ const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
 /**
  * Issue #7 scenarios 4, 5 and 6 (export and verification memory) on one store: BENCH_VOLUME_EVENTS
- * events (default 1,000,000; quick 20,000) over 10,000 records (a tenth of the events, if fewer)
+ * events (default 1,000,000; quick 10,000) over 10,000 records (a tenth of the events, if fewer)
  * of three tenants, sealed by a worker process through the real pipeline; record r0 has 10,000
  * events (a tenth of the store at most), r1 100, spread over the whole log. Each figure against a
  * baseline measured in the same run:
@@ -69,7 +73,7 @@ const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
  * The store's events all occurred during the run, so the 30-day report covers every one of them.
  */
 export async function volume(options: BenchOptions): Promise<Figure[]> {
-  const total = Number(process.env.BENCH_VOLUME_EVENTS ?? (options.quick ? 20_000 : 1_000_000));
+  const total = Number(process.env.BENCH_VOLUME_EVENTS ?? (options.quick ? 10_000 : 1_000_000));
   const entities = Math.min(ENTITIES, Math.floor(total / 10));
   const hotEvery = Math.max(2, Math.floor(total / Math.min(HOT_EVENTS, total / 10)));
   const warmEvery = Math.floor(total / WARM_EVENTS);
@@ -80,6 +84,8 @@ export async function volume(options: BenchOptions): Promise<Figure[]> {
     console.log(
       `volume: ${count(total)} events over ${count(entities)} records sealed in ${store.seconds.toFixed(0)} s`,
     );
+    const drained = await untilDrained(store);
+    console.log(`volume: the worker's queue drained ${drained.toFixed(0)} s after the last event was sealed`);
     // The witness gets a checkpoint of the whole log, so verification covers every event.
     const startup = await runCli(['checkpoint', 'publish', '--cut'], store.env);
     const client = new Client({ connectionString: store.url });
@@ -97,6 +103,28 @@ export async function volume(options: BenchOptions): Promise<Figure[]> {
       await client.end();
     }
   });
+}
+
+/**
+ * Seconds until the sealing queue is empty. Sealing a record's first job seals all its pending
+ * events, and its other jobs are left to find nothing: measuring before they drain would time
+ * the reads against a worker still busy with them.
+ */
+async function untilDrained(store: SealedBacklog): Promise<number> {
+  const queue = new Queue(AUDIT_QUEUE, {
+    connection: { url: store.env.REDIS_URL },
+    prefix: store.env.AUDIT_QUEUE_PREFIX,
+  });
+  const start = process.hrtime.bigint();
+  try {
+    for (;;) {
+      const jobs = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(jobs).every((n) => n === 0)) return seconds(start);
+      await sleep(DRAIN_POLL_MS);
+    }
+  } finally {
+    await queue.close();
+  }
 }
 
 /** p50 of `runs` timings each of `measured` and `baseline`, interleaved after one warm-up each, in ms. */

@@ -21,7 +21,7 @@ import { textLines } from '../export/text-lines';
 import { parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
-import { checkLink, kept, type ChainPosition } from './chain-verifier';
+import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement } from './signed-statement';
 
 const MAX_FAILURES = 100;
@@ -402,7 +402,7 @@ class TreeWalk {
     const at = { file: this.manifest.events.file, globalSeq: event.globalSeq, eventId: event.id };
     if (event.hash !== leafHex)
       this.fail('EVENT_INVALID', 'the event hash is not the leaf at its position', at);
-    const key = entityKey(event.entityType, event.entityId).toString('hex');
+    const key = chainKey(event.entityType, event.entityId);
     const last = this.chains.get(key);
     // An entity's first event in the bundle links to a predecessor outside it (or to genesis);
     // the leaf commits to that link. Later ones must follow on, unless a filter left a gap.

@@ -1,4 +1,5 @@
 import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
+import { entityKey } from '../crypto/head-map';
 import type { AuditEvent, SealedAuditEvent } from '../events/audit-event';
 import type { ChainFailure, ChainVerification } from './chain-verification';
 
@@ -14,6 +15,18 @@ export type LinkFailure = (
   reason: ChainFailure['reason'],
   detail: string,
 ) => void;
+
+/**
+ * An entity's key in a verifier's map of chain positions: cheaper than its heads-map key (a
+ * SHA-256), which only batch ends and the heads root need; unambiguous for any type and id.
+ */
+export const chainKey = (entityType: string, entityId: string) => JSON.stringify([entityType, entityId]);
+
+/** The heads-map key of a `chainKey`. */
+export function entityOfChainKey(key: string): Buffer {
+  const [entityType, entityId] = JSON.parse(key) as [string, string];
+  return entityKey(entityType, entityId);
+}
 
 /** A stored event's place in its chain, its hashes as bytes. */
 export interface StoredLink {

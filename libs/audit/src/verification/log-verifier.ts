@@ -11,7 +11,7 @@ import { merkleLeafHash } from '../crypto/merkle';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
 import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
-import { checkStoredLink, kept, type ChainPosition } from './chain-verifier';
+import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
@@ -28,16 +28,6 @@ const PAGE_SQL = `select e.*, (select b.note from audit.batches b where b.tree_s
   from audit.events e where e.global_seq > ? order by e.global_seq limit ?`;
 
 const GENESIS: ChainPosition = { chainSeq: 0, hash: Buffer.alloc(32) };
-
-/**
- * An entity's key in a run's chain map: cheaper than its heads-map key (a SHA-256), which is only
- * needed at batch ends and for the heads root. PostgreSQL text holds no NUL, so the key is unique.
- */
-const chainKey = (entityType: string, entityId: string) => `${entityType}\0${entityId}`;
-const entityOf = (key: string) => {
-  const at = key.indexOf('\0');
-  return entityKey(key.slice(0, at), key.slice(at + 1));
-};
 
 interface Start {
   size: number;
@@ -284,7 +274,7 @@ export class LogVerifier {
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): void {
     const entries = [...chains].map(([key, p]) => ({
-      key: entityOf(key),
+      key: entityOfChainKey(key),
       chainSeq: p.chainSeq,
       headHash: p.hash,
     }));
