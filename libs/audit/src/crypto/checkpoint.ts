@@ -112,8 +112,10 @@ export function signCheckpoint(c: Checkpoint, signer: NoteSigner): string {
 export function openCheckpoint(
   note: string,
   verifiers: NoteVerifier[],
+  /** Notes whose signatures were checked ahead (see openNote). */
+  verifiedAhead?: ReadonlySet<string>,
 ): { checkpoint: Checkpoint; verifiedBy: string[] } {
-  const { text, verifiedBy } = openNote(note, verifiers);
+  const { text, verifiedBy } = openNote(note, verifiers, verifiedAhead);
   return { checkpoint: parseCheckpoint(text), verifiedBy };
 }
 

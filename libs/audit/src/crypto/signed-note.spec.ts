@@ -1,6 +1,7 @@
 import { InvalidNoteError } from '../errors/invalid-note.error';
 import {
   formatVerifierKey,
+  noteSignaturesValid,
   noteSignerFromSeed,
   openNote,
   parseSignerKey,
@@ -53,5 +54,26 @@ describe('C2SP signed notes (Ed25519)', () => {
     ).toThrow(/key id/);
     expect(() => parseVerifierKey('no-plus-signs')).toThrow(InvalidNoteError);
     expect(() => noteSignerFromSeed('has space', Buffer.alloc(32))).toThrow(InvalidNoteError);
+  });
+
+  it('checks signatures in the thread pool exactly as openNote does', async () => {
+    const verifier = parseVerifierKey(VKEY);
+    const other = noteSignerFromSeed('Other', Buffer.alloc(32, 7));
+    const forged = NOTE.replace('yyBwJnAM=', 'yyBwJnAA='); // the signature's last bytes, not the key id
+    expect(await noteSignaturesValid(NOTE, [verifier])).toBe(true);
+    expect(await noteSignaturesValid(NOTE.replace('cryptography', 'cryptographY'), [verifier])).toBe(false);
+    expect(await noteSignaturesValid(forged, [verifier])).toBe(false);
+    expect(await noteSignaturesValid(signNote(TEXT, [other]), [verifier])).toBe(false);
+    expect(await noteSignaturesValid('no signature block', [verifier])).toBe(false);
+  });
+
+  it('skips only the Ed25519 check of a note verified ahead: parsing and the known key still apply', () => {
+    const verifier = parseVerifierKey(VKEY);
+    const forged = NOTE.replace('yyBwJnAM=', 'yyBwJnAA='); // the signature's last bytes, not the key id
+    // Were the set wrong, the skip would accept a forgery: that is why only noteSignaturesValid fills it.
+    expect(openNote(forged, [verifier], new Set([forged])).verifiedBy).toEqual(['PeterNeumann']);
+    expect(() => openNote(forged, [verifier], new Set([NOTE]))).toThrow(InvalidNoteError);
+    const unknown = signNote(TEXT, [noteSignerFromSeed('Other', Buffer.alloc(32, 7))]);
+    expect(() => openNote(unknown, [verifier], new Set([unknown]))).toThrow(/not signed by any known key/);
   });
 });

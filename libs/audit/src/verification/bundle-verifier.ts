@@ -22,7 +22,7 @@ import { parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
 import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
-import { openStatement } from './signed-statement';
+import { openStatement, statementsVerifiedAhead } from './signed-statement';
 
 const MAX_FAILURES = 100;
 const HEX_HASH = /^[0-9a-f]{64}$/;
@@ -59,6 +59,38 @@ async function* lines(store: BundleStore, file: string): AsyncIterable<string> {
   for await (const line of textLines(readText(store, file))) {
     if (line !== '') yield line;
   }
+}
+
+/** Proofs read ahead of the walk, to have their signatures checked meanwhile. */
+const PROOFS_AHEAD = 256;
+
+/** A proof line, parsed (null if it is not a proof), with its signature check under way. */
+interface ProofAhead {
+  proof: BundleProof | null;
+  verified: Promise<ReadonlySet<string>>;
+}
+
+/**
+ * The proofs, each with its signature checked in libuv's thread pool while the walk hashes the
+ * events before it: an export holds a batch statement every few events, and Ed25519 costs more
+ * than hashing them. Reads at most PROOFS_AHEAD lines ahead.
+ */
+async function* proofsAhead(
+  lines: AsyncIterable<string>,
+  parse: (line: string) => BundleProof | null,
+  trusted: SigningKeyRecord[],
+): AsyncGenerator<ProofAhead> {
+  const queue: ProofAhead[] = [];
+  for await (const line of lines) {
+    const proof = parse(line);
+    const verified = proof
+      ? statementsVerifiedAhead([proof.note], trusted)
+      : Promise.resolve(new Set<string>());
+    verified.catch(() => undefined); // awaited when the walk reaches it
+    queue.push({ proof, verified });
+    if (queue.length > PROOFS_AHEAD) yield queue.shift()!;
+  }
+  yield* queue;
 }
 
 /**
@@ -303,20 +335,24 @@ class TreeWalk {
     const { manifest } = this;
     const eventFile = manifest.events.file;
     const events = tagged(eventFile, decodeEvents(readText(store, eventFile), manifest.events.format));
-    const proofs = tagged(manifest.proofs.file, lines(store, manifest.proofs.file));
+    const proofs = proofsAhead(
+      tagged(manifest.proofs.file, lines(store, manifest.proofs.file)),
+      (line) => this.parseProof(line),
+      this.trusted,
+    );
     const leaves = tagged(manifest.leaves.file, lines(store, manifest.leaves.file));
     let event = await events.next();
     let proof = await proofs.next();
     const nextProof = async () => (proof = await proofs.next());
     const atSize = async (leafHex: string | null, current: SealedAuditEvent | null) => {
       while (!proof.done) {
-        const p = this.parseProof(proof.value);
+        const p = proof.value.proof;
         if (p === null || p.treeSize < this.size) {
           this.fail('COUNT_MISMATCH', `a proof out of order before tree size ${this.size}`, {
             file: manifest.proofs.file,
           });
         } else if (p.treeSize === this.size) {
-          this.checkProof(p, leafHex, current);
+          this.checkProof(p, leafHex, current, await proof.value.verified);
         } else break;
         await nextProof();
       }
@@ -447,10 +483,15 @@ class TreeWalk {
     }
   }
 
-  private checkProof(proof: BundleProof, leafHex: string | null, current: SealedAuditEvent | null): void {
+  private checkProof(
+    proof: BundleProof,
+    leafHex: string | null,
+    current: SealedAuditEvent | null,
+    verifiedAhead: ReadonlySet<string>,
+  ): void {
     this.proofs++;
     const at = { file: this.manifest.proofs.file, globalSeq: proof.treeSize, eventId: current?.id ?? null };
-    const opened = openStatement(proof.note, this.trusted, this.manifest.origin);
+    const opened = openStatement(proof.note, this.trusted, this.manifest.origin, verifiedAhead);
     if (!opened.ok) {
       this.fail(
         'PROOF_INVALID',

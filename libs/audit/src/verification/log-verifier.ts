@@ -13,7 +13,7 @@ import { rangeOf, type CheckpointRow } from '../storage/log.store';
 import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
 import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
-import { openStatement } from './signed-statement';
+import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 
@@ -199,8 +199,9 @@ export class LogVerifier {
     progress?.(size);
     const knex = em.getTransactionContext<Knex.Transaction>()!;
     const read = (after: number) => knex.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
-    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), size, PAGE)) {
+    const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(knex, rows, chains);
+      const verified = await ahead;
       for (const row of rows) {
         const globalSeq = Number(row.global_seq);
         if (globalSeq !== size + 1) {
@@ -220,11 +221,23 @@ export class LogVerifier {
         );
         range = appendLeaf(range, size, merkleLeafHash(row.hash));
         size = globalSeq;
-        this.checkBatch(row, range, trusted, fail);
+        this.checkBatch(row, range, trusted, fail, verified);
         atSize();
       }
       progress?.(size);
+    };
+    let previous: [LogRow[], Promise<Set<string>>] | null = null;
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), size, PAGE)) {
+      // NOTE: the signatures of this page's batch statements are checked in the thread pool while
+      // the previous page is hashed here: the sealer signs one every few events, and Ed25519
+      // costs more than hashing them.
+      const notes = rows.flatMap((r) => (r.batch_note ? [r.batch_note] : []));
+      const ahead = statementsVerifiedAhead(notes, trusted);
+      ahead.catch(() => undefined); // awaited on the next turn
+      if (previous) await check(...previous);
+      previous = [rows, ahead];
     }
+    if (previous) await check(...previous);
     return { size, range, chains, checkedCheckpoints };
   }
 
@@ -233,6 +246,7 @@ export class LogVerifier {
     range: CompactRange,
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+    verifiedAhead: ReadonlySet<string>,
   ): void {
     const globalSeq = Number(row.global_seq);
     const batchTreeSize = row.batch_tree_size === null ? null : Number(row.batch_tree_size);
@@ -241,7 +255,9 @@ export class LogVerifier {
       return;
     }
     if (batchTreeSize !== globalSeq) return;
-    const opened = row.batch_note ? openStatement(row.batch_note, trusted, this.options.logOrigin) : null;
+    const opened = row.batch_note
+      ? openStatement(row.batch_note, trusted, this.options.logOrigin, verifiedAhead)
+      : null;
     if (!opened?.ok) {
       fail(
         'BATCH_INVALID',
