@@ -29,11 +29,15 @@ export interface SealedBacklog {
   workerPeakMb: number[];
 }
 
-/** A backlog: `total` events over `entities` records; event i updates record `recordOf(i)` (default i % entities). */
+/**
+ * A backlog: `total` events over `entities` records; event i updates record `recordOf(i)`
+ * (default i % entities) and occurred at `occurredAtOf(i)` (default: when it is committed).
+ */
 export interface BacklogShape {
   total: number;
   entities: number;
   recordOf?: (i: number) => number;
+  occurredAtOf?: (i: number) => Date;
 }
 
 /**
@@ -137,7 +141,7 @@ export async function withSealedBacklog<T>(
 async function commitBacklog(
   url: string,
   queue: Queue<SealJob>,
-  { total, entities, recordOf = (i) => i % entities }: BacklogShape,
+  { total, entities, recordOf = (i) => i % entities, occurredAtOf }: BacklogShape,
 ): Promise<void> {
   const { orm, writer, factory, close } = await openBenchWriter(url, queue);
   const states: (JsonObject | null)[] = new Array<null>(entities).fill(null);
@@ -153,18 +157,17 @@ async function commitBacklog(
       if (record % SEED_STREAMS !== k) continue;
       const before = states[record];
       const after = { id: `r${record}`, tenantId: `t${record % 3}`, email: `r${record}.${i}@example.test` };
-      events.push(
-        factory.forEntity(
-          {
-            action: before ? 'UPDATE' : 'CREATE',
-            entityType: BACKLOG_ENTITY_TYPE,
-            entityId: `r${record}`,
-            before,
-            after,
-          },
-          { ...BENCH_CONTEXT, tenantId: `t${record % 3}` },
-        ),
+      const event = factory.forEntity(
+        {
+          action: before ? 'UPDATE' : 'CREATE',
+          entityType: BACKLOG_ENTITY_TYPE,
+          entityId: `r${record}`,
+          before,
+          after,
+        },
+        { ...BENCH_CONTEXT, tenantId: `t${record % 3}` },
       );
+      events.push(occurredAtOf ? { ...event, occurredAt: occurredAtOf(i).toISOString() } : event);
       states[record] = after;
       if (events.length === EVENTS_PER_TRANSACTION) await commit();
     }

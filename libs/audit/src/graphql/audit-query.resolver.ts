@@ -1,5 +1,6 @@
 import { Inject, UseFilters, UseGuards } from '@nestjs/common';
-import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Int, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -17,6 +18,7 @@ import { toEventModel } from './audit-event.mapper';
 import { AUDIT_READER, type AuditReader } from './audit-reader';
 import { AuditReadGuard, GlobalAuditorsOnly } from './audit-read.guard';
 import { decodeCursor, encodeCursor } from './cursor';
+import { selectsField } from './selects-field';
 import { AuditEventFilterInput, AuditEventOrder } from './dto/audit-event-filter.input';
 import { AuditCheckpointModel, AuditKeyModel } from './models/checkpoint.model';
 import {
@@ -102,9 +104,10 @@ export class AuditQueryResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Args('orderBy', { type: () => AuditEventOrder, nullable: true }) orderBy: AuditEventOrder | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<AuditEventConnectionModel> {
     const descending = orderBy === AuditEventOrder.OCCURRED_AT_DESC;
-    return this.searchPage(req, toQuery(filter ?? {}), first, after, descending, 'events');
+    return this.searchPage(req, toQuery(filter ?? {}), { first, after, descending, kind: 'events' }, info);
   }
 
   @Query(() => FieldHistoryConnectionModel, {
@@ -118,9 +121,10 @@ export class AuditQueryResolver {
     @Args('to', { type: () => Date, nullable: true }) to: Date | null,
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<FieldHistoryConnectionModel> {
     const query = { entityType, changedFields: [field], from: from ?? undefined, to: to ?? undefined };
-    const page = await this.searchPage(req, query, first, after, false, 'field');
+    const page = await this.searchPage(req, query, { first, after, descending: false, kind: 'field' }, info);
     return {
       ...page,
       edges: page.edges.map(({ cursor, node }) => {
@@ -214,13 +218,20 @@ export class AuditQueryResolver {
     }));
   }
 
+  /**
+   * A page of `query`; `totalCount` only when the query selects it: a count reads every match
+   * (240 ms over the 111,000 to 1,000,000 matches of the volume bench), the page only `first + 1`.
+   */
   private async searchPage(
     req: Req,
     query: AuditEventQuery,
-    first: number | null,
-    after: string | null,
-    descending: boolean,
-    kind: string,
+    {
+      first,
+      after,
+      descending,
+      kind,
+    }: { first: number | null; after: string | null; descending: boolean; kind: string },
+    info: GraphQLResolveInfo,
   ): Promise<AuditEventConnectionModel> {
     const size = this.pageSize(first);
     checkRange(query.from, query.to);
@@ -229,16 +240,21 @@ export class AuditQueryResolver {
       : null;
     if (position && Number.isNaN(Date.parse(position[0] as string)))
       throw invalid('Malformed cursor.', 'after');
-    const page = await this.queries.search(readerOf(req), query, {
-      first: size,
-      after: position && { occurredAt: position[0] as string, globalSeq: position[1] as number },
-      descending,
-    });
+    const reader = readerOf(req);
+    const [page, totalCount] = await Promise.all([
+      this.queries.page(reader, query, {
+        first: size,
+        after: position && { occurredAt: position[0] as string, globalSeq: position[1] as number },
+        descending,
+      }),
+      // NOTE: not selected, never sent: GraphQL returns only the fields a query asks for.
+      selectsField(info, 'totalCount') ? this.queries.count(reader, query) : 0,
+    ]);
     const cursor = (e: EventWithDrift) =>
       encodeCursor(`${kind}:${descending ? 'desc' : 'asc'}`, [e.occurredAt, e.globalSeq]);
     return {
       ...connection(page.events, page.hasNextPage, position !== null, cursor),
-      totalCount: page.totalCount,
+      totalCount,
     };
   }
 
