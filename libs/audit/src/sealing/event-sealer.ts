@@ -185,7 +185,7 @@ export class EventSealer {
   }
 
   /** One batch transaction per outbox over the oldest waiting events whose chain heads are free. */
-  async sealBatch(): Promise<SealResult & { consumed: number }> {
+  private async sealBatch(): Promise<SealResult & { consumed: number }> {
     const total = { sealed: 0, checkpointDue: false, consumed: 0 };
     for (const source of outboxesOf(this.orm, this.store)) {
       let step;
@@ -208,7 +208,7 @@ export class EventSealer {
    * a poison event, seals the events before it one at a time and counts a failed attempt against
    * it: the job fails and is retried with backoff until AuditDeadLetters parks the event.
    */
-  async sealEntity(entityType: string, entityId: string): Promise<SealResult> {
+  private async sealEntity(entityType: string, entityId: string): Promise<SealResult> {
     try {
       return await this.sealPending(entityType, entityId, SEAL_BATCH_LIMIT);
     } catch (error) {
