@@ -1,4 +1,6 @@
-import { LogVerifier } from '../src';
+import { Client } from 'pg';
+import { waitFor } from '../../../test/support/wait-for';
+import { Checkpointer, LogVerifier, SIGNING_KEY_ENTITY } from '../src';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 const RECORDS = 40;
@@ -73,3 +75,57 @@ describe('sealing in batches over many records', () => {
     expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
   });
 });
+
+/**
+ * A checkpoint cut does not hold sealing up: while a cut waits (here on the heads map's root row,
+ * locked by another session, as a slow heads-map update would keep it busy), events committed
+ * meanwhile are sealed; the cut then completes and the log verifies.
+ */
+describe('a checkpoint cut and sealing at once', () => {
+  let f: FixtureApp;
+  afterEach(async () => f?.close());
+
+  it('seals new events while a cut is in progress', async () => {
+    f = await startFixtureApp({
+      checkpoint: { intervalMs: 3_600_000, heartbeatMs: 3_600_000, everyEvents: 1_000_000 },
+    });
+    const checkpointer = f.app.get(Checkpointer);
+    await commitInOneTransaction(f, 'c');
+    await f.sealed(TOTAL);
+    await checkpointer.run('NOW');
+
+    const holder = new Client({ connectionString: f.db.url });
+    await holder.connect();
+    let cut: Promise<number | null> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query(`select 1 from audit.head_map_nodes where prefix = '' for update`);
+      await f.audit.record({ action: 'BEFORE_CUT', entityType: 'Ledger', entityId: 'c0' });
+      await f.sealed(TOTAL + 1);
+      cut = checkpointer.cut('NOW');
+      await waitFor(async () => {
+        const [{ n }] = await f.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and query like '%head_map_nodes%'`,
+        );
+        return n > 0;
+      }, 'the cut waiting on the heads map');
+      await f.audit.record({ action: 'DURING_CUT', entityType: 'Ledger', entityId: 'c1' });
+      await f.sealed(TOTAL + 2);
+    } finally {
+      await holder.query('commit');
+      await holder.end();
+    }
+    expect(await cut).toBe(TOTAL + 1 + (await keyEvents(f)));
+    expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
+  });
+});
+
+/** The library's own key events in the log (sealed before the backlog's events). */
+async function keyEvents(f: FixtureApp): Promise<number> {
+  const [{ n }] = await f.db.query<{ n: number }>(
+    `select count(*)::int as n from audit.events where entity_type = $1`,
+    [SIGNING_KEY_ENTITY],
+  );
+  return n;
+}

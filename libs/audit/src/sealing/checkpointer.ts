@@ -28,9 +28,12 @@ import { InjectAuditStore } from '../storage/audit-store';
  */
 export type CheckpointTrigger = 'EVENTS' | 'INTERVAL' | 'NOW';
 
+/** The advisory lock checkpoint cutters take turns on, in every worker process. */
+const CUT_LOCK = 'audit-ledger:checkpoint';
+
 /**
- * Cuts signed checkpoints and hands the newest to the witness. A checkpoint is cut under the
- * log-head lock from the previous checkpoint's compact range plus the leaves after it, after
+ * Cuts signed checkpoints and hands the newest to the witness. A checkpoint is cut, one cutter at
+ * a time, from the previous checkpoint's compact range plus the leaves after it, after
  * checking that those leaves still lead to the recorded root and that the witness holds nothing
  * this database lacks: the worker never signs a checkpoint inconsistent with one it signed
  * before, whatever was done to the database.
@@ -85,14 +88,19 @@ export class Checkpointer {
   async cut(trigger: CheckpointTrigger): Promise<number | null> {
     const knex = (this.orm.em as EntityManager).getKnex();
     return knex.transaction(async (trx) => {
+      // Cutters take turns (the heads map is updated checkpoint after checkpoint); sealers do not
+      // wait for the leaves, the range and the heads map: the log head is read, not locked, and
+      // its size and root are one row's, committed with the leaves they cover.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [CUT_LOCK]);
       const head = await trx.raw<{
         rows: { tree_size: string; root_hash: Buffer; active_key_id: string | null }[];
-      }>('select tree_size, root_hash, active_key_id from audit.log_head for update');
-      const { root_hash: recordedRoot, active_key_id: keyId } = head.rows[0];
+      }>('select tree_size, root_hash, active_key_id from audit.log_head');
+      const { root_hash: recordedRoot } = head.rows[0];
       const size = Number(head.rows[0].tree_size);
       const last = await latestCheckpoint(trx);
       const from = last ? Number(last.tree_size) : 0;
-      if (!this.due(trigger, size - from, last?.checkpoint_time ?? null) || !keyId) return null;
+      if (!this.due(trigger, size - from, last?.checkpoint_time ?? null) || !head.rows[0].active_key_id)
+        return null;
       await this.assertWitnessHeld(trx);
       const leaves = await leavesBetween(trx, from, size);
       const hashes = leafHashes(leaves, from, size);
@@ -103,6 +111,12 @@ export class Checkpointer {
         throw new LogIntegrityError(`The log's leaves do not lead to the recorded root at size ${size}.`);
       }
       const headsRoot = await this.updateHeadsMap(trx, leaves);
+      // Only now the log-head lock, for the signature: a key rotation (which updates the row)
+      // cannot retire the key between reading and using it. Held for one signature and two writes.
+      const locked = await trx.raw<{ rows: { active_key_id: string }[] }>(
+        'select active_key_id from audit.log_head for update',
+      );
+      const keyId = locked.rows[0].active_key_id;
       const time = new Date(Math.max(Date.now(), last?.checkpoint_time.getTime() ?? 0));
       const note = signCheckpoint(
         { origin: this.options.logOrigin, size, root, time, extensions: [headsLine(headsRoot)] },
