@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { waitFor } from '../../../test/support/wait-for';
-import { Checkpointer, LogVerifier, SIGNING_KEY_ENTITY } from '../src';
+import { AuditDeadLetters, Checkpointer, LogVerifier, SIGNING_KEY_ENTITY } from '../src';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 const RECORDS = 40;
@@ -129,3 +129,58 @@ async function keyEvents(f: FixtureApp): Promise<number> {
   );
   return n;
 }
+
+/**
+ * A row PostgreSQL rejects (year 0: JavaScript parses it, PostgreSQL has no such year) fails a
+ * whole batch without saying which event: the jobs fall back to per-record sealing, which seals
+ * the other records and counts the poison event's attempts until it is parked.
+ */
+describe('a row PostgreSQL rejects inside a batch', () => {
+  let f: FixtureApp;
+  afterEach(async () => f?.close());
+
+  it('seals the other records and parks the poison event', async () => {
+    f = await startFixtureApp({
+      deadLetter: { maxAttempts: 2 },
+      jobBackoffMs: 20,
+      relay: { intervalMs: 200, graceMs: 200 },
+    });
+    const id = '01890a5d-ac96-774b-bcce-b302099a8058';
+    await f.db.query(
+      `insert into audit.outbox (id, entity_type, entity_id, payload) values ($1, 'Ledger', 'p0', $2)`,
+      [
+        id,
+        {
+          id,
+          occurredAt: '0000-01-01T00:00:00.000Z',
+          actor: { type: 'USER', id: 'u', display: 'u' },
+          action: 'STEP_0',
+          entityType: 'Ledger',
+          entityId: 'p0',
+          tenantId: null,
+          module: null,
+          transactionCode: null,
+          before: null,
+          after: null,
+          changes: [],
+          patch: [],
+          source: { ip: null, userAgent: null, requestId: null, sessionId: null },
+          metadata: {},
+        },
+      ],
+    );
+    await commitInOneTransaction(f, 'q');
+
+    const deadLetters = f.app.get(AuditDeadLetters);
+    await waitFor(async () => (await deadLetters.list()).length === 1, 'the poison event parked');
+    const [letter] = await deadLetters.list();
+    expect(letter).toMatchObject({ eventId: id, entityId: 'p0', attempts: 2 });
+    expect(letter.lastError).toContain('SQLSTATE 22');
+    // The parked row stays in the outbox; every other record's events are sealed.
+    await waitFor(
+      async () => (await transactionSizes(f, 'q')).reduce((a, b) => a + b, 0) === TOTAL,
+      'the rest sealed',
+    );
+    expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
+  });
+});

@@ -143,8 +143,8 @@ export class EventSealer {
    * when a batch finds nothing it may take (other sealers hold the rest), a transaction over the
    * job's own entities, waiting for those sealers; once neither takes anything, what is still
    * waiting of its own (blocked by a dead letter, or poison) goes entity by entity (`sealEntity`),
-   * which counts a poison event's failed attempt against this job. NOTE: most jobs of a backlog find their events
-   * sealed by an earlier job's batch; they are answered with one read, without a transaction.
+   * which counts a poison event's failed attempt against this job. NOTE: most jobs of a backlog
+   * find their events sealed by an earlier job's batch; they are answered with one read.
    */
   async sealJob(own: SealJobEvent[]): Promise<SealResult> {
     const total: SealResult = { sealed: 0, checkpointDue: false };
@@ -169,30 +169,33 @@ export class EventSealer {
   }
 
   /** One transaction per outbox over `entities`, waiting for the sealers that hold them. */
-  private async sealOwn(entities: { entityType: string; entityId: string }[]) {
+  private sealOwn(entities: { entityType: string; entityId: string }[]) {
     const keys = entities.map(({ entityType, entityId }) => ({
       entity_type: entityType,
       entity_id: entityId,
     }));
-    const total = { sealed: 0, checkpointDue: false, consumed: 0 };
-    for (const source of outboxesOf(this.orm, this.store)) {
-      const step = await this.sealing(source, (trx, outbox) => this.holdEntities(trx, outbox, keys), false);
-      total.sealed += step.sealed;
-      total.checkpointDue ||= step.checkpointDue;
-      total.consumed += step.consumed;
-    }
-    return total;
+    return this.perOutbox((trx, outbox) => this.holdEntities(trx, outbox, keys));
   }
 
   /** One batch transaction per outbox over the oldest waiting events whose chain heads are free. */
-  private async sealBatch(): Promise<SealResult & { consumed: number }> {
+  private sealBatch() {
+    return this.perOutbox((trx, outbox, source) => this.holdBatch(trx, outbox, source));
+  }
+
+  /**
+   * One multi-entity sealing transaction per outbox. NOTE: PostgreSQL rejecting a row fails the
+   * whole transaction without saying which event; it counts as nothing taken, so the job goes on to
+   * the per-entity path, which finds the event and counts its failed attempt.
+   */
+  private async perOutbox(
+    hold: (trx: Knex.Transaction, outbox: Knex, source: Knex) => Promise<HeldEntity[]>,
+  ): Promise<SealResult & { consumed: number }> {
     const total = { sealed: 0, checkpointDue: false, consumed: 0 };
     for (const source of outboxesOf(this.orm, this.store)) {
       let step;
       try {
-        step = await this.sealing(source, (trx, outbox) => this.holdBatch(trx, outbox, source), false);
+        step = await this.sealing(source, (trx, outbox) => hold(trx, outbox, source), false);
       } catch (error) {
-        // PostgreSQL rejected a row of the batch: which one is found by the jobs' per-entity path.
         if (error instanceof PoisonEventError) continue;
         throw error;
       }
