@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { peakResidentMb } from './worker-process';
 
 // `npx audit-ledger`, as `npm run bench` has just built it.
 const CLI = join(__dirname, '..', 'libs', 'audit', 'src', 'cli', 'main.js');
@@ -31,15 +31,9 @@ export function runCli<T>(
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let peakKb = 0;
-    const sample = () => {
-      try {
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-      } catch {
-        // NOTE: the process has exited between two samples; VmHWM only grows, the last one stands.
-      }
-    };
+    let peakMb = 0;
+    // VmHWM only grows: the last sample before the process exits stands (0 once it is gone).
+    const sample = () => (peakMb = Math.max(peakMb, peakResidentMb(child.pid!)));
     const timer = setInterval(sample, SAMPLE_MS);
     let stdout = '';
     let stderr = '';
@@ -50,7 +44,7 @@ export function runCli<T>(
       clearInterval(timer);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0) reject(new Error(`audit-ledger ${args.join(' ')}: exit ${code}\n${stderr}`));
-      else resolve({ seconds, peakMb: peakKb / 1024, doc: JSON.parse(stdout) as T });
+      else resolve({ seconds, peakMb, doc: JSON.parse(stdout) as T });
     });
   });
 }
