@@ -104,6 +104,14 @@ export interface AuditModuleOptions {
   /** How far in the future a checkpoint's timestamp may be before it is rejected. Default: 300000 ms. */
   maxClockSkewMs?: number;
   /**
+   * How far an event the application wrote to the outbox itself (origin ASSERTED) may date its
+   * `occurredAt` from the database's clock when the row was written (`clock_timestamp()`, stamped
+   * by PostgreSQL): further, and the sealer refuses it (poison: retried, then a dead letter and
+   * its alert), so the application cannot back-date or post-date what it asserts. Captured row
+   * changes take the database's time and are never checked. Default: 60000 ms.
+   */
+  maxEventClockSkewMs?: number;
+  /**
    * Where `audit-ledger archive` / `retention apply` write archive segments. Default: the
    * directory `AUDIT_ARCHIVE_DIR`, else `.audit/archive`.
    */

@@ -246,6 +246,11 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     problems.push('keySetId may only hold letters, digits, ".", "_" and "-"');
   const rotation = options.keyRotationIntervalMs ?? 30 * DAY_MS;
   const maxClockSkewMs = positiveInt(problems, 'maxClockSkewMs', options.maxClockSkewMs ?? 300000);
+  const maxEventClockSkewMs = positiveInt(
+    problems,
+    'maxEventClockSkewMs',
+    options.maxEventClockSkewMs ?? 60000,
+  );
   if (!Number.isInteger(rotation) || rotation < 0)
     problems.push(`keyRotationIntervalMs must be 0 or a positive integer (got ${rotation})`);
   const resolved: ResolvedAuditOptions = {
@@ -292,6 +297,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     checkpoint,
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
+    maxEventClockSkewMs,
     api: resolveApiOptions(options.api ?? {}, problems),
     deadLetter: {
       maxAttempts: positiveInt(problems, 'deadLetter.maxAttempts', options.deadLetter?.maxAttempts ?? 5),

@@ -12,3 +12,7 @@ export const MASKED_VALUE = '[MASKED]';
 export const ERASED_VALUE = '[ERASED]';
 /** Injection token of the resolved (validated, defaulted) module options. */
 export const AUDIT_OPTIONS = Symbol('audit:options');
+/** Metadata key under which `@AuditedEntity` stores its options on an entity class. */
+export const AUDITED_ENTITY_METADATA = 'audit:audited-entity';
+/** The transaction-local PostgreSQL setting the application's context travels in to the capture trigger. */
+export const CAPTURE_CONTEXT_SETTING = 'audit.ctx';

@@ -13,6 +13,8 @@ import { resolveAuditOptions } from './audit-options';
 import { AuditService } from './audit.service';
 import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
+import { CaptureContextSubscriber } from './context/capture-context.subscriber';
+import { CapturedTables } from './capture/captured-tables.registry';
 import { AuditEventFactory } from './events/audit-event.factory';
 import { AuditExporter } from './export/audit-exporter';
 import { AuditArchiver } from './archive/audit-archiver.service';
@@ -58,6 +60,8 @@ import { TrailVerifier } from './verification/trail-verifier';
   providers: [
     { provide: AUDIT_OPTIONS, useFactory: resolveAuditOptions, inject: [AUDIT_MODULE_OPTIONS] },
     AuditContextService,
+    CapturedTables,
+    CaptureContextSubscriber,
     AuditEventFactory,
     AuditQueueProducer,
     AfterCommitPublisher,
@@ -90,6 +94,7 @@ import { TrailVerifier } from './verification/trail-verifier';
     RequestAuditRecorder,
   ],
   exports: [
+    CapturedTables,
     AuditSubjectErasure,
     PersonalDataReader,
     AuditDeadLetters,

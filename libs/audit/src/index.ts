@@ -13,6 +13,9 @@ export { AUDIT_QUEUE, AUDIT_SCHEMA, ERASED_VALUE, MASKED_VALUE } from './audit.c
 export { Auditable } from './decorators/auditable.decorator';
 export type { AuditableOptions } from './decorators/auditable-options.interface';
 export { AuditMasked } from './decorators/audit-masked.decorator';
+export { AuditedEntity, type AuditedEntityOptions } from './decorators/audited-entity.decorator';
+export { auditCaptureSql, dropAuditCaptureSql, type AuditCaptureTable } from './storage/audit-capture.sql';
+export { CapturedTables } from './capture/captured-tables.registry';
 export { AuditService } from './audit.service';
 export { AuditContextService } from './context/audit-context.service';
 export type { AuditContextSnapshot } from './context/audit-context';
@@ -22,6 +25,8 @@ export type {
   AuditActor,
   AuditEvent,
   AuditSource,
+  DatabaseFacts,
+  EventOrigin,
   FieldChange,
   JsonObject,
   JsonPatchOperation,
@@ -46,7 +51,13 @@ export {
   verifyInclusionProof,
   type TreeIndex,
 } from './crypto/merkle';
-export { EVENT_HASH_ALG, eventHash, GENESIS_HASH, hashedEventFields } from './crypto/event-hash';
+export {
+  EVENT_HASH_ALG,
+  EVENT_HASH_ALG_V1,
+  eventHash,
+  GENESIS_HASH,
+  hashedEventFields,
+} from './crypto/event-hash';
 export { appendLeaf, consistencyProofFromRange, rangeRoot, type CompactRange } from './crypto/compact-range';
 export {
   formatCheckpoint,

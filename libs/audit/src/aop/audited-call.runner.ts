@@ -1,6 +1,13 @@
-import { MikroORM, TransactionPropagation, Utils, type EntityMetadata } from '@mikro-orm/core';
+import {
+  MikroORM,
+  TransactionPropagation,
+  Utils,
+  type EntityManager,
+  type EntityMetadata,
+} from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AUDIT_OPTIONS } from '../audit.constants';
+import type { Knex } from '@mikro-orm/postgresql';
+import { AUDIT_OPTIONS, CAPTURE_CONTEXT_SETTING } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { EntityStateReader } from '../capture/entity-state.reader';
 import { primaryKeyOf, toJsonValue } from '../capture/to-json-value';
@@ -10,16 +17,26 @@ import type { AuditableOptions } from '../decorators/auditable-options.interface
 import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.error';
 import type { JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
+import { v7 as uuidv7 } from 'uuid';
+import type { CaptureContext } from '../capture/captured-row';
+import { CapturedTables } from '../capture/captured-tables.registry';
+import { CaptureContextSubscriber } from '../context/capture-context.subscriber';
+import { operationScope, type OperationFrame } from '../context/operation-scope';
+import { AfterCommitPublisher } from '../outbox/after-commit.publisher';
 import { OutboxWriter } from '../outbox/outbox.writer';
+import { setCaptureContext } from '../storage/capture.store';
 
 type Method = (...args: unknown[]) => unknown;
 
 const idText = (id: unknown) => (typeof id === 'string' ? id : JSON.stringify(toJsonValue(id)));
 
 /**
- * Runs one audited call: in a transaction (a savepoint inside the caller's), lock and snapshot the
- * entity, run the method, flush, snapshot again, write the event to the outbox. Any failure,
- * including the outbox write, rolls the whole call back.
+ * Runs one audited call in a transaction (a savepoint inside the caller's), as one operation: its
+ * context (actor, request, action, operation id) is set in the transaction before the method runs,
+ * so the database's capture trigger records every row the call changes, however it writes them.
+ * An entity the database does not capture takes the unit-of-work path: lock and snapshot it, run
+ * the method, flush, snapshot again, write its event to the outbox. Any failure, including the
+ * outbox write, rolls the whole call back.
  */
 @Injectable()
 export class AuditedCallRunner {
@@ -32,6 +49,9 @@ export class AuditedCallRunner {
     private readonly context: AuditContextService,
     private readonly events: AuditEventFactory,
     private readonly outbox: OutboxWriter,
+    private readonly tables: CapturedTables,
+    private readonly transactions: CaptureContextSubscriber,
+    private readonly publisher: AfterCommitPublisher,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
@@ -54,37 +74,61 @@ export class AuditedCallRunner {
   async run(options: AuditableOptions, target: object, method: Method, args: unknown[]): Promise<unknown> {
     const meta = this.entityMetadata(options, method.name);
     const context = this.context.snapshot();
+    const captured = this.tables.isCaptured(meta.className);
     const argId =
       options.action === 'CREATE' && !options.id ? undefined : (options.id ?? ((first) => first))(...args);
+    const operation: CaptureContext = {
+      operationId: uuidv7(),
+      ...context,
+      action: options.action,
+      entityType: meta.className,
+      entityId: argId === undefined || argId === null ? null : idText(argId),
+      module: options.module ?? null,
+      transactionCode: options.transactionCode ?? null,
+      // NOTE: the database records the rows as they are written, before the method returns, so a
+      // metadata function sees no result here (docs/capture.md).
+      metadata: captured
+        ? this.events.metadataFor(this.metadataOf(options, args, undefined), meta.class)
+        : null,
+      only: captured ? (options.only ?? null) : null,
+      ignore: captured ? (options.ignore ?? null) : null,
+    };
+    const outer = operationScope.getStore();
+    const frame: OperationFrame = {
+      context: operation,
+      text: JSON.stringify(operation),
+      applied: !this.tables.hasAny(),
+    };
     let before: JsonObject | null = null;
     try {
-      return await this.orm.em.transactional(
-        async (em) => {
-          before = argId === undefined ? null : await this.state.lockedRead(em, meta, argId);
-          const result = await method.apply(target, args);
-          await em.flush();
-          const id = argId ?? this.resultId(options, result, method.name);
-          const after = await this.state.currentState(em, meta, id);
-          const event = this.events.forEntity(
-            {
-              action: options.action,
-              entityType: meta.className,
-              entityClass: meta.class,
-              entityId: idText(id),
-              before,
-              after,
-              module: options.module,
-              transactionCode: options.transactionCode,
-              metadata: this.metadataOf(options, args, result),
-              only: options.only,
-              ignore: options.ignore,
-            },
-            context,
-          );
-          await this.outbox.write(em, [event]);
-          return result;
-        },
-        { propagation: TransactionPropagation.NESTED },
+      return await operationScope.run(frame, () =>
+        this.orm.em.transactional(
+          async (em) => {
+            const trx = em.getTransactionContext<Knex.Transaction>();
+            if (!frame.applied && trx) {
+              frame.applied = true;
+              await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, frame.text);
+            }
+            let result: unknown;
+            if (captured) {
+              result = await method.apply(target, args);
+              await em.flush();
+              this.publisher.sweepAfterCommit(trx);
+            } else {
+              before = argId === undefined ? null : await this.state.lockedRead(em, meta, argId);
+              result = await method.apply(target, args);
+              await em.flush();
+              await this.recordUnitOfWork(em, options, meta, { argId, before, args, result, operation });
+              if (this.tables.hasAny()) this.publisher.sweepAfterCommit(trx);
+            }
+            // The caller's own changes after this call belong to the caller's operation again.
+            const resumed = outer?.text ?? (trx && this.transactions.contextOf(trx));
+            if (resumed && trx && this.tables.hasAny())
+              await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, resumed);
+            return result;
+          },
+          { propagation: TransactionPropagation.NESTED },
+        ),
       );
     } catch (error) {
       if (options.recordFailures ?? this.options.recordFailures) {
@@ -92,6 +136,40 @@ export class AuditedCallRunner {
       }
       throw error;
     }
+  }
+
+  /** The unit-of-work path: the call's one entity, snapshotted by the app (an asserted event). */
+  private async recordUnitOfWork(
+    em: EntityManager,
+    options: AuditableOptions,
+    meta: EntityMetadata,
+    call: {
+      argId: unknown;
+      before: JsonObject | null;
+      args: unknown[];
+      result: unknown;
+      operation: CaptureContext;
+    },
+  ): Promise<void> {
+    const id = call.argId ?? this.resultId(options, call.result, meta.className);
+    const after = await this.state.currentState(em, meta, id);
+    const event = this.events.forEntity(
+      {
+        action: options.action,
+        entityType: meta.className,
+        entityClass: meta.class,
+        entityId: idText(id),
+        before: call.before,
+        after,
+        module: options.module,
+        transactionCode: options.transactionCode,
+        metadata: this.metadataOf(options, call.args, call.result),
+        only: options.only,
+        ignore: options.ignore,
+      },
+      call.operation,
+    );
+    await this.outbox.write(em, [{ ...event, operationId: call.operation.operationId }]);
   }
 
   private resultId(options: AuditableOptions, result: unknown, where: string): unknown {

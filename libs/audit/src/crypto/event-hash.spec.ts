@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../events/audit-event';
 import { canonicalJson, canonicalJsonText } from './canonical-json';
-import { eventHash, GENESIS_HASH, hashedEventFields, hashedFieldsText } from './event-hash';
+import {
+  EVENT_HASH_ALG,
+  EVENT_HASH_ALG_V1,
+  eventHash,
+  GENESIS_HASH,
+  hashedEventFields,
+  hashedFieldsText,
+  hasUnhashedV1Members,
+} from './event-hash';
 
 // The worked example of docs/integrity.md §2: the canonical text is written out by hand, as an
 // independent verifier would produce it from the specification.
@@ -35,7 +43,14 @@ const CANONICAL =
 describe('eventHash (audit/v1)', () => {
   it('is SHA-256 over "audit/v1\\0" and the canonical hashed fields, as docs/integrity.md specifies', () => {
     const expected = createHash('sha256').update('audit/v1\0').update(CANONICAL).digest();
-    expect(eventHash(EVENT, 1, GENESIS_HASH).equals(expected)).toBe(true);
+    expect(eventHash(EVENT, 1, GENESIS_HASH, EVENT_HASH_ALG_V1).equals(expected)).toBe(true);
+  });
+
+  it('leaves out the members audit/v1.1 added, which a v1 event must not hold', () => {
+    const v1 = eventHash(EVENT, 1, GENESIS_HASH, EVENT_HASH_ALG_V1);
+    expect(eventHash({ ...EVENT, origin: 'APP' }, 1, GENESIS_HASH, EVENT_HASH_ALG_V1).equals(v1)).toBe(true);
+    expect(hasUnhashedV1Members({ ...EVENT, origin: 'APP' })).toBe(true);
+    expect(hasUnhashedV1Members({ ...EVENT, operationId: null, origin: null, database: null })).toBe(false);
   });
 
   it('binds the position, the link and every recorded field', () => {
@@ -51,6 +66,48 @@ describe('eventHash (audit/v1)', () => {
   it('ignores key order and fields outside the hashed list', () => {
     const reordered = JSON.parse(canonicalJson({ ...EVENT, extra: 'not hashed' }).toString()) as AuditEvent;
     expect(eventHash(reordered, 1, GENESIS_HASH).equals(eventHash(EVENT, 1, GENESIS_HASH))).toBe(true);
+  });
+});
+
+// audit/v1.1: the same event with the members the database stamps, written out by hand too.
+const V11_EVENT: AuditEvent = {
+  ...EVENT,
+  operationId: '01936b2e-0000-7000-8000-0000000000aa',
+  origin: 'APP',
+  database: { transactionId: '7781', role: 'app', time: '2026-11-22T10:00:00.004Z' },
+};
+const V11_CANONICAL =
+  '{"action":"UPDATE","actor":{"display":"alice","id":"u1","type":"USER"},"after":{"role":"admin"},' +
+  '"before":{"role":"user"},"chainSeq":1,"changes":[{"after":"admin","before":"user","field":"role"}],' +
+  '"database":{"role":"app","time":"2026-11-22T10:00:00.004Z","transactionId":"7781"},' +
+  '"entityId":"u2","entityType":"User","id":"01936b2e-0000-7000-8000-000000000001","metadata":{},' +
+  '"module":"identity","occurredAt":"2026-11-22T10:00:00.000Z",' +
+  '"operationId":"01936b2e-0000-7000-8000-0000000000aa","origin":"APP",' +
+  '"patch":[{"op":"replace","path":"/role","value":"admin"}],' +
+  '"prevHash":"0000000000000000000000000000000000000000000000000000000000000000",' +
+  '"source":{"ip":"127.0.0.1","requestId":"r1","sessionId":null,"userAgent":"ua"},' +
+  '"tenantId":"acme","transactionCode":"USER_UPDATE"}';
+
+describe('eventHash (audit/v1.1)', () => {
+  it('is SHA-256 over "audit/v1.1\\0" and the canonical fields with operation, origin and database facts', () => {
+    const expected = createHash('sha256').update('audit/v1.1\0').update(V11_CANONICAL).digest();
+    expect(EVENT_HASH_ALG).toBe('audit/v1.1');
+    expect(eventHash(V11_EVENT, 1, GENESIS_HASH).equals(expected)).toBe(true);
+  });
+
+  it('binds each stamped fact', () => {
+    const base = eventHash(V11_EVENT, 1, GENESIS_HASH);
+    const facts = V11_EVENT.database!;
+    for (const changed of [
+      { ...V11_EVENT, origin: 'ASSERTED' as const },
+      { ...V11_EVENT, operationId: null },
+      { ...V11_EVENT, database: { ...facts, transactionId: '7782' } },
+      { ...V11_EVENT, database: { ...facts, role: 'postgres' } },
+      { ...V11_EVENT, database: null },
+    ]) {
+      expect(eventHash(changed, 1, GENESIS_HASH).equals(base)).toBe(false);
+    }
+    expect(eventHash(V11_EVENT, 1, GENESIS_HASH, EVENT_HASH_ALG_V1).equals(base)).toBe(false);
   });
 });
 
@@ -94,7 +151,17 @@ describe('hashedFieldsText', () => {
   ];
 
   it.each(variants)('writes exactly the generic canonical text: %s', (_name, event) => {
-    const fields = hashedEventFields(event, 7, Buffer.alloc(32, 0xab));
+    for (const alg of [EVENT_HASH_ALG_V1, EVENT_HASH_ALG]) {
+      const fields = hashedEventFields(event, 7, Buffer.alloc(32, 0xab), alg);
+      expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+    }
+    const stamped = {
+      ...event,
+      operationId: event.id,
+      origin: 'DATABASE' as const,
+      database: V11_EVENT.database,
+    };
+    const fields = hashedEventFields(stamped, 7, Buffer.alloc(32, 0xab));
     expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
   });
 });

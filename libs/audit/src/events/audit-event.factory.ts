@@ -120,7 +120,8 @@ export class AuditEventFactory {
     );
   }
 
-  private maskerFor(entityClass: unknown): FieldMasker {
+  /** The masker of an entity class: the module's rules plus its `@AuditMasked()` properties. */
+  maskerFor(entityClass: unknown): FieldMasker {
     if (typeof entityClass !== 'function') return this.masker;
     let masker = this.entityMaskers.get(entityClass);
     if (!masker) {
@@ -128,6 +129,11 @@ export class AuditEventFactory {
       this.entityMaskers.set(entityClass, masker);
     }
     return masker;
+  }
+
+  /** An `@Auditable` call's metadata as events carry it: JSON-safe, masked with the entity's rules. */
+  metadataFor(metadata: unknown, entityClass: unknown): JsonObject {
+    return this.metadata(metadata, this.maskerFor(entityClass));
   }
 
   private metadata(metadata: unknown, masker: FieldMasker): JsonObject {

@@ -1,5 +1,29 @@
-/** Who caused an event. Calls outside any request are attributed to a `SYSTEM` actor, never dropped. */
-export type ActorType = 'USER' | 'SYSTEM' | 'API_KEY';
+/**
+ * Who caused an event. Calls outside any request are attributed to a `SYSTEM` actor, never dropped;
+ * a row change the database captured with no application context names the `DATABASE` role that
+ * made it (psql, a migration, another service).
+ */
+export type ActorType = 'USER' | 'SYSTEM' | 'API_KEY' | 'DATABASE';
+
+/**
+ * How an event reached the ledger, decided by the database, never by the payload:
+ * `APP`: a row change captured by the database inside an application transaction that named its
+ * context (actor, request, operation); `DATABASE`: a row change captured by the database with no
+ * application context; `ASSERTED`: an event the application wrote to the outbox itself (domain
+ * events, the unit-of-work path of tables not captured at the database): its snapshots are the
+ * application's word. Null on events sealed before `audit/v1.1`.
+ */
+export type EventOrigin = 'APP' | 'DATABASE' | 'ASSERTED';
+
+/** Facts PostgreSQL stamped on the outbox row itself; the application cannot set them. */
+export interface DatabaseFacts {
+  /** `txid_current()` of the transaction that wrote the row (decimal text). */
+  transactionId: string;
+  /** `session_user`: the database role that was logged in. */
+  role: string;
+  /** `clock_timestamp()` when the row was written (UTC ISO-8601, milliseconds). */
+  time: string;
+}
 
 export interface AuditActor {
   type: ActorType;
@@ -62,6 +86,16 @@ export interface AuditEvent {
   patch: JsonPatchOperation[];
   source: AuditSource;
   metadata: JsonObject;
+  /**
+   * The operation the event belongs to: every row an `@Auditable` call (or one application
+   * transaction) changed shares it. Null for changes made outside the application and for events
+   * sealed before `audit/v1.1`.
+   */
+  operationId?: string | null;
+  /** How the event reached the ledger (see EventOrigin); set by the sealer. */
+  origin?: EventOrigin | null;
+  /** What the database stamped on the event's outbox row; set by the sealer. */
+  database?: DatabaseFacts | null;
 }
 
 /** A sealed event: the recorded event plus its place in the entity's chain and in the global log. */
@@ -70,7 +104,10 @@ export interface SealedAuditEvent extends AuditEvent {
   chainSeq: number;
   /** 1, 2, 3 … over the whole store, gapless: the event's leaf index in the global log is globalSeq - 1. */
   globalSeq: number;
-  /** The event hash algorithm (`audit/v1`; see docs/integrity.md). */
+  operationId: string | null;
+  origin: EventOrigin | null;
+  database: DatabaseFacts | null;
+  /** The event hash algorithm (`audit/v1.1`, or `audit/v1` for events sealed before it; see docs/integrity.md). */
   hashAlg: string;
   /** Hash of the previous event of the entity (hex; 64 zeros for the first). */
   prevHash: string;

@@ -32,5 +32,14 @@ export function normalizeEvent(event: AuditEvent): AuditEvent {
       sessionId: event.source?.sessionId ?? null,
     },
     metadata: event.metadata ?? {},
+    operationId: event.operationId ?? null,
+    origin: event.origin ?? null,
+    database: event.database
+      ? {
+          transactionId: event.database.transactionId,
+          role: event.database.role,
+          time: event.database.time,
+        }
+      : null,
   };
 }

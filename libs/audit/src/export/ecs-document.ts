@@ -1,4 +1,10 @@
-import type { ActorType, JsonObject, SealedAuditEvent } from '../events/audit-event';
+import type {
+  ActorType,
+  DatabaseFacts,
+  EventOrigin,
+  JsonObject,
+  SealedAuditEvent,
+} from '../events/audit-event';
 
 /** The Elastic Common Schema version the documents follow. */
 export const ECS_VERSION = '8.11.0';
@@ -46,6 +52,13 @@ export interface EcsDocument {
     changes: SealedAuditEvent['changes'];
     patch: SealedAuditEvent['patch'];
     metadata: JsonObject;
+    /**
+     * The `audit/v1.1` members: null on older events, absent from documents exported before
+     * them (read as null, which is what those events hold).
+     */
+    operation_id: string | null;
+    origin: EventOrigin | null;
+    database: EcsDatabaseFacts | null;
     chain_seq: number;
     prev_hash: string;
     hash_alg: string;
@@ -53,6 +66,13 @@ export interface EcsDocument {
     key_id: string | null;
     key_set_id: string | null;
   };
+}
+
+/** `DatabaseFacts` under ECS's snake_case field names. */
+export interface EcsDatabaseFacts {
+  transaction_id: string;
+  role: string;
+  time: string;
 }
 
 const TYPES: Record<string, string> = { CREATE: 'creation', UPDATE: 'change', DELETE: 'deletion' };
@@ -100,6 +120,13 @@ export function toEcsDocument(event: SealedAuditEvent): EcsDocument {
       changes: event.changes,
       patch: event.patch,
       metadata: event.metadata,
+      operation_id: event.operationId,
+      origin: event.origin,
+      database: event.database && {
+        transaction_id: event.database.transactionId,
+        role: event.database.role,
+        time: event.database.time,
+      },
       chain_seq: event.chainSeq,
       prev_hash: event.prevHash,
       hash_alg: event.hashAlg,
@@ -135,6 +162,9 @@ export function fromEcsDocument(doc: EcsDocument): SealedAuditEvent {
       sessionId: a.session_id,
     },
     metadata: a.metadata,
+    operationId: a.operation_id ?? null,
+    origin: a.origin ?? null,
+    database: databaseFacts(a.database),
     chainSeq: a.chain_seq,
     globalSeq: doc.event.sequence,
     hashAlg: a.hash_alg,
@@ -146,4 +176,8 @@ export function fromEcsDocument(doc: EcsDocument): SealedAuditEvent {
     integrity:
       a.key_id && a.key_set_id ? `${a.key_set_id}::${a.key_id}::${a.hash_alg}::${doc.event.hash}` : null,
   };
+}
+
+function databaseFacts(facts: EcsDatabaseFacts | null | undefined): DatabaseFacts | null {
+  return facts ? { transactionId: facts.transaction_id, role: facts.role, time: facts.time } : null;
 }

@@ -10,7 +10,7 @@ import { textLines } from './text-lines';
  * written as JSON text; a null is an empty cell and an empty string a quoted empty cell, so the
  * file parses back to the exact document (and verifies offline) — as NDJSON does.
  */
-const COLUMNS: { name: string; kind: 'string' | 'number' | 'json' }[] = [
+const COLUMNS: { name: string; kind: 'string' | 'number' | 'json'; since: 'v1' | 'v1.1' }[] = [
   ['@timestamp', 'string'],
   ['message', 'string'],
   ['ecs.version', 'string'],
@@ -48,7 +48,24 @@ const COLUMNS: { name: string; kind: 'string' | 'number' | 'json' }[] = [
   ['audit_ledger.batch_tree_size', 'number'],
   ['audit_ledger.key_id', 'string'],
   ['audit_ledger.key_set_id', 'string'],
-].map(([name, kind]) => ({ name, kind: kind as 'string' | 'number' | 'json' }));
+  // NOTE: the `audit/v1.1` members come last, so the columns of older files keep their positions;
+  // a file exported before them lacks these columns, and its events hold null there.
+  ['audit_ledger.operation_id', 'string', 'v1.1'],
+  ['audit_ledger.origin', 'string', 'v1.1'],
+  ['audit_ledger.database.transaction_id', 'string', 'v1.1'],
+  ['audit_ledger.database.role', 'string', 'v1.1'],
+  ['audit_ledger.database.time', 'string', 'v1.1'],
+].map(([name, kind, since]) => ({
+  name,
+  kind: kind as 'string' | 'number' | 'json',
+  since: since === 'v1.1' ? 'v1.1' : 'v1',
+}));
+
+/**
+ * Objects that may be null, written as one column per member: a null object is all empty cells,
+ * which no object makes (its members are never null).
+ */
+const NULLABLE_OBJECTS = ['audit_ledger.database'];
 
 type Tree = { [key: string]: unknown };
 
@@ -75,7 +92,8 @@ export async function* encodeEvents(
   const csv = stringify({
     header: true,
     columns: COLUMNS.map((c) => c.name),
-    cast: { string: (value) => (value === '' ? { value: '', quoted: true } : value) },
+    // NOTE: `quoted_empty`, not `quoted`: csv-stringify ignores `quoted` on an empty string.
+    cast: { string: (value) => (value === '' ? { value: '', quoted_empty: true } : value) },
   });
   const rows = (async () => {
     for await (const doc of documents) {
@@ -131,9 +149,11 @@ export async function* decodeEvents(
   );
   for await (const record of parser as AsyncIterable<{ record: Tree; info: { lines: number } }>) {
     const doc: Tree = {};
-    for (const { name, kind } of COLUMNS) {
-      if (!(name in record.record))
+    for (const { name, kind, since } of COLUMNS) {
+      if (!(name in record.record)) {
+        if (since === 'v1.1') continue;
         throw new EventLineError(record.info.lines, `column "${name}" is missing`);
+      }
       const cell = record.record[name] as string | null;
       try {
         const value =
@@ -142,6 +162,10 @@ export async function* decodeEvents(
       } catch (error) {
         throw new EventLineError(record.info.lines, `column "${name}": ${(error as Error).message}`);
       }
+    }
+    for (const path of NULLABLE_OBJECTS) {
+      const members = get(doc, path) as Tree | undefined;
+      if (members && Object.values(members).every((v) => v === null)) set(doc, path, null);
     }
     yield { line: record.info.lines, doc: doc as unknown as EcsDocument };
   }

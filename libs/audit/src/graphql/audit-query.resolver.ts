@@ -2,6 +2,7 @@ import { Inject, UseFilters, UseGuards } from '@nestjs/common';
 import { Args, Context, ID, Info, Int, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { validate as isUuid } from 'uuid';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint } from '../crypto/checkpoint';
@@ -284,6 +285,9 @@ function checkDate(value: Date | null | undefined, argument: string): void {
 
 function toQuery(filter: AuditEventFilterInput): AuditEventQuery {
   const { action, actions, changedField, ...rest } = filter;
+  // NOTE: operation_id is a uuid column: PostgreSQL would fail the whole query on any other text.
+  if (typeof rest.operationId === 'string' && !isUuid(rest.operationId))
+    throw invalid('operationId is not a UUID.', 'operationId');
   const all = [...(action ? [action] : []), ...(actions ?? [])];
   return {
     ...rest,

@@ -6,20 +6,9 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { SealJobEvent } from './seal-job';
 
+import { rootTransaction } from './transaction-root';
+
 type Transaction = object;
-
-// MikroORM's knex connection links a savepoint to its parent under this symbol; no public API
-// exposes the root transaction, and the commit hooks fire only for the root.
-const PARENT_DESCRIPTION = 'parentTransaction';
-
-function rootTransaction(trx: Transaction): Transaction {
-  let current = trx as Record<symbol, Transaction>;
-  for (;;) {
-    const parent = Object.getOwnPropertySymbols(current).find((s) => s.description === PARENT_DESCRIPTION);
-    if (!parent) return current;
-    current = current[parent] as Record<symbol, Transaction>;
-  }
-}
 
 /**
  * Holds the events written in a transaction until its outermost transaction commits, then
@@ -28,6 +17,8 @@ function rootTransaction(trx: Transaction): Transaction {
 @Injectable()
 export class AfterCommitPublisher implements EventSubscriber {
   private readonly pending = new WeakMap<Transaction, AuditEvent[]>();
+  /** Transactions whose captured rows (ids unknown to the app) a sweep job should seal after commit. */
+  private readonly sweeps = new WeakSet<Transaction>();
 
   constructor(
     orm: MikroORM,
@@ -53,7 +44,17 @@ export class AfterCommitPublisher implements EventSubscriber {
     else this.pending.set(root, [...events]);
   }
 
+  /** After `trx` commits, a job that seals whatever waits (the rows its capture trigger wrote). */
+  sweepAfterCommit(trx: Transaction | undefined): void {
+    if (trx) this.sweeps.add(rootTransaction(trx));
+    else void this.producer.enqueueSweep();
+  }
+
   afterTransactionCommit(args: TransactionEventArgs): void {
+    if (args.transaction && this.sweeps.has(args.transaction)) {
+      this.sweeps.delete(args.transaction);
+      void this.producer.enqueueSweep();
+    }
     const events = args.transaction && this.pending.get(args.transaction);
     if (!events) return;
     this.pending.delete(args.transaction);
@@ -63,6 +64,7 @@ export class AfterCommitPublisher implements EventSubscriber {
   }
 
   afterTransactionRollback(args: TransactionEventArgs): void {
+    if (args.transaction) this.sweeps.delete(args.transaction);
     if (args.transaction) this.pending.delete(args.transaction);
   }
 

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { v7 as uuidv7 } from 'uuid';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { SEAL_JOB_EVENTS, type SealJob, type SealJobEvent } from './seal-job';
@@ -24,6 +25,7 @@ export class AuditQueueProducer implements OnApplicationShutdown {
   private readonly logger = new Logger(AuditQueueProducer.name);
   private readonly inFlight = new Set<Promise<void>>();
   private buffered: SealJobEvent[] = [];
+  private sweepBuffered = false;
   private flush?: { timer: NodeJS.Timeout; done: Promise<void>; run: () => void };
 
   constructor(
@@ -34,6 +36,16 @@ export class AuditQueueProducer implements OnApplicationShutdown {
   /** Queues committed events; resolves once the job holding them is added (or failed to be). */
   enqueueCommitted(events: SealJobEvent[]): Promise<void> {
     this.buffered.push(...events);
+    return this.schedule();
+  }
+
+  /** Queues one sweep job (coalesced like committed events): rows the database captured wait. */
+  enqueueSweep(): Promise<void> {
+    this.sweepBuffered = true;
+    return this.schedule();
+  }
+
+  private schedule(): Promise<void> {
     if (this.flush) return this.flush.done;
     let run!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -45,6 +57,8 @@ export class AuditQueueProducer implements OnApplicationShutdown {
         const jobs: SealJob[] = [];
         for (let i = 0; i < waiting.length; i += SEAL_JOB_EVENTS)
           jobs.push({ events: waiting.slice(i, i + SEAL_JOB_EVENTS) });
+        if (this.sweepBuffered) jobs.push({ events: [], sweep: true });
+        this.sweepBuffered = false;
         resolve(this.enqueue(jobs));
       };
     });
@@ -60,7 +74,7 @@ export class AuditQueueProducer implements OnApplicationShutdown {
           name: 'seal',
           data,
           opts: {
-            jobId: data.events[0].eventId,
+            jobId: data.events[0]?.eventId ?? `sweep-${uuidv7()}`,
             attempts: this.options.jobAttempts,
             backoff: { type: 'exponential', delay: this.options.jobBackoffMs },
             removeOnComplete: { count: 1000 },
@@ -72,7 +86,8 @@ export class AuditQueueProducer implements OnApplicationShutdown {
         () => undefined,
         (error: unknown) =>
           this.logger.warn(
-            `Could not enqueue ${jobs.reduce((n, j) => n + j.events.length, 0)} audit event(s); ` +
+            `Could not enqueue ${jobs.reduce((n, j) => n + j.events.length, 0)} audit event(s)` +
+              `${jobs.some((j) => j.sweep) ? ' and a sweep' : ''}; ` +
               `the outbox relay will retry: ${String(error)}`,
           ),
       )

@@ -12,6 +12,11 @@ export interface SealJobEvent {
  */
 export interface SealJob {
   events: SealJobEvent[];
+  /**
+   * Seal whatever waits, oldest first, until nothing does: queued after a transaction whose rows
+   * the database captured (their ids are the database's, unknown to the app).
+   */
+  sweep?: boolean;
 }
 
 /** Events per job at most: a transaction writing more gets several jobs. */

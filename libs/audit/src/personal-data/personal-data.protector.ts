@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS, ERASED_VALUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { protectEvent } from '../capture/personal-fields';
-import { sealPersonalValue } from '../crypto/personal-data-envelope';
+import { isPersonalDataEnvelope, sealPersonalValue } from '../crypto/personal-data-envelope';
 import type { AuditEvent } from '../events/audit-event';
 import { InjectAuditStore, knexOf } from '../storage/audit-store';
 import { SubjectKeys, sqlOn, type Sql } from './subject-keys';
@@ -24,6 +24,15 @@ export class PersonalDataProtector {
 
   /** The events as they may be stored: unchanged unless their entity type declares personal fields. */
   async protect(em: EntityManager, events: AuditEvent[]): Promise<AuditEvent[]> {
+    return this.protectWith(this.sqlFor(em), events);
+  }
+
+  /**
+   * `protect` with subject keys read and made through `sql`: the sealer's, for row changes the
+   * database captured (their personal values reach the ledger only through here). A value that is
+   * an envelope already (a relation event's snapshot carries the previous event's) stays as it is.
+   */
+  async protectWith(sql: Sql, events: AuditEvent[]): Promise<AuditEvent[]> {
     const planned = events.map((event) => ({
       event,
       policy: this.options.personalData.get(event.entityType),
@@ -33,10 +42,11 @@ export class PersonalDataProtector {
       if (policy) protectEvent(event, policy, (subject) => subjects.add(subject));
     }
     if (subjects.size === 0) return events;
-    const keys = await this.keys.forWrite(this.sqlFor(em), [...subjects]);
+    const keys = await this.keys.forWrite(sql, [...subjects]);
     return planned.map(({ event, policy }) =>
       policy
         ? protectEvent(event, policy, (subject, field, value) => {
+            if (isPersonalDataEnvelope(value)) return value;
             const key = keys.get(subject);
             return key ? sealPersonalValue(key, subject, field, value) : ERASED_VALUE;
           })

@@ -232,6 +232,8 @@ export class AuditQueryService {
     eq('tenantId', q.tenantId);
     eq('transactionCode', q.transactionCode);
     eq('requestId', q.requestId);
+    // NOTE: events_operation_idx (partial: operation_id is not null) serves this equality.
+    eq('operationId', q.operationId);
     if (q.actions?.length) and.push({ action: { $in: q.actions } });
     if (q.changedFields?.length) and.push({ changedFields: { $overlap: q.changedFields } });
     if (q.from) and.push({ occurredAt: { $gte: q.from } });

@@ -14,6 +14,8 @@ export interface AuditEventQuery {
   tenantId?: string;
   transactionCode?: string;
   requestId?: string;
+  /** Every event of one operation (a UUID). */
+  operationId?: string;
   /** Events that changed any of these fields. */
   changedFields?: string[];
   /** occurredAt ≥ from. */

@@ -17,7 +17,11 @@ import { AuditDeadLetters, type FailureCount } from '../outbox/dead-letters';
 import type { SealJobEvent } from '../outbox/seal-job';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
+import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { PersonalDataReader } from '../personal-data/personal-data.reader';
+import { sqlOn } from '../personal-data/subject-keys';
+import { capturedChange, type CapturedChange } from '../capture/captured-row';
+import { CapturedTables } from '../capture/captured-tables.registry';
 import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
 import { Checkpointer } from './checkpointer';
 import { appendPrepared, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
@@ -26,9 +30,25 @@ interface OutboxRow {
   id: string;
   entity_type: string;
   entity_id: string;
+  /** An event the application wrote (null for a captured row). */
   payload: unknown;
+  /** A captured row's payload as PostgreSQL wrote it (parsed without losing a digit). */
+  payload_text: string | null;
+  captured: boolean;
+  db_txid: string | null;
+  db_role: string | null;
+  db_time: Date | string | null;
   parked: boolean;
 }
+
+/** The outbox columns the sealer reads (`o`: the outbox). */
+const OUTBOX_COLUMNS = `o.id, o.entity_type, o.entity_id,
+  case when o.captured then null else o.payload end as payload,
+  case when o.captured then o.payload::text end as payload_text,
+  o.captured, o.db_txid::text as db_txid, o.db_role, o.db_time, o.dead_lettered_at is not null as parked`;
+
+/** An event to chain, or a captured change that becomes one once its record's previous state is known. */
+type SealItem = AuditEvent | CapturedChange;
 
 interface ChainHeadRow {
   entity_type: string;
@@ -46,7 +66,7 @@ interface HeldEntity {
 /** A held entity's events to seal (its rows minus any sealed already). */
 interface SealableEntity {
   head: ChainHeadRow;
-  events: AuditEvent[];
+  items: SealItem[];
 }
 
 /** Events sealed in one per-entity transaction at most. */
@@ -129,7 +149,9 @@ export class EventSealer {
     private readonly context: AuditContextService,
     private readonly metrics: AuditMetrics,
     private readonly deadLetters: AuditDeadLetters,
-    private readonly personalData: PersonalDataReader,
+    private readonly personalReader: PersonalDataReader,
+    private readonly personalData: PersonalDataProtector,
+    private readonly tables: CapturedTables,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
@@ -146,12 +168,18 @@ export class EventSealer {
    * which counts a poison event's failed attempt against this job. NOTE: most jobs of a backlog
    * find their events sealed by an earlier job's batch; they are answered with one read.
    */
-  async sealJob(own: SealJobEvent[]): Promise<SealResult> {
+  async sealJob(own: SealJobEvent[], sweep = false): Promise<SealResult> {
     const total: SealResult = { sealed: 0, checkpointDue: false };
     const add = (step: SealResult) => {
       total.sealed += step.sealed;
       total.checkpointDue ||= step.checkpointDue;
     };
+    // A sweep: batches until none takes anything (what is left, others hold or is blocked).
+    for (let round = 0; sweep && round < JOB_ROUNDS; round++) {
+      const batch = await this.sealBatch();
+      add(batch);
+      if (batch.consumed === 0) break;
+    }
     for (let round = 0; round < JOB_ROUNDS; round++) {
       const waiting = await this.waitingOf(own);
       if (waiting.length === 0) return total;
@@ -275,8 +303,8 @@ export class EventSealer {
         );
         // Read under the chain-head lock, so one sealer at a time takes an entity's events.
         const rows = await outbox.raw<{ rows: OutboxRow[] }>(
-          `select id, entity_type, entity_id, payload, dead_lettered_at is not null as parked
-           from audit.outbox where entity_type = ? and entity_id = ? order by seq limit ?`,
+          `select ${OUTBOX_COLUMNS}
+           from audit.outbox o where entity_type = ? and entity_id = ? order by seq limit ?`,
           [...key, limit],
         );
         return [{ head: head.rows[0], rows: rows.rows }];
@@ -353,7 +381,7 @@ export class EventSealer {
       `with picked as (
          select o.seq from audit.outbox o join ${KEYS} using (entity_type, entity_id)
          order by o.seq limit ${this.options.sealBatchEvents})
-       select o.id, o.entity_type, o.entity_id, o.payload, o.dead_lettered_at is not null as parked
+       select ${OUTBOX_COLUMNS}
        from audit.outbox o join picked using (seq) order by o.seq`,
       [JSON.stringify(heads.map(({ entity_type, entity_id }) => ({ entity_type, entity_id })))],
     );
@@ -441,30 +469,21 @@ export class EventSealer {
     const consumed: string[] = [];
     const sealable: SealableEntity[] = [];
     for (const { head, rows } of held) {
-      let events: AuditEvent[];
+      let items: SealItem[];
       try {
-        events = rows
-          .filter((r) => !already.has(r.id))
-          .map((r) =>
-            toSealableEvent({
-              id: r.id,
-              entityType: r.entity_type,
-              entityId: r.entity_id,
-              payload: r.payload,
-            }),
-          );
+        items = rows.filter((r) => !already.has(r.id)).map((r) => this.sealItem(r));
       } catch (error) {
         if (strict || !(error instanceof PoisonEventError)) throw error;
         continue;
       }
       consumed.push(...rows.map((r) => r.id));
-      if (events.length > 0) sealable.push({ head, events });
+      if (items.length > 0) sealable.push({ head, items });
     }
     if (!separate && consumed.length > 0) {
       await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [consumed]);
     }
     if (sealable.length === 0) return { ...NOTHING_TAKEN, consumed };
-    const groups = await this.chained(trx, sealable);
+    const { groups, sealed } = await this.chained(trx, sealable);
     await trx.raw(
       `update audit.chain_heads h set last_seq = v.last_seq, last_hash = decode(v.last_hash, 'hex'), updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(entity_type text, entity_id text, last_seq bigint, last_hash text)
@@ -484,28 +503,97 @@ export class EventSealer {
       ],
     );
     const checkpointDue = await this.appendToLog(trx, prepareAppend(groups, this.options.keySetId));
-    const events = sealable.flatMap((e) => e.events);
-    return { sealed: events.length, checkpointDue, consumed, occurredAt: events.map((e) => e.occurredAt) };
+    return { sealed: sealed.length, checkpointDue, consumed, occurredAt: sealed.map((e) => e.occurredAt) };
   }
 
-  /** Each entity's events chained on its head, each drifted one preceded by its DRIFT_DETECTED event. */
-  private async chained(trx: Knex.Transaction, sealable: SealableEntity[]): Promise<ChainLink[][]> {
+  /**
+   * An outbox row as what the sealer chains. A captured row becomes its row or relation change;
+   * an event the application wrote is marked ASSERTED and must date itself within
+   * `maxEventClockSkewMs` of the database's clock when the row was written. Which one a row is,
+   * and the database's facts, come from the columns PostgreSQL stamped, never from the payload.
+   */
+  private sealItem(r: OutboxRow): SealItem {
+    const database =
+      r.db_txid !== null && r.db_role !== null && r.db_time !== null
+        ? { transactionId: r.db_txid, role: r.db_role, time: new Date(r.db_time).toISOString() }
+        : null;
+    if (r.captured) {
+      const shape = this.tables.shapeOf(r.entity_type);
+      if (!shape || !database || r.payload_text === null) {
+        throw new PoisonEventError(
+          `Captured row ${r.id} of ${r.entity_type} cannot be sealed: ` +
+            (shape
+              ? 'its database stamps are missing.'
+              : 'no entity of that name is registered with this worker.'),
+        );
+      }
+      return capturedChange(
+        { id: r.id, entityType: r.entity_type, entityId: r.entity_id, payloadText: r.payload_text, database },
+        shape,
+      );
+    }
+    const event = toSealableEvent({
+      id: r.id,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      payload: r.payload,
+    });
+    if (database) {
+      const skew = Math.abs(Date.parse(event.occurredAt) - Date.parse(database.time));
+      if (skew > this.options.maxEventClockSkewMs) {
+        throw new PoisonEventError(
+          `Outbox event ${r.id} cannot be sealed: its occurredAt is ${Math.round(skew / 1000)} s from the ` +
+            `database's clock when it was written (at most ${this.options.maxEventClockSkewMs / 1000} s): ` +
+            'an application may not date what it asserts.',
+        );
+      }
+    }
+    return { ...event, origin: 'ASSERTED', database };
+  }
+
+  /**
+   * Each entity's events chained on its head, each drifted one preceded by its DRIFT_DETECTED
+   * event. Captured changes become events in order, each on its record's state so far (a relation
+   * change needs it); their personal values are encrypted here, before anything is hashed.
+   */
+  private async chained(
+    trx: Knex.Transaction,
+    sealable: SealableEntity[],
+  ): Promise<{ groups: ChainLink[][]; sealed: AuditEvent[] }> {
     const previous = await this.lastAfters(
       trx,
       sealable.filter((e) => Number(e.head.last_seq) > 0),
     );
+    const captured: AuditEvent[] = [];
+    const lists = sealable.map(({ head, items }) => {
+      let state = previous.get(headKey(head)) ?? null;
+      return items.map((item) => {
+        if (typeof item !== 'function') return item;
+        const event = item(state);
+        captured.push(event);
+        if (event.before || event.after) state = event.after;
+        return event;
+      });
+    });
+    if (captured.length > 0) {
+      const protectedEvents = await this.personalData.protectWith(sqlOn(trx), captured);
+      const byId = new Map(protectedEvents.map((e) => [e.id, e]));
+      for (const list of lists) list.forEach((e, i) => (list[i] = byId.get(e.id) ?? e));
+    }
+    const events = lists.map((list) => list.map(normalizeEvent));
     // Personal values are compared in clear (their envelopes differ on every write).
-    const comparable = await this.personalData.comparable(trx, [
+    const comparable = await this.personalReader.comparable(trx, [
       ...previous.values(),
-      ...sealable.flatMap((e) => e.events.flatMap((ev) => [ev.before, ev.after])),
+      ...events.flatMap((list) => list.flatMap((ev) => [ev.before, ev.after])),
     ]);
-    return sealable.map(({ head, events }) =>
+    const groups = sealable.map(({ head }, i) =>
       this.chain(
-        this.withDrift(events, previous.get(headKey(head)) ?? null, comparable),
+        this.withDrift(events[i], previous.get(headKey(head)) ?? null, comparable),
         Number(head.last_seq),
         head.last_hash,
       ),
     );
+    return { groups, sealed: events.flat() };
   }
 
   /** Rows of `ids` in the store already (a separate store's outbox rows outlive the seal). */
@@ -573,7 +661,12 @@ export class EventSealer {
     for (const event of events) {
       const fields = driftedFields(expected, event.before, comparable);
       if (fields.length > 0) {
-        out.push(normalizeEvent(this.events.forDrift(event, expected!, fields, this.context.system())));
+        out.push(
+          normalizeEvent({
+            ...this.events.forDrift(event, expected!, fields, this.context.system()),
+            origin: 'ASSERTED',
+          }),
+        );
       }
       out.push(event);
       // Domain events (no snapshots) say nothing about the record's state.

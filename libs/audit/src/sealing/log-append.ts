@@ -124,6 +124,9 @@ const COLUMN_DEFS: [string, string][] = [
   ['source', 'jsonb'],
   ['request_id', 'text'],
   ['metadata', 'jsonb'],
+  ['operation_id', 'uuid'],
+  ['origin', 'text'],
+  ['database_facts', 'jsonb'],
   ['batch_tree_size', 'bigint'],
   ['key_set_id', 'text'],
 ];
@@ -221,6 +224,9 @@ function toRow(
     source: e.source,
     request_id: e.source.requestId,
     metadata: e.metadata,
+    operation_id: e.operationId ?? null,
+    origin: e.origin ?? null,
+    database_facts: e.database ?? null,
     batch_tree_size: batchEnd,
     key_set_id: keySetId,
   };

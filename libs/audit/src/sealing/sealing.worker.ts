@@ -51,7 +51,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     this.worker = new Worker<SealJob, number>(
       AUDIT_QUEUE,
       async (job) => {
-        const { sealed, checkpointDue } = await this.sealer.sealJob(job.data.events);
+        const { sealed, checkpointDue } = await this.sealer.sealJob(job.data.events, job.data.sweep);
         if (checkpointDue) this.checkpointer.trigger('EVENTS');
         // Committed: the sinks need not wait for their next poll.
         if (sealed > 0) this.forwarder.trigger();

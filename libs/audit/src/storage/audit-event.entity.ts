@@ -1,6 +1,13 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { AUDIT_SCHEMA } from '../audit.constants';
-import type { AuditSource, FieldChange, JsonObject, JsonPatchOperation } from '../events/audit-event';
+import type {
+  AuditSource,
+  DatabaseFacts,
+  EventOrigin,
+  FieldChange,
+  JsonObject,
+  JsonPatchOperation,
+} from '../events/audit-event';
 
 /** A sealed event in `audit.events`: read-only for the application (see README "Guarantees"). */
 @Entity({ schema: AUDIT_SCHEMA, tableName: 'events', readonly: true })
@@ -80,6 +87,15 @@ export class AuditEventEntity {
 
   @Property({ type: 'json' })
   metadata!: JsonObject;
+
+  @Property({ type: 'uuid', nullable: true })
+  operationId!: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  origin!: EventOrigin | null;
+
+  @Property({ type: 'json', nullable: true })
+  databaseFacts!: DatabaseFacts | null;
 
   @Property({ type: 'bigint', nullable: true })
   batchTreeSize!: string | null;

@@ -29,6 +29,9 @@ const READ = [
   'forward_cursors',
 ];
 
+/** What a client may write into an outbox row: the event, nothing the database stamps. */
+const OUTBOX_EVENT_COLUMNS = ['id', 'entity_type', 'entity_id', 'payload'].map((c) => `"${c}"`).join(', ');
+
 const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
 
 /**
@@ -36,7 +39,7 @@ const quote = (role: string) => `"${role.replace(/"/g, '""')}"`;
  * PostgreSQL layer). Run them as the owner of the schema (the role that runs the migrations),
  * then connect the app and the workers as these roles. Neither owns a table, so neither can
  * disable the append-only triggers; neither may UPDATE or DELETE a sealed row or TRUNCATE
- * anything. The app may only add outbox rows and subject keys (and record a log verification); the worker also
+ * anything. The app may only add outbox rows (their event columns) and subject keys (and record a log verification); the worker also
  * inserts sealed rows and moves the per-entity and global heads forward.
  */
 export function auditRoleGrants({ app, worker, eraser }: AuditRoles): string[] {
@@ -46,7 +49,12 @@ export function auditRoleGrants({ app, worker, eraser }: AuditRoles): string[] {
     `grant usage on schema "audit" to ${both}`,
     `grant select on ${tables(READ)} to ${both}`,
     // Subject keys are made on first use, by whoever writes or seals; only the eraser destroys one.
-    `grant insert on ${tables(['outbox', 'log_verifications', 'subject_keys'])} to ${both}`,
+    `grant insert on ${tables(['log_verifications', 'subject_keys'])} to ${both}`,
+    // The outbox's event columns only: whether a row was captured by the database and the
+    // database's own facts (transaction, role, clock) are PostgreSQL's to stamp, never a client's.
+    // The revoke drops a table-wide grant from before row capture, which would override this one.
+    `revoke insert on ${tables(['outbox'])} from ${both}`,
+    `grant insert (${OUTBOX_EVENT_COLUMNS}) on ${tables(['outbox'])} to ${both}`,
     `grant usage on all sequences in schema "audit" to ${both}`,
     `grant insert on ${tables(['events', 'batches', 'checkpoints', 'signing_keys', 'chain_heads', 'head_map_nodes'])} to ${quote(worker)}`,
     // Mutable bookkeeping, not sealed data: heads move forward, the outbox drains (and
@@ -61,7 +69,9 @@ export function auditRoleGrants({ app, worker, eraser }: AuditRoles): string[] {
     ...(eraser
       ? [
           `grant usage on schema "audit" to ${quote(eraser)}`,
-          `grant select, insert on ${tables(['subject_keys', 'outbox'])} to ${quote(eraser)}`,
+          `grant select, insert on ${tables(['subject_keys'])} to ${quote(eraser)}`,
+          `revoke insert on ${tables(['outbox'])} from ${quote(eraser)}`,
+          `grant select, insert (${OUTBOX_EVENT_COLUMNS}) on ${tables(['outbox'])} to ${quote(eraser)}`,
           `grant update (wrapped_key, erased_at) on ${tables(['subject_keys'])} to ${quote(eraser)}`,
           `grant usage on all sequences in schema "audit" to ${quote(eraser)}`,
         ]

@@ -8,6 +8,7 @@ import { Migration20261122220000PartitionEvents } from './migrations/Migration20
 import { Migration20261123000000ForwardCursors } from './migrations/Migration20261123000000ForwardCursors';
 import { Migration20261123020000Archive } from './migrations/Migration20261123020000Archive';
 import { Migration20261123010000SubjectKeys } from './migrations/Migration20261123010000SubjectKeys';
+import { Migration20261202000000RowCapture } from './migrations/Migration20261202000000RowCapture';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -23,4 +24,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123000000ForwardCursors', class: Migration20261123000000ForwardCursors },
   { name: 'Migration20261123010000SubjectKeys', class: Migration20261123010000SubjectKeys },
   { name: 'Migration20261123020000Archive', class: Migration20261123020000Archive },
+  { name: 'Migration20261202000000RowCapture', class: Migration20261202000000RowCapture },
 ];

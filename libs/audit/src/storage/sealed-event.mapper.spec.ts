@@ -1,4 +1,4 @@
-import { isoTimestamp, toSealedEvent, type EventRow } from './sealed-event.mapper';
+import { isoTimestamp, recordedFields, toSealedEvent, type EventRow } from './sealed-event.mapper';
 
 describe('isoTimestamp', () => {
   it.each([
@@ -48,6 +48,9 @@ describe('toSealedEvent', () => {
     batch_tree_size: '7',
     key_set_id: 'default',
     key_id: 'k1',
+    operation_id: null,
+    origin: null,
+    database_facts: null,
   };
 
   it('sorts object members at every depth and keeps "__proto__" as a member', () => {
@@ -57,5 +60,32 @@ describe('toSealedEvent', () => {
     expect(Object.getPrototypeOf(event.after)).toBe(Object.prototype);
     expect(event.occurredAt).toBe('2026-11-22T10:00:00.123Z');
     expect(event.recordedAt).toBe('2026-11-22T10:00:01.500Z');
+  });
+
+  it('maps the audit/v1.1 members, null on an audit/v1 row', () => {
+    expect(toSealedEvent(row)).toMatchObject({ operationId: null, origin: null, database: null });
+    expect(recordedFields(row)).toMatchObject({ operationId: null, origin: null, database: null });
+    const v11: EventRow = {
+      ...row,
+      hash_alg: 'audit/v1.1',
+      operation_id: '01936b2e-0000-7000-8000-0000000000aa',
+      origin: 'APP',
+      // As jsonb returns it: members in its own (length, then byte) order.
+      database_facts: JSON.parse(
+        '{"role":"app","time":"2026-11-22T10:00:00.004Z","transactionId":"8812"}',
+      ) as EventRow['database_facts'],
+    };
+    const event = toSealedEvent(v11);
+    expect(event).toMatchObject({
+      operationId: '01936b2e-0000-7000-8000-0000000000aa',
+      origin: 'APP',
+      database: { transactionId: '8812', role: 'app', time: '2026-11-22T10:00:00.004Z' },
+    });
+    expect(Object.keys(event.database!)).toEqual(['transactionId', 'role', 'time']);
+    expect(recordedFields(v11)).toMatchObject({
+      operationId: v11.operation_id,
+      origin: 'APP',
+      database: v11.database_facts,
+    });
   });
 });

@@ -3,6 +3,8 @@ import type {
   ActorType,
   AuditEvent,
   AuditSource,
+  DatabaseFacts,
+  EventOrigin,
   FieldChange,
   JsonObject,
   JsonPatchOperation,
@@ -38,6 +40,9 @@ export interface EventRow {
   batch_tree_size: string | null;
   key_set_id: string | null;
   key_id: string | null;
+  operation_id: string | null;
+  origin: EventOrigin | null;
+  database_facts: DatabaseFacts | null;
 }
 
 /**
@@ -146,6 +151,9 @@ export function toSealedEvent(row: EventRow): SealedAuditEvent {
       sessionId: row.source.sessionId ?? null,
     },
     metadata: sorted(row.metadata) ?? {},
+    operationId: row.operation_id ?? null,
+    origin: row.origin ?? null,
+    database: databaseFacts(row.database_facts),
     chainSeq: Number(row.chain_seq),
     globalSeq: Number(row.global_seq),
     hashAlg: row.hash_alg,
@@ -190,5 +198,13 @@ export function recordedFields(row: EventRow): AuditEvent {
     patch: row.patch,
     source: row.source as AuditSource,
     metadata: row.metadata,
+    operationId: row.operation_id ?? null,
+    origin: row.origin ?? null,
+    database: row.database_facts ?? null,
   };
+}
+
+/** The stored facts in their documented member order (readers and exports show them so). */
+function databaseFacts(facts: DatabaseFacts | null | undefined): DatabaseFacts | null {
+  return facts ? { transactionId: facts.transactionId, role: facts.role, time: facts.time } : null;
 }

@@ -1,4 +1,10 @@
-import { eventHash, EVENT_HASH_ALG, GENESIS_HASH } from '../crypto/event-hash';
+import {
+  eventHash,
+  EVENT_HASH_ALG_V1,
+  EVENT_HASH_ALGS,
+  GENESIS_HASH,
+  hasUnhashedV1Members,
+} from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
 import type { AuditEvent, SealedAuditEvent } from '../events/audit-event';
 import type { ChainFailure, ChainVerification } from './chain-verification';
@@ -76,14 +82,17 @@ export function checkStoredLink(
   if (!link.prevHash.equals(prev.hash)) {
     fail(link.chainSeq, link.id, 'BROKEN_LINK', 'prev_hash is not the hash of the previous event');
   }
-  if (link.hashAlg !== EVENT_HASH_ALG) {
+  if (!EVENT_HASH_ALGS.includes(link.hashAlg)) {
     fail(
       link.chainSeq,
       link.id,
       'UNKNOWN_HASH_ALGORITHM',
-      `hash algorithm "${link.hashAlg}" is not ${EVENT_HASH_ALG}`,
+      `hash algorithm "${link.hashAlg}" is not one of ${EVENT_HASH_ALGS.join(', ')}`,
     );
-  } else if (!eventHash(fields, link.chainSeq, link.prevHash).equals(link.hash)) {
+  } else if (link.hashAlg === EVENT_HASH_ALG_V1 && hasUnhashedV1Members(fields)) {
+    // NOTE: v1 does not hash these members; a v1 event holding one could have had it changed at will.
+    fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'an audit/v1 event holds members only audit/v1.1 hashes');
+  } else if (!eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash)) {
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'the recorded fields do not match the event hash');
   }
   return { chainSeq: link.chainSeq, hash: link.hash };

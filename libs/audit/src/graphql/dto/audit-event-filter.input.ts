@@ -8,7 +8,7 @@ export class AuditEventFilterInput {
   entityId?: string;
   @Field(() => String, { nullable: true })
   actorId?: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'USER, SYSTEM, API_KEY or DATABASE.' })
   actorType?: string;
   @Field(() => String, { nullable: true })
   action?: string;
@@ -22,6 +22,8 @@ export class AuditEventFilterInput {
   transactionCode?: string;
   @Field(() => String, { nullable: true })
   requestId?: string;
+  @Field(() => ID, { nullable: true, description: 'Every event of one operation (AuditEvent.operationId).' })
+  operationId?: string;
   @Field(() => String, { nullable: true })
   changedField?: string;
   @Field(() => Date, { nullable: true, description: 'occurredAt ≥ from' })
