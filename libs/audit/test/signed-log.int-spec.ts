@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Checkpointer,
+  EVENT_HASH_ALG,
   DirectoryKeyProvider,
   DirectoryWitness,
   entityKey,
@@ -74,7 +75,8 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
     const verifier = parseVerifierKey(keyRecord.verifierKey);
 
     const trail = await t.f.trail(id);
-    for (const e of trail) expect(e.integrity).toBe(`default::${keyRecord.keyId}::audit/v1::${e.hash}`);
+    for (const e of trail)
+      expect(e.integrity).toBe(`default::${keyRecord.keyId}::${EVENT_HASH_ALG}::${e.hash}`);
     const last = trail[trail.length - 1];
     const [batch] = await sql(t.f, 'select note from audit.batches where tree_size = $1', last.batchTreeSize);
     const statement = openCheckpoint(batch.note as string, [verifier]).checkpoint;

@@ -84,8 +84,13 @@ interface RelationPayload {
   removed?: string | null;
 }
 
-/** A captured change before its place in the chain is known (a relation needs the record's state). */
-export type CapturedChange = (previousAfter: JsonObject | null) => AuditEvent;
+/**
+ * A captured change before its place in the chain is known (a relation needs the record's state).
+ * `previousAfter`: the record's state so far; null once deleted; undefined when its chain holds
+ * no state (a record that existed before its table was captured). Null for a relation change of
+ * a record already deleted (a cascade deletes children after their parent): nothing to record.
+ */
+export type CapturedChange = (previousAfter: JsonObject | null | undefined) => AuditEvent | null;
 
 const ROW_ACTIONS = { INSERT: 'CREATE', UPDATE: 'UPDATE', DELETE: 'DELETE' } as const;
 const ACTION_NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -271,7 +276,7 @@ function tenantOf(shape: EntityShape, ctx: CaptureContext | null, ...snapshots: 
 }
 
 /** Relation state the previous event recorded: carried into a row change's snapshots. */
-function carried(shape: EntityShape, previousAfter: JsonObject | null): JsonObject {
+function carried(shape: EntityShape, previousAfter: JsonObject | null | undefined): JsonObject {
   const out: JsonObject = {};
   for (const name of shape.relations)
     if (previousAfter && name in previousAfter) out[name] = previousAfter[name];
@@ -319,6 +324,7 @@ export function capturedChange(row: CapturedRow, shape: EntityShape): CapturedCh
       throw problem(row, `${row.entityType} has no to-many relation "${payload.relation}"`);
     }
     return (previousAfter) => {
+      if (previousAfter === null) return null;
       const members = Array.isArray(previousAfter?.[payload.relation])
         ? (previousAfter[payload.relation] as unknown[]).filter((m): m is string => typeof m === 'string')
         : [];

@@ -6,6 +6,7 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { driftedFields, type ComparableValue } from '../capture/drift';
 import { AuditContextService } from '../context/audit-context.service';
 import { eventHash, GENESIS_HASH } from '../crypto/event-hash';
+import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.error';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import { PoisonEventError } from '../errors/poison-event.error';
@@ -484,6 +485,7 @@ export class EventSealer {
     }
     if (sealable.length === 0) return { ...NOTHING_TAKEN, consumed };
     const { groups, sealed } = await this.chained(trx, sealable);
+    if (groups.length === 0) return { ...NOTHING_TAKEN, consumed };
     await trx.raw(
       `update audit.chain_heads h set last_seq = v.last_seq, last_hash = decode(v.last_hash, 'hex'), updated_at = now()
        from jsonb_to_recordset(?::jsonb) as v(entity_type text, entity_id text, last_seq bigint, last_hash text)
@@ -566,17 +568,27 @@ export class EventSealer {
     );
     const captured: AuditEvent[] = [];
     const lists = sealable.map(({ head, items }) => {
-      let state = previous.get(headKey(head)) ?? null;
-      return items.map((item) => {
-        if (typeof item !== 'function') return item;
+      const key = headKey(head);
+      let state = previous.has(key) ? previous.get(key) : undefined;
+      return items.flatMap((item) => {
+        if (typeof item !== 'function') return [item];
         const event = item(state);
+        if (!event) return [];
         captured.push(event);
         if (event.before || event.after) state = event.after;
-        return event;
+        return [event];
       });
     });
     if (captured.length > 0) {
-      const protectedEvents = await this.personalData.protectWith(sqlOn(trx), captured);
+      let protectedEvents: AuditEvent[];
+      try {
+        protectedEvents = await this.personalData.protectWith(sqlOn(trx), captured);
+      } catch (error) {
+        // A captured row whose personal data names no subject can never be sealed: poison (the
+        // per-record path finds it, counts its attempts and parks it), never a batch failing forever.
+        if (error instanceof AuditableMisconfiguredError) throw new PoisonEventError(error.message);
+        throw error;
+      }
       const byId = new Map(protectedEvents.map((e) => [e.id, e]));
       for (const list of lists) list.forEach((e, i) => (list[i] = byId.get(e.id) ?? e));
     }
@@ -593,7 +605,8 @@ export class EventSealer {
         head.last_hash,
       ),
     );
-    return { groups, sealed: events.flat() };
+    // A record whose every change was dropped (relations of a deleted record) has nothing to chain.
+    return { groups: groups.filter((g) => g.length > 0), sealed: events.flat() };
   }
 
   /** Rows of `ids` in the store already (a separate store's outbox rows outlive the seal). */

@@ -52,6 +52,9 @@ export class OutboxRelay {
       [graceMs / 1000, this.options.relay.batchSize],
     );
     if (result.rows.length === 0) return 0;
+    // One sweep seals the backlog in batches (rows captured outside the app have no job at all);
+    // the per-event jobs after it find their events sealed, or count a poison event's attempts.
+    await this.producer.enqueueSweep();
     await this.producer.requeue(
       result.rows.map((r) => ({ eventId: r.id, entityType: r.entity_type, entityId: r.entity_id })),
     );
