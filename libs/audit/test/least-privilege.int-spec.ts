@@ -135,7 +135,7 @@ describe('least-privilege database roles', () => {
       }
     });
 
-    it('a back-dated row change is refused, never sealed, and parked as a dead letter', async () => {
+    it('a back-dated row change is refused as poison (retried, then parked) and never sealed', async () => {
       const id = '01940000-0000-7000-8000-00000000f001';
       await insert(forged('2025-01-01T00:00:00.000Z', id, 'bob-backdated'));
       await waitFor(async () => {
