@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, PostgreSqlDriver, type EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from '../libs/audit/src';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -32,4 +35,24 @@ export async function createBenchDatabase(template?: BenchDatabase): Promise<Ben
     url: url.toString(),
     drop: () => asAdmin(`drop database if exists "${name}" with (force)`),
   };
+}
+
+/**
+ * Applies the library's migrations to `url` (as the schema owner, as an app's deployment does),
+ * then runs `use` on the same connection, for the scenario's own tables; closes it afterwards.
+ */
+export async function withAuditSchema<T>(url: string, use: (knex: Knex) => Promise<T>): Promise<T> {
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities: AUDIT_ENTITIES,
+    extensions: [Migrator],
+    migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true },
+  });
+  try {
+    await orm.getMigrator().up();
+    return await use((orm.em as EntityManager).getKnex());
+  } finally {
+    await orm.close(true);
+  }
 }

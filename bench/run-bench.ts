@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { bulk } from './bulk.bench';
 import type { BenchOptions, Figure } from './figure';
 import { latency } from './latency.bench';
 import { sealing } from './sealing.bench';
@@ -8,9 +9,11 @@ import { writePath } from './write-path.bench';
 
 type Scenario = (options: BenchOptions) => Figure[] | Promise<Figure[]>;
 
-// In the issue's order: the write path, sealing, end-to-end latency, then the store at volume.
+// In the issues' order: the write path, bulk statements (#14), sealing, end-to-end latency, then
+// the store at volume.
 const SCENARIOS: Record<string, Scenario> = {
   'write-path': writePath,
+  bulk,
   sealing,
   latency,
   volume,
