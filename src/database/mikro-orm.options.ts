@@ -3,6 +3,8 @@ import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { AUDIT_MIGRATIONS } from 'audit-ledger';
 import { User } from '../users/user.entity';
 import { Migration20261122000100Users } from './migrations/Migration20261122000100Users';
+import { Migration20261202000100UsersActive } from './migrations/Migration20261202000100UsersActive';
+import { Migration20261202000200UsersCapture } from './migrations/Migration20261202000200UsersCapture';
 
 /** MikroORM options of the example app: the library's migrations first, then the app's own. */
 export function mikroOrmOptions(databaseUrl: string) {
@@ -16,6 +18,8 @@ export function mikroOrmOptions(databaseUrl: string) {
       migrationsList: [
         ...AUDIT_MIGRATIONS,
         { name: 'Migration20261122000100Users', class: Migration20261122000100Users },
+        { name: 'Migration20261202000100UsersActive', class: Migration20261202000100UsersActive },
+        { name: 'Migration20261202000200UsersCapture', class: Migration20261202000200UsersCapture },
       ],
     },
     pool: { min: 0, max: 20 },

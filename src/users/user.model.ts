@@ -21,13 +21,25 @@ export class UserModel {
   tenantId!: string | null;
 
   @Field()
+  active!: boolean;
+
+  @Field()
   createdAt!: Date;
 
   @Field()
   updatedAt!: Date;
 
   static from(user: User): UserModel {
-    const { id, username, email, role, tenantId, createdAt, updatedAt } = user;
-    return Object.assign(new UserModel(), { id, username, email, role, tenantId, createdAt, updatedAt });
+    const { id, username, email, role, tenantId, active, createdAt, updatedAt } = user;
+    return Object.assign(new UserModel(), {
+      id,
+      username,
+      email,
+      role,
+      tenantId,
+      active,
+      createdAt,
+      updatedAt,
+    });
   }
 }
