@@ -18,7 +18,7 @@ export class AuthService {
   async login(username: string, password: string): Promise<string> {
     const user = await this.em.findOne(User, { username });
     const ok = user !== null && (await verifyPassword(password, user.passwordHash));
-    if (!user || !ok) {
+    if (!user || !ok || !user.active) {
       await this.audit.record({
         action: 'LOGIN_FAILURE',
         entityType: 'User',
@@ -26,7 +26,7 @@ export class AuthService {
         tenantId: user?.tenantId ?? null,
         module: 'identity',
         transactionCode: 'AUTH_LOGIN',
-        metadata: { username, reason: user ? 'BAD_PASSWORD' : 'UNKNOWN_USER' },
+        metadata: { username, reason: !user ? 'UNKNOWN_USER' : !ok ? 'BAD_PASSWORD' : 'INACTIVE' },
       });
       throw new UnauthorizedException('Invalid username or password');
     }

@@ -1,5 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { Authenticated } from '../auth/roles.decorator';
@@ -32,6 +32,12 @@ export class UsersResolver {
     @CurrentPrincipal() principal: Principal,
   ) {
     return this.service.delete(id, principal);
+  }
+
+  /** Deactivates the tenant's active users but the caller (an admin of the tenant, or a global admin); their number. */
+  @Mutation(() => Int)
+  async deactivateTenantUsers(@Args('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal) {
+    return this.service.deactivateTenant(tenantId, principal);
   }
 
   @Query(() => UserModel)

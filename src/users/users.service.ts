@@ -69,6 +69,28 @@ export class UsersService {
     return true;
   }
 
+  /**
+   * Deactivates every active user of a tenant but the caller, in one statement: one operation whose
+   * rows the database records one event each (DEACTIVATE, sharing the call's operation id).
+   * NOTE: a native update runs no `onUpdate` hook, so `updatedAt` is set here.
+   */
+  @Auditable({
+    entity: User,
+    action: 'DEACTIVATE',
+    id: () => null,
+    module: 'identity',
+    transactionCode: 'USER_BULK_DEACTIVATE',
+  })
+  async deactivateTenant(tenantId: string, principal: Principal): Promise<number> {
+    if (!canManage(principal, tenantId))
+      throw new ForbiddenException(`Cannot deactivate users in ${tenantId}`);
+    return this.em.nativeUpdate(
+      User,
+      { tenantId, active: true, id: { $ne: principal.sub } },
+      { active: false, updatedAt: new Date() },
+    );
+  }
+
   async findOne(id: string, principal: Principal): Promise<User> {
     return this.visible(id, principal);
   }
