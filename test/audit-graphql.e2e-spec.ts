@@ -5,7 +5,7 @@ import { waitFor } from './support/wait-for';
 const UPDATE =
   'mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id role } }';
 const EVENT = `id occurredAt recordedAt action entityType entityId tenantId module transactionCode
-  actor { type id display } source { ip userAgent requestId sessionId } before after
+  operationId origin actor { type id display } source { ip userAgent requestId sessionId } before after
   changes { field before after } metadata chainSeq globalSeq prevHash hash integrity drift { field before after }`;
 const TRAIL = `query($type: String!, $id: ID!, $first: Int, $after: String, $from: DateTime, $to: DateTime) {
   auditTrail(entityType: $type, entityId: $id, first: $first, after: $after, from: $from, to: $to) {
@@ -127,9 +127,12 @@ describe('audit GraphQL API of the library, over HTTP against the example app', 
       source: { requestId: 'gql-escalate' },
       changes: expect.arrayContaining([{ field: 'role', before: 'user', after: 'admin' }]),
       drift: null,
+      // Users are captured at the database: the row change, inside the app's operation.
+      origin: 'APP',
+      operationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(escalation.integrity).toBe(
-      `default::${escalation.integrity.split('::')[1]}::audit/v1::${escalation.hash}`,
+      `default::${escalation.integrity.split('::')[1]}::audit/v1.1::${escalation.hash}`,
     );
     expect(all[0].node.after.passwordHash).toBe('[MASKED]');
     const windowed = (

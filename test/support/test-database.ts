@@ -15,6 +15,8 @@ export interface TestDatabase {
    * triggers disabled for the statement (in its transaction), then enabled again.
    */
   tamper<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` on a connection of its own, as psql would: outside the app, with no audit context. */
+  session<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   /** The signing-key and witness directories that belong with this database (AUDIT_KEY_DIR, AUDIT_WITNESS_DIR). */
   keyDir: string;
   witnessDir: string;
@@ -65,6 +67,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } catch (error) {
         await client.query('rollback');
         throw error;
+      }
+    },
+    session: async (fn) => {
+      const own = new Client({ connectionString: url.toString() });
+      await own.connect();
+      try {
+        return await fn(own);
+      } finally {
+        await own.end();
       }
     },
     keyDir: join(dir, 'keys'),
