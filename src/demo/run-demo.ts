@@ -15,12 +15,16 @@ import {
 import { Client } from 'pg';
 import { loadAppConfig } from '../config/app-config';
 import { createApp } from '../main';
+import { captureTour, type DemoGql } from './capture-tour';
 import { demoDatabase, requireRedis } from './demo-services';
+import { until } from './until';
 
 /**
  * `npm run demo`: starts the example app with its in-process worker, plays the seed scenario
  * (an admin elevates a user to admin, the user changes data, the role is reverted) over the real
- * GraphQL and REST APIs, then prints that user's sealed audit trail.
+ * GraphQL and REST APIs, then prints that user's sealed audit trail; then the forensic query, the
+ * operator's export and erasure, row capture (a bulk deactivation, a change made in psql) and the
+ * integrity checks.
  */
 async function main(): Promise<void> {
   const database = await demoDatabase();
@@ -90,10 +94,12 @@ async function main(): Promise<void> {
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' }),
     );
     printTrail(bob.username, trail);
-    await forensics(gql, await login('grace', 'demo-8-grace-login'));
+    const grace = await login('grace', 'demo-8-grace-login');
+    await forensics(gql, grace);
     await operationsTour(app, gql, (id, token) =>
       call(`/users/${id}/audit`, { method: 'GET', token, requestId: `demo-9-audit-${id}` }),
     );
+    await captureTour(gql, { alice, grace }, database.url);
     await integrityTour(app, database.url, () =>
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-10-audit' }),
     );
@@ -104,12 +110,11 @@ async function main(): Promise<void> {
 }
 
 async function waitForTrail(fetchTrail: () => Promise<SealedAuditEvent[]>): Promise<SealedAuditEvent[]> {
-  for (let i = 0; ; i++) {
+  return until(async () => {
     const trail = await fetchTrail();
     const last = trail[trail.length - 1];
-    if ((last?.action === 'UPDATE' && last.changes.some((c) => c.field === 'role')) || i > 100) return trail;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return last?.action === 'UPDATE' && last.changes.some((c) => c.field === 'role') && trail;
+  }, "bob's trail to end with the revert");
 }
 
 function printTrail(username: string, trail: SealedAuditEvent[]): void {
@@ -128,10 +133,7 @@ function printTrail(username: string, trail: SealedAuditEvent[]): void {
 }
 
 /** The seed's forensic question, asked over the library's GraphQL API by grace (global auditor). */
-async function forensics(
-  gql: (query: string, variables: object, requestId: string, token?: string) => Promise<any>,
-  grace: string,
-): Promise<void> {
+async function forensics(gql: DemoGql, grace: string): Promise<void> {
   const from = new Date(Date.now() - 3600_000).toISOString();
   const to = new Date(Date.now() + 60_000).toISOString();
   const { privilegeChanges } = await gql(
@@ -164,7 +166,7 @@ async function forensics(
  */
 async function operationsTour(
   app: INestApplication,
-  gql: (query: string, variables: object, requestId: string, token?: string) => Promise<any>,
+  gql: DemoGql,
   readTrail: (userId: string, token: string) => Promise<SealedAuditEvent[]>,
 ): Promise<void> {
   await app.get(Checkpointer).run('NOW');
