@@ -74,6 +74,7 @@ export class AuditedCallRunner {
   async run(options: AuditableOptions, target: object, method: Method, args: unknown[]): Promise<unknown> {
     const meta = this.entityMetadata(options, method.name);
     const context = this.context.snapshot();
+    await this.tables.ready();
     const captured = this.tables.isCaptured(meta.className);
     const argId =
       options.action === 'CREATE' && !options.id ? undefined : (options.id ?? ((first) => first))(...args);
@@ -132,7 +133,10 @@ export class AuditedCallRunner {
       );
     } catch (error) {
       if (options.recordFailures ?? this.options.recordFailures) {
-        await this.recordFailure(options, meta, { id: argId, state: before }, args, error, context);
+        // A captured entity was not read before the call: its state (and tenant) is read now,
+        // from what is committed, which the failed call did not change.
+        const state = captured && argId != null ? await this.committedState(meta, argId) : before;
+        await this.recordFailure(options, meta, { id: argId, state }, args, error, context);
       }
       throw error;
     }
@@ -172,6 +176,14 @@ export class AuditedCallRunner {
     await this.outbox.write(em, [{ ...event, operationId: call.operation.operationId }]);
   }
 
+  private async committedState(meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
+    try {
+      return await this.state.currentState(this.orm.em.fork(), meta, id);
+    } catch {
+      return null;
+    }
+  }
+
   private resultId(options: AuditableOptions, result: unknown, where: string): unknown {
     const isEntity: boolean = Utils.isEntity(result);
     const id = options.resultId
@@ -209,7 +221,7 @@ export class AuditedCallRunner {
         action: `${options.action}_FAILED`,
         entityType: meta.className,
         entityClass: meta.class,
-        entityId: id === undefined ? '(unknown)' : idText(id),
+        entityId: id === undefined || id === null ? '(unknown)' : idText(id),
         before: state,
         after: state,
         module: options.module,

@@ -30,8 +30,27 @@ export class CapturedTables implements OnApplicationBootstrap {
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {}
 
+  private loading?: Promise<void>;
+
+  /**
+   * Checks at startup. A database that does not answer yet is not a misconfiguration: the check
+   * then runs on first use (`ready`), and the CLI reports an unreachable store in its own words.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.refresh();
+    try {
+      await this.ready();
+    } catch (error) {
+      if (error instanceof AuditableMisconfiguredError) throw error;
+    }
+  }
+
+  /** Resolves once the capture triggers were read and checked (once; again after a failure). */
+  ready(): Promise<void> {
+    this.loading ??= this.refresh().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
   }
 
   /** Reads the capture triggers again and checks them (startup; tests after a migration). */

@@ -40,7 +40,9 @@ export class CaptureContextSubscriber implements EventSubscriber {
 
   async afterTransactionStart(args: TransactionEventArgs): Promise<void> {
     const trx = args.transaction as Knex.Transaction | undefined;
-    if (!trx || !this.tables.hasAny()) return;
+    if (!trx) return;
+    await this.tables.ready();
+    if (!this.tables.hasAny()) return;
     const frame = operationScope.getStore();
     if (frame && !frame.applied) {
       frame.applied = true;

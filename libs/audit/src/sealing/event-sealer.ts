@@ -100,6 +100,8 @@ export interface SealResult {
 interface Taken extends SealResult {
   /** The outbox rows it consumed. */
   consumed: string[];
+  /** How many of them the database captured (the app never saw them to count them as recorded). */
+  captured?: number;
   occurredAt: string[];
   /** The one event it tried (one at a time) and could not seal; its failed attempt is counted. */
   poison?: { eventId: string; entityType: string; entityId: string; error: PoisonEventError } & FailureCount;
@@ -446,6 +448,7 @@ export class EventSealer {
     }
     // Counted once committed: a rolled-back attempt sealed nothing.
     this.metrics.sealed.inc(result.sealed);
+    this.metrics.recorded.inc(result.captured ?? 0);
     const now = Date.now();
     for (const at of result.occurredAt) this.metrics.sealingLatency.observe((now - Date.parse(at)) / 1000);
     const { poison } = result;
@@ -505,7 +508,13 @@ export class EventSealer {
       ],
     );
     const checkpointDue = await this.appendToLog(trx, prepareAppend(groups, this.options.keySetId));
-    return { sealed: sealed.length, checkpointDue, consumed, occurredAt: sealed.map((e) => e.occurredAt) };
+    return {
+      sealed: sealed.length,
+      checkpointDue,
+      consumed,
+      captured: held.reduce((n, e) => n + e.rows.filter((r) => r.captured && !already.has(r.id)).length, 0),
+      occurredAt: sealed.map((e) => e.occurredAt),
+    };
   }
 
   /**
