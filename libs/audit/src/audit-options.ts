@@ -94,7 +94,8 @@ function resolveApiOptions(api: AuditApiOptions, problems: string[]): Required<A
   };
 }
 
-function resolvePersonalData(
+/** Validates `personalData` entries (the module option's, or an `@AuditedEntity`'s) into policies. */
+export function resolvePersonalData(
   personalData: AuditModuleOptions['personalData'],
   tenantField: string,
   problems: string[],

@@ -128,6 +128,13 @@ describe('row capture', () => {
         .filter((e) => e.entityType === 'ShopOrder' && e.metadata.relation)
         .map((e) => e.metadata.relation),
     ]);
+    // The customer's email is personal data (declared on the entity): never sealed in clear.
+    const [{ clear }] = await f.db.query<{ clear: number }>(
+      `select count(*)::int as clear from audit.events where entity_id = $1 and after::text like '%c@x.test%'`,
+      [order.id],
+    );
+    expect(clear).toBe(0);
+    expect(orderEvents[0].after).toMatchObject({ customerEmail: 'c@x.test' });
     const last = orderEvents[orderEvents.length - 1];
     expect(last.after).toMatchObject({ tags: ['gift'], lines: expect.any(Array) });
     expect((last.after!.lines as string[]).length).toBe(2);

@@ -2,6 +2,7 @@ import { MikroORM, type EntityMetadata } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { resolvePersonalData } from '../audit-options';
 import { auditedEntityOptions } from '../decorators/audited-entity.decorator';
 import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.error';
 import { AuditEventFactory } from '../events/audit-event.factory';
@@ -97,7 +98,9 @@ export class CapturedTables implements OnApplicationBootstrap {
       problems.push(...this.mismatches(meta, rows));
     }
     for (const meta of Object.values(this.orm.getMetadata().getAll())) {
-      if (auditedEntityOptions(meta.class) && !captured.has(meta.className)) {
+      const declared = auditedEntityOptions(meta.class);
+      if (declared?.personalData) this.declarePersonalData(meta.className, declared.personalData, problems);
+      if (declared && !captured.has(meta.className)) {
         problems.push(
           `${meta.className} is @AuditedEntity but its table is not captured; add to a migration: ` +
             this.fix(meta, this.expectedMasked(meta, [])),
@@ -112,6 +115,26 @@ export class CapturedTables implements OnApplicationBootstrap {
     this.captured = captured;
     this.joinTables = joinTables;
     this.shapes.clear();
+  }
+
+  /** An `@AuditedEntity`'s personal data joins the module's policies (declared in one place only). */
+  private declarePersonalData(
+    entityType: string,
+    entry: { fields: string[]; subjectField?: string },
+    problems: string[],
+  ): void {
+    const existing = this.options.personalData.get(entityType);
+    const resolved = resolvePersonalData({ [entityType]: entry }, this.options.tenantField, problems).get(
+      entityType,
+    );
+    if (!resolved) return;
+    if (existing && JSON.stringify(existing) !== JSON.stringify(resolved)) {
+      problems.push(
+        `${entityType} declares personal data both in @AuditedEntity and in the personalData option: keep one.`,
+      );
+      return;
+    }
+    this.options.personalData.set(entityType, resolved);
   }
 
   /** Whether the database captures any table: only then do transactions need the app's context. */

@@ -6,6 +6,12 @@ export interface AuditedEntityOptions {
   only?: string[];
   /** Never record these fields (masking is `@AuditMasked`, which also keeps values out of the outbox). Default: none. */
   ignore?: string[];
+  /**
+   * Personal data of the entity, as the module's `personalData` option takes it for one entity type
+   * (declare it in one place only): these top-level fields are encrypted under their subject's key
+   * before they are sealed, so that erasing the subject makes them unreadable. Default: none.
+   */
+  personalData?: { fields: string[]; subjectField?: string };
 }
 
 /**
@@ -13,7 +19,7 @@ export interface AuditedEntityOptions {
  * event, however it was written (docs/capture.md). The database captures the rows: the app's
  * migrations must attach the capture trigger (`auditCaptureSql`), and the app refuses to start
  * while it is missing or out of date. Masking is declared on the properties (`@AuditMasked`),
- * personal data in the module's `personalData` option.
+ * personal data here or in the module's `personalData` option.
  */
 export function AuditedEntity(options: AuditedEntityOptions = {}): ClassDecorator {
   return (target) => Reflect.defineMetadata(AUDITED_ENTITY_METADATA, options, target);
