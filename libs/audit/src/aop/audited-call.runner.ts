@@ -10,6 +10,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { AUDIT_OPTIONS, CAPTURE_CONTEXT_SETTING } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { EntityStateReader } from '../capture/entity-state.reader';
+import { scalarText } from '../capture/scalar-text';
 import { primaryKeyOf, toJsonValue } from '../capture/to-json-value';
 import type { AuditContextSnapshot } from '../context/audit-context';
 import { AuditContextService } from '../context/audit-context.service';
@@ -133,10 +134,18 @@ export class AuditedCallRunner {
       );
     } catch (error) {
       if (options.recordFailures ?? this.options.recordFailures) {
-        // A captured entity was not read before the call: its state (and tenant) is read now,
-        // from what is committed, which the failed call did not change.
-        const state = captured && argId != null ? await this.committedState(meta, argId) : before;
-        await this.recordFailure(options, meta, { id: argId, state }, args, error, context);
+        // A captured entity was not read before the call. Its trail holds only what the database
+        // captured, so the failed attempt carries no snapshot (a state read now could interleave
+        // with others' committed changes and read as drift); its tenant is the record's, read now.
+        const tenant = captured && argId != null ? await this.committedTenant(meta, argId) : undefined;
+        await this.recordFailure(
+          options,
+          meta,
+          { id: argId, state: captured ? null : before, tenant },
+          args,
+          error,
+          context,
+        );
       }
       throw error;
     }
@@ -176,11 +185,12 @@ export class AuditedCallRunner {
     await this.outbox.write(em, [{ ...event, operationId: call.operation.operationId }]);
   }
 
-  private async committedState(meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
+  private async committedTenant(meta: EntityMetadata, id: unknown): Promise<string | undefined> {
     try {
-      return await this.state.currentState(this.orm.em.fork(), meta, id);
+      const state = await this.state.currentState(this.orm.em.fork(), meta, id);
+      return scalarText(state?.[this.options.tenantField]) ?? undefined;
     } catch {
-      return null;
+      return undefined;
     }
   }
 
@@ -210,7 +220,7 @@ export class AuditedCallRunner {
   private async recordFailure(
     options: AuditableOptions,
     meta: EntityMetadata,
-    { id, state }: { id: unknown; state: JsonObject | null },
+    { id, state, tenant }: { id: unknown; state: JsonObject | null; tenant?: string },
     args: unknown[],
     error: unknown,
     context: AuditContextSnapshot,
@@ -232,7 +242,7 @@ export class AuditedCallRunner {
           error: { name: failure.constructor.name, code: (failure as { code?: unknown }).code ?? null },
         },
       },
-      context,
+      tenant === undefined ? context : { ...context, tenantId: tenant },
     );
     try {
       await this.orm.em.fork().transactional((em) => this.outbox.write(em, [event]), {
