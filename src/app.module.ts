@@ -1,11 +1,11 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, ValidationPipe } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuditModule, auditQueryLimits, auditRequestPlugin } from 'audit-ledger';
+import { AuditModule, auditErrorFormatter, auditQueryLimits, auditRequestPlugin } from 'audit-ledger';
 import { auditOptions } from './audit-options.factory';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthResolver } from './auth/auth.resolver';
@@ -14,6 +14,7 @@ import { appConfig } from './config/app-config.provider';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { InfrastructureModule } from './infrastructure.module';
+import { InternalErrorFilter } from './internal-error.filter';
 import { DemoSeedService } from './seed/demo-seed.service';
 import { UsersController } from './users/users.controller';
 import { UsersResolver } from './users/users.resolver';
@@ -35,6 +36,10 @@ const queryLimits = auditQueryLimits();
       validationRules: queryLimits.validationRules,
       // auditRequestPlugin: each operation's name and the status its errors stand for, in its http.request entry.
       plugins: [...queryLimits.plugins, auditRequestPlugin()],
+      // No internal error text, stack trace or schema hint reaches a client: masked with an errorId.
+      formatError: auditErrorFormatter({ clientCodes: ['TOO_MANY_REQUESTS'] }),
+      includeStacktraceInErrorResponses: false,
+      hideSchemaDetailsFromClientErrors: true,
     }),
     TerminusModule,
     JwtModule.registerAsync({
@@ -55,6 +60,7 @@ const queryLimits = auditQueryLimits();
     AuthResolver,
     DemoSeedService,
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: InternalErrorFilter },
     {
       provide: APP_PIPE,
       useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

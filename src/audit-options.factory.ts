@@ -2,10 +2,13 @@ import { NdjsonSink, WebhookSink, type AuditEventSink, type AuditModuleOptions }
 
 /**
  * TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses/subnets/names
- * (`loopback`, `uniquelocal`, `10.0.0.0/8`). Default `loopback`: a proxy on the same host.
+ * (`loopback`, `uniquelocal`, `10.0.0.0/8`) of the proxies in front of the app. Default `false`:
+ * the app is reached directly, so `X-Forwarded-For` and `X-Request-ID` are never taken from the
+ * client. The audit context and the request log (LoggingModule) read it alike.
  */
-function trustProxyFrom(value: string | undefined): AuditModuleOptions['trustProxy'] {
-  if (value === undefined || value === '') return 'loopback';
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): AuditModuleOptions['trustProxy'] {
+  const value = env.TRUST_PROXY;
+  if (value === undefined || value === '') return false;
   if (value === 'true' || value === 'false') return value === 'true';
   return /^\d+$/.test(value) ? Number(value) : value;
 }
@@ -42,7 +45,7 @@ const UNSEALED_PATHS = new Set(['/health', '/metrics']);
 /** The example app's audit options; AUDIT_INPROCESS_WORKER=false is honoured by the library's default. */
 export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOptions {
   return {
-    trustProxy: trustProxyFrom(process.env.TRUST_PROXY),
+    trustProxy: trustProxyFromEnv(),
     recordFailures: true,
     // A user's email and username are personal data: encrypted under the user's key (subject: the
     // user id), unreadable everywhere once AuditSubjectErasure erases that user. Not the role.

@@ -24,7 +24,8 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
     }, `bob's trail to reach ${length} events`);
 
   beforeAll(async () => {
-    e = await startExampleApp();
+    // The test client names its requests (x-request-id) as a trusted proxy on loopback would.
+    e = await startExampleApp({ TRUST_PROXY: 'loopback' });
     aliceToken = await e.login('alice');
     const { data } = await e.gql(USERS, {}, { token: aliceToken });
     bobId = data.users.find((u: { username: string }) => u.username === 'bob').id;
@@ -82,7 +83,9 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
       transactionCode: 'USER_UPDATE',
       source: source('e2e-escalate'),
     });
+    // A role change revokes the user's tokens (the database bumps credentialsVersion): on the record too.
     expect(escalated.changes.filter((c) => c.field !== 'updatedAt')).toEqual([
+      { field: 'credentialsVersion', before: 0, after: 1 },
       { field: 'role', before: 'user', after: 'admin' },
     ]);
     expect(login).toMatchObject({ actor: { display: 'bob' }, metadata: { username: 'bob' } });
@@ -92,6 +95,7 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
     ]);
     expect(reverted).toMatchObject({ actor: { display: 'alice' }, source: source('e2e-revert') });
     expect(reverted.changes.filter((c) => c.field !== 'updatedAt')).toEqual([
+      { field: 'credentialsVersion', before: 1, after: 2 },
       { field: 'role', before: 'admin', after: 'user' },
     ]);
     // The chain replays: each event starts where the previous state change ended.
@@ -129,10 +133,11 @@ describe('example app: the seed scenario over HTTP (GraphQL + REST), real Postgr
     const daveToken = await e.login('dave');
     const res = await e.gql(UPDATE, { id: bobId, input: { role: 'admin' } }, { token: daveToken });
     expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // Another tenant's user answers as a user that does not exist.
     await request(server())
       .get(`/users/${bobId}/audit`)
       .set('authorization', `Bearer ${daveToken}`)
-      .expect(403);
+      .expect(404);
 
     const anonymous = await e.gql(USERS);
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');

@@ -12,7 +12,8 @@ describe('structured logs', () => {
   let example: ExampleProcess;
 
   beforeAll(async () => {
-    example = await startExampleProcess(PASSWORD);
+    // The test client names its requests (x-request-id) as a trusted proxy on loopback would.
+    example = await startExampleProcess(PASSWORD, { TRUST_PROXY: 'loopback' });
   });
   afterAll(async () => example?.stop());
 

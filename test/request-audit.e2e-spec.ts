@@ -27,7 +27,8 @@ describe('request-level audit in the example app', () => {
   const id = (name: string) => `${name}-${run}`;
 
   beforeAll(async () => {
-    example = await startExampleProcess(PASSWORD);
+    // The test client names its requests (x-request-id) as a trusted proxy on loopback would.
+    example = await startExampleProcess(PASSWORD, { TRUST_PROXY: 'loopback' });
     ({ db, client, base } = example);
   });
   afterAll(async () => example?.stop());

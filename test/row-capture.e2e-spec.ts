@@ -69,7 +69,8 @@ describe('example app: users captured at the database (row capture), over HTTP',
       'an empty outbox',
     );
   beforeAll(async () => {
-    e = await startExampleApp();
+    // The test client names its requests (x-request-id) as a trusted proxy on loopback would.
+    e = await startExampleApp({ TRUST_PROXY: 'loopback' });
     for (const name of ['alice', 'dave', 'grace']) token[name] = await e.login(name);
     // Two more acme users, created by alice through the app: one CREATE event each.
     for (const username of ['henry', 'ivy']) {
@@ -142,8 +143,10 @@ describe('example app: users captured at the database (row capture), over HTTP',
         transactionCode: 'USER_BULK_DEACTIVATE',
         database: { role: 'postgres', transactionId: sealed[0].database!.transactionId },
       });
+      // Deactivation revokes the user's tokens: the database bumps credentialsVersion in the same row.
       expect(event.changes.filter((c) => c.field !== 'updatedAt')).toEqual([
         { field: 'active', before: true, after: false },
+        { field: 'credentialsVersion', before: 0, after: 1 },
       ]);
     }
 
@@ -195,7 +198,11 @@ describe('example app: users captured at the database (row capture), over HTTP',
       tenantId: 'globex',
       module: null,
       database: { role: 'postgres', transactionId: txid },
-      changes: [{ field: 'role', before: 'user', after: 'admin' }],
+      // Even a change made in psql revokes the user's tokens.
+      changes: [
+        { field: 'credentialsVersion', before: expect.any(Number), after: expect.any(Number) },
+        { field: 'role', before: 'user', after: 'admin' },
+      ],
     });
     expect(event.before).toEqual(t.edges[t.edges.length - 2].node.after);
     expect(t.verification).toEqual({ valid: true, checkedEvents: before + 1, failures: [] });
@@ -238,7 +245,10 @@ describe('example app: users captured at the database (row capture), over HTTP',
       return last.origin === 'DATABASE' && found;
     }, "bob's password reset to be sealed");
     const reset = t.edges[t.edges.length - 1].node;
-    expect(reset.changes).toEqual([{ field: 'passwordHash', before: '[MASKED]', after: '[MASKED]' }]);
+    expect(reset.changes).toEqual([
+      { field: 'credentialsVersion', before: expect.any(Number), after: expect.any(Number) },
+      { field: 'passwordHash', before: '[MASKED]', after: '[MASKED]' },
+    ]);
     expect(t.verification.valid).toBe(true);
     await outboxEmpty();
 

@@ -1,6 +1,6 @@
 import type { Role } from '../users/user.entity';
 
-/** The authenticated caller, from a verified JWT's claims. */
+/** The authenticated caller, from the current row of the user a verified token names. */
 export interface Principal {
   sub: string;
   username: string;

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
 
   // The scenario's own output is the point here; the app logs only warnings and errors (JSON).
   process.env.LOG_LEVEL ??= 'warn';
+  // The demo's client names its requests (x-request-id) as a proxy in front of the app would: the
+  // app takes the header from a trusted proxy only, here one on the same host.
+  process.env.TRUST_PROXY ??= 'loopback';
   const app = await createApp();
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { requestIdFrom } from 'audit-ledger';
+import { requestIdResolver } from 'audit-ledger';
 import { LoggerModule } from 'nestjs-pino';
+import { trustProxyFromEnv } from '../audit-options.factory';
 
 /** Headers whose values must never reach a log line. */
 const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key'];
@@ -14,20 +15,24 @@ const SECRET_HEADERS = ['authorization', 'cookie', 'x-api-key'];
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      useFactory: () => ({
-        pinoHttp: {
-          level: process.env.LOG_LEVEL ?? 'info',
-          // The id the audit library would give the request: a well-formed X-Request-ID, else a
-          // UUID v7. The library keeps `req.id`, so logs and audit events share it.
-          genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-          redact: {
-            paths: [...SECRET_HEADERS.map((h) => `req.headers["${h}"]`), 'res.headers["set-cookie"]'],
-            censor: '[REDACTED]',
+      useFactory: () => {
+        const requestIdOf = requestIdResolver(trustProxyFromEnv());
+        return {
+          pinoHttp: {
+            level: process.env.LOG_LEVEL ?? 'info',
+            // The id the audit library would give the request, by its rule: a well-formed X-Request-ID
+            // from a trusted proxy (TRUST_PROXY), else a UUID v7. The library keeps `req.id`, so logs
+            // and audit events share it.
+            genReqId: (req) => requestIdOf(req),
+            redact: {
+              paths: [...SECRET_HEADERS.map((h) => `req.headers["${h}"]`), 'res.headers["set-cookie"]'],
+              censor: '[REDACTED]',
+            },
+            // Probes and scrapes every few seconds would drown the request log.
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
           },
-          // Probes and scrapes every few seconds would drown the request log.
-          autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-        },
-      }),
+        };
+      },
     }),
   ],
 })

@@ -7,12 +7,13 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * Audited as a whole: the database captures every change of `users` (Migration20261202000200UsersCapture),
- * whichever call or statement made it.
+ * whichever call or statement made it; `credentialsVersion` included, so the trail shows when a
+ * user's tokens were revoked.
  */
 @AuditedEntity()
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'id' | 'tenantId' | 'active' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'tenantId' | 'active' | 'credentialsVersion' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -39,6 +40,14 @@ export class User {
   /** False once deactivated: the account stays (and its history), but it can no longer log in. */
   @Property({ type: 'boolean' })
   active: boolean = true;
+
+  /**
+   * The version a bearer token must name to be accepted. The database bumps it whenever `role`,
+   * `tenantId`, `passwordHash` or `active` change (Migration20261202000300UsersCredentialsVersion),
+   * which revokes every token issued before. NOTE: so the value in memory is stale after such a flush.
+   */
+  @Property({ type: 'integer' })
+  credentialsVersion: number = 0;
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt: Date = new Date();

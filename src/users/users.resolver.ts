@@ -3,6 +3,7 @@ import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { Authenticated } from '../auth/roles.decorator';
+import { SafeTextPipe } from './dto/safe-text.validator';
 import { CreateUserInput, UpdateUserInput } from './dto/user-inputs';
 import { UserModel } from './user.model';
 import { UsersService } from './users.service';
@@ -36,7 +37,10 @@ export class UsersResolver {
 
   /** Deactivates the tenant's active users but the caller (an admin of the tenant, or a global admin); their number. */
   @Mutation(() => Int)
-  async deactivateTenantUsers(@Args('tenantId') tenantId: string, @CurrentPrincipal() principal: Principal) {
+  async deactivateTenantUsers(
+    @Args('tenantId', new SafeTextPipe('tenantId', 64)) tenantId: string,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     return this.service.deactivateTenant(tenantId, principal);
   }
 

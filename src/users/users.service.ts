@@ -101,6 +101,11 @@ export class UsersService {
     return this.em.find(User, where, { orderBy: { username: 'asc' } });
   }
 
+  /** Whether user `id` exists in `tenantId` (one indexed read; another tenant's user does not). */
+  async existsInTenant(id: string, tenantId: string): Promise<boolean> {
+    return (await this.em.count(User, { id, tenantId })) > 0;
+  }
+
   async count(): Promise<number> {
     return this.em.fork().count(User);
   }

@@ -16,8 +16,14 @@ export interface ExampleProcess {
   stop(): Promise<void>;
 }
 
-/** Starts it on a fresh database and queue prefix, with the demo users' `password`, at LOG_LEVEL info. */
-export async function startExampleProcess(password: string): Promise<ExampleProcess> {
+/**
+ * Starts it on a fresh database and queue prefix, with the demo users' `password`, at LOG_LEVEL info,
+ * plus `extraEnv`.
+ */
+export async function startExampleProcess(
+  password: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ExampleProcess> {
   const db = await createTestDatabase();
   const prefix = uniqueQueuePrefix();
   const port = await freePort();
@@ -32,6 +38,7 @@ export async function startExampleProcess(password: string): Promise<ExampleProc
     AUDIT_KEY_DIR: db.keyDir,
     AUDIT_WITNESS_DIR: db.witnessDir,
     LOG_LEVEL: 'info',
+    ...extraEnv,
   });
   return {
     app,

@@ -29,16 +29,29 @@ export interface AuditModuleOptions {
    * (`sub` or `id` → id, `username`/`name`/`email` → display, `type` → actor type, else USER).
    */
   actorResolver?: (req: AuditRequest) => AuditActor | null | undefined;
-  /** Tenant of the principal. Default: `req.user.tenantId`. Used when the entity has no tenant field. */
+  /**
+   * Tenant of the principal: a tenant id, or `null` for a global principal (it reads every
+   * tenant's events). `undefined` means unknown, and fails closed: audit reads are refused
+   * (recorded as PERMISSION_DENIED with the reason), so a principal that lost its tenant never
+   * reads as global. Events it records carry no tenant. Default: `req.user.tenantId`, where a
+   * principal without that member (or with a non-scalar value) resolves to `undefined`; set
+   * `tenantId: null` explicitly on global principals. Used when the entity has no tenant field.
+   */
   tenantResolver?: (req: AuditRequest) => string | null | undefined;
   /** Session id of the request. Default: `req.user.sid` (a JWT's session claim), else null. */
   sessionIdResolver?: (req: AuditRequest) => string | null | undefined;
   /**
-   * Which proxies to trust for the client IP (`X-Forwarded-For`), as Express' `trust proxy`:
-   * `false` (default: the socket address), `true`, a hop count, or addresses/subnets.
+   * Which proxies to trust, as Express' `trust proxy`: `false` (default), `true`, a hop count, or
+   * addresses/subnets. The client IP is read from `X-Forwarded-For` through trusted hops only
+   * (default: the socket address), and an incoming request id (`requestIdHeader`) is kept only
+   * when the socket's peer is trusted (default: never, a UUID v7 is generated). A logger that
+   * assigns `req.id` should use `requestIdResolver(trustProxy)`, the same rule.
    */
   trustProxy?: boolean | number | string | string[];
-  /** Header carrying the correlation id in and out. Default: `x-request-id`. */
+  /**
+   * Header carrying the correlation id in and out (taken in from trusted proxies only, see
+   * `trustProxy`). Default: `x-request-id`.
+   */
   requestIdHeader?: string;
   /** The actor recorded for calls outside any request. Default: `{ id: 'system', display: 'system' }`. */
   systemActor?: { id: string; display?: string };
@@ -112,6 +125,14 @@ export interface AuditModuleOptions {
    */
   maxEventClockSkewMs?: number;
   /**
+   * The longest string (in UTF-8 bytes) an event may seal: longer values in snapshots, changes,
+   * patches and metadata keep their start, followed by `…[truncated <bytes> bytes, sha256:<hex>]`
+   * (the original's length and hash). Identifiers, the request's source and object keys are
+   * bounded to 512 bytes; NUL and lone surrogates become U+FFFD (docs/capture.md, "Bounded
+   * input"). At least 512. Default: 8192.
+   */
+  maxSealedStringBytes?: number;
+  /**
    * Where `audit-ledger archive` / `retention apply` write archive segments. Default: the
    * directory `AUDIT_ARCHIVE_DIR`, else `.audit/archive`.
    */
@@ -144,9 +165,11 @@ export interface AuditModuleOptions {
   /**
    * AuditHealthIndicator thresholds: down when an event waited longer than `maxOutboxAgeMs` to be
    * sealed, or the last checkpoint is older than `maxCheckpointAgeMs`. Default: 60000 ms and three
-   * heartbeats (`3 × checkpoint.heartbeatMs`).
+   * heartbeats (`3 × checkpoint.heartbeatMs`). Each probe (PostgreSQL, Redis) that does not answer
+   * within `probeTimeoutMs` counts as down, so `/health` and `/metrics` answer during an outage
+   * instead of waiting for a reconnect. Default: 1000 ms (give the orchestrator's probe 2 s).
    */
-  health?: { maxOutboxAgeMs?: number; maxCheckpointAgeMs?: number };
+  health?: { maxOutboxAgeMs?: number; maxCheckpointAgeMs?: number; probeTimeoutMs?: number };
   /**
    * Live forwarding of sealed events to external sinks (a SIEM), as ECS documents, in worker
    * processes. Default: off (no sinks).

@@ -174,4 +174,16 @@ describe('resolveAuditOptions', () => {
       }),
     );
   });
+
+  it('bounds sealed strings at 8192 bytes by default, and at no fewer than 512', () => {
+    expect(resolveAuditOptions({}).maxSealedStringBytes).toBe(8192);
+    expect(resolveAuditOptions({ maxSealedStringBytes: 512 }).maxSealedStringBytes).toBe(512);
+    for (const bad of [511, 0, 1.5, Number.NaN]) {
+      expect(() => resolveAuditOptions({ maxSealedStringBytes: bad })).toThrow(
+        expect.objectContaining({
+          problems: [`maxSealedStringBytes must be an integer of at least 512 (got ${bad})`],
+        }),
+      );
+    }
+  });
 });

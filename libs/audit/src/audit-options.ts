@@ -10,6 +10,7 @@ import type {
 } from './audit-options.interface';
 import type { PersonalDataPolicy } from './capture/personal-fields';
 import { scalarText } from './capture/scalar-text';
+import { DEFAULT_SEALED_STRING_BYTES, MIN_SEALED_STRING_BYTES } from './capture/sealed-bounds';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
 import { DirectoryArchiveSink } from './archive/archive-sink';
@@ -44,8 +45,14 @@ function defaultActorResolver(req: AuditRequest): AuditActor | null {
   return { type, id, display: scalarText(user?.username ?? user?.name ?? user?.email) };
 }
 
-function defaultTenantResolver(req: AuditRequest): string | null {
-  return scalarText((principalOf(req) as { tenantId?: unknown } | undefined)?.tenantId);
+/**
+ * `req.user.tenantId`: a string (or number) is the tenant, an explicit null means global; a
+ * principal without the member (or with a value of another kind) resolves to undefined, which the
+ * read guard refuses: a token that lost its claim must not read as global.
+ */
+function defaultTenantResolver(req: AuditRequest): string | null | undefined {
+  const tenantId = (principalOf(req) as { tenantId?: unknown } | undefined)?.tenantId;
+  return tenantId === null ? null : (scalarText(tenantId) ?? undefined);
 }
 
 function defaultSessionIdResolver(req: AuditRequest): string | null {
@@ -55,6 +62,12 @@ function defaultSessionIdResolver(req: AuditRequest): string | null {
 function positiveInt(problems: string[], name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1)
     problems.push(`${name} must be a positive integer (got ${value})`);
+  return value;
+}
+
+function boundedInt(problems: string[], name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min)
+    problems.push(`${name} must be an integer of at least ${min} (got ${value})`);
   return value;
 }
 
@@ -299,6 +312,12 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
     maxEventClockSkewMs,
+    maxSealedStringBytes: boundedInt(
+      problems,
+      'maxSealedStringBytes',
+      options.maxSealedStringBytes ?? DEFAULT_SEALED_STRING_BYTES,
+      MIN_SEALED_STRING_BYTES,
+    ),
     api: resolveApiOptions(options.api ?? {}, problems),
     deadLetter: {
       maxAttempts: positiveInt(problems, 'deadLetter.maxAttempts', options.deadLetter?.maxAttempts ?? 5),
@@ -313,6 +332,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
         'health.maxCheckpointAgeMs',
         options.health?.maxCheckpointAgeMs ?? 3 * checkpoint.heartbeatMs,
       ),
+      probeTimeoutMs: positiveInt(problems, 'health.probeTimeoutMs', options.health?.probeTimeoutMs ?? 1000),
     },
   };
   if (problems.length) throw new InvalidAuditOptionsError(problems);

@@ -19,7 +19,8 @@ export { CapturedTables } from './capture/captured-tables.registry';
 export { AuditService } from './audit.service';
 export { AuditContextService } from './context/audit-context.service';
 export type { AuditContextSnapshot } from './context/audit-context';
-export { requestIdFrom } from './context/request-id';
+export { requestIdResolver } from './context/request-id';
+export { AUDIT_QUERY_ENTITY, auditReadEvent, type AuditReadDecision } from './context/audit-read-access';
 export type {
   ActorType,
   AuditActor,
@@ -109,7 +110,13 @@ export {
   type ProgressListener,
 } from './export/audit-exporter';
 export type { BundleManifest, BundleSelection, EventFileFormat } from './export/bundle-manifest';
-export { DirectoryBundleStore, type BundleStore, type WrittenFile } from './export/bundle-store';
+export {
+  BundleFileError,
+  DirectoryBundleStore,
+  type BundleFileProblem,
+  type BundleStore,
+  type WrittenFile,
+} from './export/bundle-store';
 export { ECS_VERSION, fromEcsDocument, toEcsDocument, type EcsDocument } from './export/ecs-document';
 export { formatPublishedKeys, parsePublishedKeys } from './keys/published-keys';
 export { DirectoryArchiveSink, type ArchiveSink } from './archive/archive-sink';
@@ -131,10 +138,13 @@ export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/direct
 export { Checkpointer } from './sealing/checkpointer';
 export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
+export { auditErrorFormatter, type AuditErrorFormatterOptions } from './graphql/audit-error-formatter';
+export { CLIENT_ERROR_CODES } from './errors/client-error-codes';
+export { INTERNAL_ERROR_MESSAGE, reportInternalError } from './errors/internal-error-report';
 export { auditRequestPlugin, type AuditRequestPluginOptions } from './request/audit-request.plugin';
 export type { AuditedRequest, RequestOutcome } from './request/audited-request';
 export { HTTP_REQUEST_ACTION, HTTP_REQUEST_ENTITY } from './request/request-audit.recorder';
-export { AUDIT_QUERY_ENTITY, GlobalAuditorsOnly } from './graphql/audit-read.guard';
+export { GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
 export {
   AuditSubjectErasure,
@@ -179,3 +189,4 @@ export { PoisonEventError } from './errors/poison-event.error';
 export { SinkDeliveryFailedError } from './errors/sink-delivery-failed.error';
 export { WitnessConflictError } from './errors/witness-conflict.error';
 export { WitnessRejectedError } from './errors/witness-rejected.error';
+export { WitnessUnavailableError } from './errors/witness-unavailable.error';

@@ -27,6 +27,8 @@ describe('request-level audit (HTTP)', () => {
 
   beforeAll(async () => {
     f = await startFixtureApp({
+      // The test client names its requests (x-request-id) as a trusted proxy on loopback would.
+      trustProxy: 'loopback',
       requestAudit: {
         enabled: true,
         seal: true,

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, registerEnumType } from '@nestjs/graphql';
-import { IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ROLES, type Role } from '../user.entity';
+import { IsSafeEmail, IsSafeText } from './safe-text.validator';
 
 export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in Role]: K };
 registerEnumType(RoleEnum, { name: 'Role' });
@@ -16,12 +17,14 @@ export class CreateUserInput {
   username!: string;
 
   @Field()
-  @IsEmail()
+  @IsSafeEmail()
+  @MaxLength(254)
   email!: string;
 
   @Field()
   @IsString()
   @Length(8, 256)
+  @IsSafeText()
   password!: string;
 
   @Field(() => RoleEnum)
@@ -31,6 +34,7 @@ export class CreateUserInput {
   @Field(() => ID)
   @IsString()
   @Length(1, 64)
+  @IsSafeText()
   tenantId!: string;
 }
 
@@ -46,7 +50,8 @@ export class UpdateUserInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @IsEmail()
+  @IsSafeEmail()
+  @MaxLength(254)
   email?: string;
 
   @Field(() => RoleEnum, { nullable: true })

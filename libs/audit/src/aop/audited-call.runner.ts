@@ -26,6 +26,7 @@ import { operationScope, type OperationFrame } from '../context/operation-scope'
 import { AfterCommitPublisher } from '../outbox/after-commit.publisher';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { setCaptureContext } from '../storage/capture.store';
+import { sealableJson } from '../capture/sealed-bounds';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -98,7 +99,7 @@ export class AuditedCallRunner {
     const outer = operationScope.getStore();
     const frame: OperationFrame = {
       context: operation,
-      text: JSON.stringify(operation),
+      text: sealableJson(operation),
       applied: !this.tables.hasAny(),
     };
     let before: JsonObject | null = null;

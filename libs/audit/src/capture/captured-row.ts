@@ -13,6 +13,13 @@ import type {
 import { selectFields } from './entity-snapshot';
 import type { FieldMasker } from './field-masker';
 import { scalarText } from './scalar-text';
+import {
+  boundJson,
+  boundText,
+  DEFAULT_SEALED_STRING_BYTES,
+  fitText,
+  IDENTIFIER_BYTES,
+} from './sealed-bounds';
 import { fieldChanges, jsonPatch } from './snapshot-diff';
 
 /**
@@ -198,7 +205,22 @@ function parseContext(row: CapturedRow, ctx: unknown): CaptureContext | null {
     (c.metadata === undefined || c.metadata === null || isObject(c.metadata)) &&
     ['ip', 'userAgent', 'requestId', 'sessionId'].every((k) => optionalText(source[k]));
   if (!ok) throw problem(row, 'its application context (audit.ctx) is not one the library writes');
-  return c as unknown as CaptureContext;
+  // NOTE: who and from where are bounded as the factory bounds them; the call's entity and action
+  // are compared with the row's, and its metadata was bounded when the context was made.
+  const id = (v: unknown) => (typeof v === 'string' ? boundText(v, IDENTIFIER_BYTES) : v);
+  const context = c as unknown as CaptureContext;
+  return {
+    ...context,
+    actor: {
+      ...context.actor,
+      id: id(context.actor.id) as string,
+      display: id(context.actor.display) as string | null,
+    },
+    tenantId: id(context.tenantId) as string | null,
+    module: id(context.module) as string | null,
+    transactionCode: id(context.transactionCode) as string | null,
+    source: Object.fromEntries(Object.entries(source).map(([k, v]) => [k, id(v)])) as unknown as AuditSource,
+  };
 }
 
 function parsePayload(row: CapturedRow): RowPayload | RelationPayload {
@@ -270,7 +292,7 @@ function isOwnRow(ctx: CaptureContext | null, row: CapturedRow, op: RowPayload['
 function tenantOf(shape: EntityShape, ctx: CaptureContext | null, ...snapshots: (JsonObject | null)[]) {
   for (const s of snapshots) {
     const tenant = scalarText(s?.[shape.tenantField]);
-    if (tenant !== null) return tenant;
+    if (tenant !== null) return fitText(tenant, IDENTIFIER_BYTES);
   }
   return ctx?.tenantId ?? null;
 }
@@ -294,7 +316,10 @@ function diffed(
   // column still shows that it changed. Columns the trigger masked are `[MASKED]` on both sides.
   const b = before && selectFields(before, shape.only, shape.ignore);
   const a = after && selectFields(after, shape.only, shape.ignore);
-  const changes: FieldChange[] = fieldChanges(b, a, shape.masker);
+  const changes: FieldChange[] = fieldChanges(b, a, shape.masker).map((c) => ({
+    ...c,
+    field: fitText(c.field, IDENTIFIER_BYTES),
+  }));
   const patch: JsonPatchOperation[] = jsonPatch(b, a, shape.masker);
   for (const field of maskedChanged) {
     if (!a || !(field in a) || changes.some((c) => c.field === field)) continue;
@@ -316,8 +341,17 @@ function diffed(
  * (origin DATABASE); when and in which transaction always from the database. Throws
  * PoisonEventError for a payload the capture trigger does not write.
  */
-export function capturedChange(row: CapturedRow, shape: EntityShape): CapturedChange {
+export function capturedChange(
+  row: CapturedRow,
+  shape: EntityShape,
+  maxBytes = DEFAULT_SEALED_STRING_BYTES,
+): CapturedChange {
   const payload = parsePayload(row);
+  // NOTE: the row's own values are bounded here, once (capture/sealed-bounds.ts); the state
+  // carried from the previous event (previousAfter) was bounded when that event was made.
+  const member = (v: string | null | undefined) => (v ? boundText(v, maxBytes) : v);
+  const image = (v: JsonObject | null) =>
+    v && (boundJson(v, maxBytes, (key) => shape.masker.isMaskedName(key), MASKED_VALUE) as JsonObject);
   const ctx = payload.ctx;
   if (payload.op === 'RELATION') {
     if (!shape.relations.includes(payload.relation)) {
@@ -329,8 +363,10 @@ export function capturedChange(row: CapturedRow, shape: EntityShape): CapturedCh
         ? (previousAfter[payload.relation] as unknown[]).filter((m): m is string => typeof m === 'string')
         : [];
       const next = new Set(members);
-      if (payload.removed) next.delete(payload.removed);
-      if (payload.added) next.add(payload.added);
+      const removed = member(payload.removed);
+      const added = member(payload.added);
+      if (removed) next.delete(removed);
+      if (added) next.add(added);
       const before = previousAfter ?? {};
       const after = { ...before, [payload.relation]: [...next].sort() };
       const own = isOwnRow(ctx, row, 'RELATION');
@@ -345,8 +381,8 @@ export function capturedChange(row: CapturedRow, shape: EntityShape): CapturedCh
           ...(own ? (ctx?.metadata ?? {}) : {}),
           relation: {
             field: payload.relation,
-            added: payload.added ? [payload.added] : [],
-            removed: payload.removed ? [payload.removed] : [],
+            added: added ? [added] : [],
+            removed: removed ? [removed] : [],
           },
         },
       };
@@ -359,8 +395,8 @@ export function capturedChange(row: CapturedRow, shape: EntityShape): CapturedCh
     only: own && ctx?.only ? ctx.only : shape.only,
     ignore: [...(shape.ignore ?? []), ...(own && ctx?.ignore ? ctx.ignore : [])],
   };
-  const oldRow = payload.old && rowSnapshot(shape, payload.old, payload.masked);
-  const newRow = payload.new && rowSnapshot(shape, payload.new, payload.masked);
+  const oldRow = image(payload.old && rowSnapshot(shape, payload.old, payload.masked));
+  const newRow = image(payload.new && rowSnapshot(shape, payload.new, payload.masked));
   return (previousAfter) => {
     const relations = carried(shape, previousAfter);
     const before = oldRow && { ...oldRow, ...relations };

@@ -4,27 +4,19 @@ import { ClsService } from 'nestjs-cls';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { AuditRequest, ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditContextService } from './audit-context.service';
-import { requestIdFrom } from './request-id';
-
-type TrustFn = (addr: string, i: number) => boolean;
-
-function compileTrust(trust: ResolvedAuditOptions['trustProxy']): TrustFn {
-  if (trust === true) return () => true;
-  if (trust === false) return () => false;
-  if (typeof trust === 'number') return (_addr, i) => i < trust;
-  const list = typeof trust === 'string' ? trust.split(',').map((s) => s.trim()) : trust;
-  return proxyAddr.compile(list);
-}
+import { compileTrust, requestIdResolver, type TrustFn } from './request-id';
 
 type Response = { setHeader(name: string, value: string): void };
 
 /**
  * Opens the request's CLS context (joining one the app opened already) and records its source:
- * client IP (per `trustProxy`), user agent and request id, which is echoed in the response.
+ * client IP and request id (both taken from headers only when sent by a trusted proxy, per
+ * `trustProxy`), user agent. The request id is echoed in the response.
  */
 @Injectable()
 export class AuditContextMiddleware implements NestMiddleware {
   private readonly trust: TrustFn;
+  private readonly requestIdOf: (req: AuditRequest) => string;
 
   constructor(
     private readonly cls: ClsService,
@@ -32,14 +24,15 @@ export class AuditContextMiddleware implements NestMiddleware {
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {
     this.trust = compileTrust(options.trustProxy);
+    this.requestIdOf = requestIdResolver(options.trustProxy, options.requestIdHeader);
   }
 
   use(req: AuditRequest, res: Response, next: () => void): void {
     this.cls.run({ ifNested: 'inherit' }, () => {
       // An id a logging middleware gave the request before (pino-http's `req.id`) is kept, so the
-      // request's log lines and its audit events carry one id.
-      const assigned = typeof req.id === 'string' ? req.id : undefined;
-      const requestId = requestIdFrom(assigned ?? req.headers[this.options.requestIdHeader]);
+      // request's log lines and its audit events carry one id: give it with `requestIdResolver`,
+      // the same rule as here.
+      const requestId = typeof req.id === 'string' ? req.id : this.requestIdOf(req);
       res.setHeader(this.options.requestIdHeader, requestId);
       const userAgent = req.headers['user-agent'];
       this.context.bindRequest(req, {

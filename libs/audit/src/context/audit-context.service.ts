@@ -4,6 +4,7 @@ import { AUDIT_OPTIONS } from '../audit.constants';
 import type { AuditRequest, ResolvedAuditOptions } from '../audit-options.interface';
 import type { AuditActor, AuditSource } from '../events/audit-event';
 import type { AuditContextSnapshot } from './audit-context';
+import { decideAuditRead, type AuditReadDecision } from './audit-read-access';
 
 const REQUEST_KEY = 'audit:request';
 const SOURCE_KEY = 'audit:source';
@@ -42,6 +43,17 @@ export class AuditContextService {
       tenantId: this.options.tenantResolver(req) ?? null,
       source: { ...source, sessionId: this.options.sessionIdResolver(req) ?? null },
     };
+  }
+
+  /**
+   * Whether the current request's principal may read audit data, by the rule of the library's
+   * GraphQL guard: for an app's own audit routes. Record the outcome with
+   * `AuditService.record(auditReadEvent(decision, { query, arguments }))`, and when the reader is
+   * bound to a tenant (`tenantId` not null) show it that tenant's records only.
+   */
+  readAccess(query: string): AuditReadDecision {
+    const req = this.cls.isActive() ? this.cls.get<AuditRequest | undefined>(REQUEST_KEY) : undefined;
+    return decideAuditRead(this.options, req, { query });
   }
 
   /**

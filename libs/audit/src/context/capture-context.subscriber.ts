@@ -15,6 +15,7 @@ import { isSavepoint, rootTransaction } from '../outbox/transaction-root';
 import { setCaptureContext } from '../storage/capture.store';
 import { AuditContextService } from './audit-context.service';
 import { operationScope } from './operation-scope';
+import { sealableJson } from '../capture/sealed-bounds';
 
 /**
  * Gives every application transaction its context before it writes anything, so the capture
@@ -51,7 +52,7 @@ export class CaptureContextSubscriber implements EventSubscriber {
     }
     // A savepoint keeps its transaction's context.
     if (isSavepoint(trx)) return;
-    const text = JSON.stringify(this.current());
+    const text = sealableJson(this.current());
     this.given.set(trx, text);
     await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, text);
   }

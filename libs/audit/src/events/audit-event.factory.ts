@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { AUDIT_OPTIONS } from '../audit.constants';
+import { AUDIT_OPTIONS, MASKED_VALUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { selectFields } from '../capture/entity-snapshot';
 import { FieldMasker } from '../capture/field-masker';
 import { scalarText } from '../capture/scalar-text';
+import { boundEvent, boundJson } from '../capture/sealed-bounds';
 import { fieldChanges, jsonPatch } from '../capture/snapshot-diff';
 import { toJsonValue } from '../capture/to-json-value';
 import type { AuditContextSnapshot } from '../context/audit-context';
@@ -32,7 +33,12 @@ const ACTION_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Action of the event the sealer records when a record changed outside audited code. */
 export const DRIFT_DETECTED = 'DRIFT_DETECTED';
 
-/** Builds events: ids, timestamps, masking, diffs. Every value is JSON-safe and masked on the way out. */
+/**
+ * Builds events: ids, timestamps, masking, diffs. Every value is JSON-safe and masked on the way
+ * out, then bounded (capture/sealed-bounds.ts): no string an event seals is longer than
+ * `maxSealedStringBytes` or holds a NUL, whatever the input (issue #15), so the audit of a request
+ * can never fail on, or be suppressed by, the request's own content.
+ */
 @Injectable()
 export class AuditEventFactory {
   private readonly masker: FieldMasker;
@@ -49,7 +55,7 @@ export class AuditEventFactory {
     const after = change.after && selectFields(change.after, change.only, change.ignore);
     const tenantField = this.options.tenantField;
     const entityTenant = scalarText(after?.[tenantField] ?? before?.[tenantField]);
-    return this.event(
+    return this.bounded(
       {
         action: change.action,
         entityType: change.entityType,
@@ -64,6 +70,7 @@ export class AuditEventFactory {
         metadata: this.metadata(change.metadata, masker),
       },
       context,
+      masker,
     );
   }
 
@@ -71,7 +78,7 @@ export class AuditEventFactory {
     if (!ACTION_NAME.test(input.action)) {
       throw new AuditableMisconfiguredError(`Audit action "${input.action}" must be an upper-case name.`);
     }
-    return this.event(
+    return this.bounded(
       {
         action: input.action,
         entityType: input.entityType,
@@ -86,12 +93,14 @@ export class AuditEventFactory {
         metadata: this.metadata(input.metadata, this.masker),
       },
       input.actor ? { ...context, actor: input.actor } : context,
+      this.masker,
     );
   }
 
   /**
    * The DRIFT_DETECTED event sealed just before `event`: the unaudited change from the previous
-   * event's `after` to this event's `before`, on the fields that differ. Both are already masked.
+   * event's `after` to this event's `before`, on the fields that differ. Both are already masked
+   * and bounded (bounding twice would neutralise the first pass's truncation markers).
    */
   forDrift(
     event: AuditEvent,
@@ -131,15 +140,35 @@ export class AuditEventFactory {
     return masker;
   }
 
-  /** An `@Auditable` call's metadata as events carry it: JSON-safe, masked with the entity's rules. */
+  /** An `@Auditable` call's metadata as captured rows carry it: JSON-safe, masked, bounded. */
   metadataFor(metadata: unknown, entityClass: unknown): JsonObject {
-    return this.metadata(metadata, this.maskerFor(entityClass));
+    const masker = this.maskerFor(entityClass);
+    return boundJson(
+      this.metadata(metadata, masker),
+      this.options.maxSealedStringBytes,
+      (key) => masker.isMaskedName(key),
+      MASKED_VALUE,
+    ) as JsonObject;
   }
 
   private metadata(metadata: unknown, masker: FieldMasker): JsonObject {
     const value = toJsonValue(metadata ?? {});
     return masker.mask(
       value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : { value },
+    );
+  }
+
+  /** An event built from input, bounded once (capture/sealed-bounds.ts), after masking. */
+  private bounded(
+    body: Omit<AuditEvent, 'id' | 'occurredAt' | 'actor' | 'source'>,
+    context: AuditContextSnapshot,
+    masker: FieldMasker,
+  ): AuditEvent {
+    return boundEvent(
+      this.event(body, context),
+      this.options.maxSealedStringBytes,
+      (key) => masker.isMaskedName(key),
+      MASKED_VALUE,
     );
   }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { constants, createWriteStream, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pipeline as streamPipeline, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 
@@ -23,10 +23,59 @@ export interface BundleStore {
   readonly location: string;
   /** Writes a file from text chunks (streamed); a name ending in `.gz` is gzip-compressed. */
   write(name: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<WrittenFile>;
-  /** The file's stored bytes (still compressed). */
+  /**
+   * The file's stored bytes (still compressed). The stream fails with a BundleFileError when the
+   * name is missing or is not a regular file of the bundle (a link, directory, FIFO or device).
+   */
   readRaw(name: string): Readable;
-  /** True when the file exists. */
-  has(name: string): Promise<boolean>;
+  /**
+   * The stored size of the file in bytes, or null when there is none; rejects with a
+   * BundleFileError when the name is not a regular file.
+   */
+  size(name: string): Promise<number | null>;
+  /** The names of every entry the bundle holds (files or not), so a verifier can flag unnamed ones. */
+  names(): Promise<string[]>;
+}
+
+/** Why a bundle file is not read: `NOT_REGULAR` (a link, directory, FIFO, device …), `MISSING`, `TOO_LARGE`. */
+export type BundleFileProblem = 'NOT_REGULAR' | 'MISSING' | 'TOO_LARGE';
+
+/**
+ * A bundle file a store or reader refuses. The message names the file and the problem, never the
+ * file's contents: the verifier reports it as a failure of the bundle, it is not thrown to users.
+ */
+export class BundleFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: BundleFileProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BundleFileError';
+  }
+}
+
+const kindOf = (stats: Stats) =>
+  stats.isSymbolicLink()
+    ? 'a symbolic link'
+    : stats.isDirectory()
+      ? 'a directory'
+      : stats.isFIFO()
+        ? 'a FIFO'
+        : stats.isSocket()
+          ? 'a socket'
+          : stats.isCharacterDevice() || stats.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+
+const notRegular = (name: string, stats: Stats) =>
+  new BundleFileError(name, 'NOT_REGULAR', `${name} is ${kindOf(stats)}, not a regular file: it is not read`);
+
+/** The path of a plain name inside `dir`; a path (`a/b`, `..`) is refused. */
+function pathIn(dir: string, name: string): string {
+  if (basename(name) !== name || name === '.' || name === '..')
+    throw new BundleFileError(name, 'NOT_REGULAR', 'not a file name inside the bundle: it is not read');
+  return join(dir, name);
 }
 
 /** A streaming SHA-256 and byte count of whatever passes through. */
@@ -46,13 +95,44 @@ class Digest extends Transform {
   }
 }
 
-/** The decompressed text of a stored file (the verifier checks the stored bytes' digest on its own pass). */
-export function readText(store: BundleStore, name: string): Readable {
+/**
+ * At most `maxBytes` of a file's stored bytes: a file that grew past the size its manifest
+ * declares is read no further than that size (the verifier reports the difference on its own).
+ */
+export function readRawAtMost(store: BundleStore, name: string, maxBytes: number): Readable {
   const raw = store.readRaw(name);
+  return Readable.from(
+    (async function* () {
+      let left = maxBytes;
+      try {
+        for await (const chunk of raw) {
+          const bytes = chunk as Buffer;
+          if (bytes.length >= left) {
+            yield bytes.subarray(0, left);
+            return;
+          }
+          left -= bytes.length;
+          yield bytes;
+        }
+      } finally {
+        raw.destroy();
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/**
+ * The decompressed text of a stored file, from at most `maxBytes` stored bytes (the verifier
+ * checks the stored bytes' digest on its own pass). Decompression is lazy: a reader that stops
+ * (a line too long, a count exceeded) stops inflating too, so a small file that inflates to
+ * gigabytes costs only what was read of it.
+ */
+export function readText(store: BundleStore, name: string, maxBytes: number): Readable {
+  const raw = readRawAtMost(store, name, maxBytes);
   if (!name.endsWith('.gz')) return raw;
-  const gunzip = createGunzip();
-  raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  // NOTE: pipeline, not pipe: a reader that stops early destroys the gunzip, and with it the file.
+  return streamPipeline(raw, createGunzip(), () => undefined);
 }
 
 /** A bundle in a local directory: `npx audit-ledger export --out <dir>` and the default archive sink. */
@@ -78,21 +158,65 @@ export class DirectoryBundleStore implements BundleStore {
   }
 
   readRaw(name: string): Readable {
-    return createReadStream(join(this.location, name));
+    const dir = this.location;
+    return Readable.from(
+      (async function* () {
+        const path = pathIn(dir, name);
+        // NOTE: O_NOFOLLOW refuses a symbolic link as the last component (the name holds no other),
+        // O_NONBLOCK keeps a FIFO from blocking the open; fstat then checks the file opened, so a
+        // file swapped after an lstat is still refused.
+        const handle = await open(
+          path,
+          constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+        ).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') throw new BundleFileError(name, 'MISSING', `${name} is missing`);
+          if (error.code === 'ELOOP' || error.code === 'EMLINK') throw notRegular(name, await lstat(path));
+          throw error;
+        });
+        try {
+          const stats = await handle.stat();
+          if (!stats.isFile()) throw notRegular(name, stats);
+          yield* handle.createReadStream({ autoClose: false });
+        } finally {
+          await handle.close();
+        }
+      })(),
+      { objectMode: false },
+    );
   }
 
-  async has(name: string): Promise<boolean> {
-    return stat(join(this.location, name)).then(
-      () => true,
-      () => false,
-    );
+  async size(name: string): Promise<number | null> {
+    const stats = await lstat(pathIn(this.location, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (stats === null) return null;
+    if (!stats.isFile()) throw notRegular(name, stats);
+    return stats.size;
+  }
+
+  async names(): Promise<string[]> {
+    return readdir(this.location);
   }
 }
 
-/** A small file (manifest, seal, keys) as text, or null when it is missing. */
-export async function readWhole(store: BundleStore, name: string): Promise<string | null> {
-  if (!(await store.has(name))) return null;
+/**
+ * A small file (manifest, seal, keys) as text, or null when it is missing. Rejects with a
+ * BundleFileError when it is not a regular file or holds more than `maxBytes`.
+ */
+export async function readWhole(store: BundleStore, name: string, maxBytes: number): Promise<string | null> {
+  const size = await store.size(name);
+  if (size === null) return null;
+  if (size > maxBytes)
+    throw new BundleFileError(
+      name,
+      'TOO_LARGE',
+      `${name} holds ${size} bytes, more than the ${maxBytes} allowed`,
+    );
   const chunks: Buffer[] = [];
-  for await (const chunk of store.readRaw(name)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  for await (const chunk of readRawAtMost(store, name, maxBytes + 1)) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length > maxBytes)
+    throw new BundleFileError(name, 'TOO_LARGE', `${name} holds more than the ${maxBytes} bytes allowed`);
+  return bytes.toString('utf8');
 }

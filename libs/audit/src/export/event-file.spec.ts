@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { SealedAuditEvent } from '../events/audit-event';
 import type { EventFileFormat } from './bundle-manifest';
 import { fromEcsDocument, toEcsDocument, type EcsDocument } from './ecs-document';
-import { decodeEvents, encodeEvents } from './event-file';
+import { decodeEvents, encodeEvents, EventLineError } from './event-file';
+import { LineTooLongError } from './text-lines';
 import { DATABASE_EVENT, V1_1_EVENT, V1_EVENT } from './testdata/sealed-events';
 
 async function encode(events: SealedAuditEvent[], format: EventFileFormat): Promise<string> {
@@ -17,9 +18,10 @@ async function encode(events: SealedAuditEvent[], format: EventFileFormat): Prom
   return text;
 }
 
-async function decode(text: string, format: EventFileFormat): Promise<EcsDocument[]> {
+async function decode(text: string, format: EventFileFormat, maxLineBytes?: number): Promise<EcsDocument[]> {
   const docs: EcsDocument[] = [];
-  for await (const { doc } of decodeEvents(Readable.from([Buffer.from(text)]), format)) docs.push(doc);
+  for await (const { doc } of decodeEvents(Readable.from([Buffer.from(text)]), format, maxLineBytes))
+    docs.push(doc);
   return docs;
 }
 
@@ -62,5 +64,29 @@ describe('event files', () => {
   it('still refuse a CSV that lacks an older column', async () => {
     const text = (await encode([V1_EVENT], 'csv')).replace('audit_ledger.key_set_id', 'key_set');
     await expect(decode(text, 'csv')).rejects.toThrow('column "audit_ledger.key_set_id" is missing');
+  });
+
+  it.each([
+    ['a blank line', '{}\n\n{}\n', new EventLineError(2, 'a blank line')],
+    ['a line that is not JSON, without quoting it', 'root:x:0:0:root\n', new EventLineError(1, 'not JSON')],
+    ['a JSON value that is not an object', 'null\n', new EventLineError(1, 'not a JSON object')],
+  ])('refuse NDJSON with %s', async (_what, text, error) => {
+    await expect(decode(text, 'ndjson')).rejects.toEqual(error);
+  });
+
+  it('refuse a record longer than the limit, CSV or NDJSON, by its line', async () => {
+    const csv = await encode([V1_EVENT], 'csv');
+    await expect(decode(csv, 'csv', 100)).rejects.toBeInstanceOf(LineTooLongError);
+    await expect(decode(await encode([V1_EVENT], 'ndjson'), 'ndjson', 100)).rejects.toEqual(
+      new LineTooLongError(1, 100),
+    );
+    expect(await decode(csv, 'csv', 1 << 20)).toEqual([toEcsDocument(V1_EVENT)]);
+  });
+
+  it('refuse a CSV that does not parse by its error code, never the text it quotes', async () => {
+    const text = (await encode([V1_EVENT], 'csv')).replace('alice', 'al"ice');
+    const error = await decode(text, 'csv').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventLineError);
+    expect((error as Error).message).toMatch(/^not CSV \([A-Z_]+\)$/);
   });
 });

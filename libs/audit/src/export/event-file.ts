@@ -1,9 +1,9 @@
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { Readable } from 'node:stream';
 import type { EcsDocument } from './ecs-document';
 import type { EventFileFormat } from './bundle-manifest';
-import { textLines } from './text-lines';
+import { LineTooLongError, textLines } from './text-lines';
 
 /**
  * CSV columns: the ECS document's dotted field names. Members holding objects or arrays are
@@ -121,21 +121,32 @@ export class EventLineError extends Error {
   }
 }
 
-/** The ECS documents of an event file's text, in file order, with their line numbers. */
+/**
+ * The ECS documents of an event file's text, in file order, with their line numbers. A blank line,
+ * a line that is not a JSON object, or a record longer than `maxLineBytes` (default: no limit)
+ * stops the read with an error that names the line, never its contents.
+ */
 export async function* decodeEvents(
   text: Readable,
   format: EventFileFormat,
+  maxLineBytes = Infinity,
 ): AsyncIterable<{ line: number; doc: EcsDocument }> {
   if (format === 'ndjson') {
     let line = 0;
-    for await (const raw of textLines(text)) {
+    for await (const raw of textLines(text, maxLineBytes)) {
       line++;
-      if (raw === '') continue;
+      // NOTE: an exporter writes no blank line; refusing them bounds a file of newlines by its size.
+      if (raw === '') throw new EventLineError(line, 'a blank line');
+      let doc: unknown;
       try {
-        yield { line, doc: JSON.parse(raw) as EcsDocument };
-      } catch (error) {
-        throw new EventLineError(line, `not JSON: ${(error as Error).message}`);
+        doc = JSON.parse(raw);
+      } catch {
+        // NOTE: not the parser's message: V8 quotes the text it could not parse.
+        throw new EventLineError(line, 'not JSON');
       }
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+        throw new EventLineError(line, 'not a JSON object');
+      yield { line, doc: doc as EcsDocument };
     }
     return;
   }
@@ -145,28 +156,59 @@ export async function* decodeEvents(
       // NOTE: cast sees whether a cell was quoted: that is how "" and null stay apart.
       cast: (value, context) => (value === '' && !context.quoting ? null : value),
       info: true,
+      max_record_size: Number.isFinite(maxLineBytes) ? maxLineBytes : 0,
     }),
   );
-  for await (const record of parser as AsyncIterable<{ record: Tree; info: { lines: number } }>) {
-    const doc: Tree = {};
-    for (const { name, kind, since } of COLUMNS) {
-      if (!(name in record.record)) {
-        if (since === 'v1.1') continue;
-        throw new EventLineError(record.info.lines, `column "${name}" is missing`);
-      }
-      const cell = record.record[name] as string | null;
+  text.once('error', (error) => parser.destroy(error));
+  const records = parser as AsyncIterable<{ record: Tree; info: { lines: number } }>;
+  const iterator = records[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<{ record: Tree; info: { lines: number } }>;
       try {
-        const value =
-          cell === null ? null : kind === 'json' ? JSON.parse(cell) : kind === 'number' ? Number(cell) : cell;
-        set(doc, name, value);
+        next = await iterator.next();
       } catch (error) {
-        throw new EventLineError(record.info.lines, `column "${name}": ${(error as Error).message}`);
+        throw csvError(error, maxLineBytes);
       }
+      if (next.done) return;
+      yield toDocument(next.value.record, next.value.info.lines);
     }
-    for (const path of NULLABLE_OBJECTS) {
-      const members = get(doc, path) as Tree | undefined;
-      if (members && Object.values(members).every((v) => v === null)) set(doc, path, null);
-    }
-    yield { line: record.info.lines, doc: doc as unknown as EcsDocument };
+  } finally {
+    // A reader that stops early closes the file.
+    parser.destroy();
+    text.destroy();
   }
+}
+
+/** One CSV record as the ECS document it was written from. */
+function toDocument(record: Tree, line: number): { line: number; doc: EcsDocument } {
+  const doc: Tree = {};
+  for (const { name, kind, since } of COLUMNS) {
+    if (!(name in record)) {
+      if (since === 'v1.1') continue;
+      throw new EventLineError(line, `column "${name}" is missing`);
+    }
+    const cell = record[name] as string | null;
+    try {
+      const value =
+        cell === null ? null : kind === 'json' ? JSON.parse(cell) : kind === 'number' ? Number(cell) : cell;
+      set(doc, name, value);
+    } catch {
+      throw new EventLineError(line, `column "${name}" is not JSON`);
+    }
+  }
+  for (const path of NULLABLE_OBJECTS) {
+    const members = get(doc, path) as Tree | undefined;
+    if (members && Object.values(members).every((v) => v === null)) set(doc, path, null);
+  }
+  return { line, doc: doc as unknown as EcsDocument };
+}
+
+/** A csv-parse failure as the error the reader reports: its code and line, never the text it quotes. */
+function csvError(error: unknown, maxLineBytes: number): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const { lines } = error as CsvError & { lines?: unknown };
+  const line = typeof lines === 'number' ? lines : 0;
+  if (error.code === 'CSV_MAX_RECORD_SIZE') return new LineTooLongError(line, maxLineBytes);
+  return new EventLineError(line, `not CSV (${error.code})`);
 }

@@ -1,26 +1,56 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type ValidationRule } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { queryShapes } from './query-shape';
 
 /** Limits for `auditQueryLimits`. */
 export interface AuditQueryLimitOptions {
   /** Deepest nesting of selections. Default: 10. */
   maxDepth?: number;
-  /** Most fields one operation may select, aliases and variables counted. Default: 1000. */
+  /**
+   * Most work one operation may ask for, in units of one field of one row: a page costs `first`
+   * (default 50) times its selection, `verifyAuditTrail` and `entityAt` 1,000, `auditTrail` 1,000
+   * plus its page, `verifyAuditLog` 20,000, a report or privilege scan 1,000 plus 100 rows, any
+   * other field 1 (`audit-query-costs.ts`). Default: 50,000, so one page of 500 events with every
+   * field passes, while three such pages, a hundred pages of 500 ids, fifty chain verifications
+   * or three log verifications are refused.
+   */
   maxComplexity?: number;
 }
 
+const tooComplex = (message: string, extensions: Record<string, unknown>) =>
+  new GraphQLError(message, {
+    // NOTE: a status in `extensions.http` makes Apollo answer 400 instead of 500; it is not sent.
+    extensions: { code: 'QUERY_TOO_COMPLEX', ...extensions, http: { status: 400 } },
+  });
+
 /**
  * Query limits for the app's GraphQL root (the library never owns it): spread into
- * `GraphQLModule.forRoot({ ...auditQueryLimits(), … })`. Depth is refused at validation
- * (graphql-depth-limit); complexity once variables are known (graphql-query-complexity), so a
- * query of a thousand aliased trails is refused before it reads anything.
+ * `GraphQLModule.forRoot({ validationRules, plugins: [...plugins, …], … })`. Depth and the number
+ * of selections fragments expand to are refused at validation (GRAPHQL_VALIDATION_FAILED, HTTP
+ * 400), in one pass whatever the fragments (cycles and fragment bombs included); the cost, once
+ * variables are known (QUERY_TOO_COMPLEX, HTTP 400), before any resolver runs: each audit query
+ * declares its cost in its field's `complexity`, priced by what it reads, not by its field count.
  */
-export function auditQueryLimits({ maxDepth = 10, maxComplexity = 1000 }: AuditQueryLimitOptions = {}): {
+export function auditQueryLimits({ maxDepth = 10, maxComplexity = 50_000 }: AuditQueryLimitOptions = {}): {
   validationRules: ValidationRule[];
   plugins: ApolloServerPlugin[];
 } {
+  const shape: ValidationRule = (context) => ({
+    Document(document) {
+      for (const [name, { depth, selections }] of queryShapes(document, maxComplexity + 1)) {
+        const operation = name ? `'${name}'` : 'The operation';
+        if (depth > maxDepth)
+          context.reportError(new GraphQLError(`${operation} exceeds the maximum depth of ${maxDepth}.`));
+        if (selections > maxComplexity)
+          context.reportError(
+            new GraphQLError(
+              `${operation} expands to more than ${maxComplexity} field selections, the most allowed.`,
+            ),
+          );
+      }
+    },
+  });
   const complexity: ApolloServerPlugin = {
     requestDidStart: () =>
       Promise.resolve({
@@ -32,23 +62,21 @@ export function auditQueryLimits({ maxDepth = 10, maxComplexity = 1000 }: AuditQ
               query: document,
               operationName: request.operationName,
               variables: request.variables ?? {},
-              estimators: [simpleEstimator({ defaultComplexity: 1 })],
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
             });
           } catch {
             // NOTE: invalid variables; execution refuses them with BAD_USER_INPUT right after.
             return Promise.resolve();
           }
-          if (cost > maxComplexity) {
-            throw new GraphQLError(
-              `The query selects ${cost} fields; at most ${maxComplexity} are allowed.`,
-              {
-                extensions: { code: 'QUERY_TOO_COMPLEX', complexity: cost, maxComplexity },
-              },
-            );
+          if (!(cost <= maxComplexity)) {
+            throw tooComplex(`The query costs ${cost}; at most ${maxComplexity} is allowed.`, {
+              complexity: cost,
+              maxComplexity,
+            });
           }
           return Promise.resolve();
         },
       }),
   };
-  return { validationRules: [depthLimit(maxDepth)], plugins: [complexity] };
+  return { validationRules: [shape], plugins: [complexity] };
 }

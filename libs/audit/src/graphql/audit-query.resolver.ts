@@ -17,6 +17,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditErrorFilter } from './audit-error.filter';
 import { toEventModel } from './audit-event.mapper';
 import { AUDIT_READER, type AuditReader } from './audit-reader';
+import { AuditInputGuard } from './audit-input.guard';
+import {
+  CHAIN_VERIFICATION_COST,
+  LOG_VERIFICATION_COST,
+  RANGE_SCAN_COST,
+  fixedCost,
+  pageCost,
+  unboundedListCost,
+} from './audit-query-costs';
 import { AuditReadGuard, GlobalAuditorsOnly } from './audit-read.guard';
 import { decodeCursor, encodeCursor } from './cursor';
 import { selectsField } from './selects-field';
@@ -36,11 +45,15 @@ type Req = Record<symbol, unknown>;
 const readerOf = (req: Req) => req[AUDIT_READER] as AuditReader;
 
 /**
- * The audit GraphQL API (docs: README "GraphQL API"). Every query passes AuditReadGuard
+ * The audit GraphQL API (docs: README "GraphQL API"). Every query passes AuditInputGuard (no
+ * NUL, lone surrogate, overlong string or out-of-range date in any argument), then AuditReadGuard
  * (authentication, the read permission, tenant scope, AUDIT_QUERY / PERMISSION_DENIED events).
+ * Each declares its cost (`complexity`) for `auditQueryLimits`.
  */
 @Resolver()
-@UseGuards(AuditReadGuard)
+// NOTE: the read guard first: a refusal is recorded whatever the arguments hold (bounded and
+// cleaned when sealed), so hostile input can never suppress its own PERMISSION_DENIED.
+@UseGuards(AuditReadGuard, AuditInputGuard)
 @UseFilters(AuditErrorFilter)
 export class AuditQueryResolver {
   constructor(
@@ -52,6 +65,7 @@ export class AuditQueryResolver {
 
   @Query(() => AuditTrailConnectionModel, {
     description: "An entity's trail, chronological; the whole chain is verified on every call.",
+    complexity: pageCost(CHAIN_VERIFICATION_COST),
   })
   async auditTrail(
     @Context('req') req: Req,
@@ -82,6 +96,7 @@ export class AuditQueryResolver {
 
   @Query(() => ChainVerificationModel, {
     description: "Verifies an entity's chain; never throws on tampering.",
+    complexity: fixedCost(CHAIN_VERIFICATION_COST),
   })
   async verifyAuditTrail(
     @Context('req') req: Req,
@@ -91,13 +106,19 @@ export class AuditQueryResolver {
     return (await this.queries.trail(readerOf(req), entityType, entityId)).verification;
   }
 
-  @Query(() => LogVerificationModel, { description: 'Full verification of the store against the witness.' })
+  @Query(() => LogVerificationModel, {
+    description: 'Full verification of the store against the witness.',
+    complexity: fixedCost(LOG_VERIFICATION_COST),
+  })
   @GlobalAuditorsOnly()
   async verifyAuditLog(): Promise<LogVerificationModel> {
     return this.logVerifier.verify('FULL');
   }
 
-  @Query(() => AuditEventConnectionModel, { description: 'Search, newest or oldest first.' })
+  @Query(() => AuditEventConnectionModel, {
+    description: 'Search, newest or oldest first.',
+    complexity: pageCost(),
+  })
   async auditEvents(
     @Context('req') req: Req,
     @Args('filter', { type: () => AuditEventFilterInput, nullable: true })
@@ -113,6 +134,7 @@ export class AuditQueryResolver {
 
   @Query(() => FieldHistoryConnectionModel, {
     description: 'Every change of one field across all entities of a type, oldest first.',
+    complexity: pageCost(),
   })
   async fieldHistory(
     @Context('req') req: Req,
@@ -142,6 +164,7 @@ export class AuditQueryResolver {
     nullable: true,
     description:
       "The entity's state at `at`, by replaying its verified chain; null before it existed or after deletion.",
+    complexity: fixedCost(CHAIN_VERIFICATION_COST),
   })
   async entityAt(
     @Context('req') req: Req,
@@ -149,11 +172,13 @@ export class AuditQueryResolver {
     @Args('entityId', { type: () => ID }) entityId: string,
     @Args('at', { type: () => Date }) at: Date,
   ): Promise<unknown> {
-    checkDate(at, 'at');
     return this.queries.entityAt(readerOf(req), entityType, entityId, at);
   }
 
-  @Query(() => AuditReportModel, { description: 'Event counts in [from, to), grouped by the dimensions.' })
+  @Query(() => AuditReportModel, {
+    description: 'Event counts in [from, to), grouped by the dimensions.',
+    complexity: unboundedListCost(RANGE_SCAN_COST),
+  })
   async auditReport(
     @Context('req') req: Req,
     @Args('from', { type: () => Date }) from: Date,
@@ -171,6 +196,7 @@ export class AuditQueryResolver {
 
   @Query(() => [PrivilegeChangeModel], {
     description: 'Every change of a privileged field in [from, to), flagged when reverted within the window.',
+    complexity: unboundedListCost(RANGE_SCAN_COST),
   })
   async privilegeChanges(
     @Context('req') req: Req,
@@ -189,7 +215,10 @@ export class AuditQueryResolver {
     }));
   }
 
-  @Query(() => [AuditCheckpointModel], { description: 'Signed checkpoints, newest first.' })
+  @Query(() => [AuditCheckpointModel], {
+    description: 'Signed checkpoints, newest first.',
+    complexity: pageCost(),
+  })
   @GlobalAuditorsOnly()
   async auditCheckpoints(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
@@ -210,6 +239,7 @@ export class AuditQueryResolver {
 
   @Query(() => [AuditKeyModel], {
     description: 'The published signing keys: what a third party verifies with.',
+    complexity: unboundedListCost(),
   })
   async auditKeys(): Promise<AuditKeyModel[]> {
     return (await this.options.witness.keys()).map((k) => ({
@@ -237,10 +267,8 @@ export class AuditQueryResolver {
     const size = this.pageSize(first);
     checkRange(query.from, query.to);
     const position = after
-      ? decodeCursor(after, `${kind}:${descending ? 'desc' : 'asc'}`, ['string', 'number'])
+      ? decodeCursor(after, `${kind}:${descending ? 'desc' : 'asc'}`, ['timestamp', 'number'])
       : null;
-    if (position && Number.isNaN(Date.parse(position[0] as string)))
-      throw invalid('Malformed cursor.', 'after');
     const reader = readerOf(req);
     const [page, totalCount] = await Promise.all([
       this.queries.page(reader, query, {
@@ -269,18 +297,11 @@ export class AuditQueryResolver {
   }
 }
 
-/** Refuses an unparseable DateTime (the scalar lets `new Date('yesterday')` through) and from after to. */
 const invalid = (message: string, argument: string) => new InvalidQueryInputError(message, argument);
 
+/** Refuses from after to (AuditInputGuard has refused invalid and out-of-range date-times). */
 function checkRange(from: Date | null | undefined, to: Date | null | undefined): void {
-  checkDate(from, 'from');
-  checkDate(to, 'to');
   if (from && to && from > to) throw invalid('from must not be after to.', 'from');
-}
-
-function checkDate(value: Date | null | undefined, argument: string): void {
-  if (value && Number.isNaN(value.getTime()))
-    throw invalid(`${argument} is not an ISO-8601 date-time.`, argument);
 }
 
 function toQuery(filter: AuditEventFilterInput): AuditEventQuery {

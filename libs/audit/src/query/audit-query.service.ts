@@ -14,12 +14,13 @@ import { AuditEventEntity } from '../storage/audit-event.entity';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from '../verification/chain-verification';
 import { TrailVerifier, type VerifiedTrail } from '../verification/trail-verifier';
-import type {
-  AuditEventQuery,
-  AuditReportDimensionName,
-  EventPage,
-  PageRequest,
-  ReaderScope,
+import {
+  LATEST_QUERY_DATE,
+  type AuditEventQuery,
+  type AuditReportDimensionName,
+  type EventPage,
+  type PageRequest,
+  type ReaderScope,
 } from './audit-query';
 import { InjectAuditStore } from '../storage/audit-store';
 
@@ -193,7 +194,8 @@ export class AuditQueryService {
       this.where(scope, {
         changedFields: fields,
         from,
-        to: new Date(to.getTime() + window),
+        // NOTE: capped: past year 9999 the driver writes a date PostgreSQL refuses.
+        to: new Date(Math.min(to.getTime() + window, LATEST_QUERY_DATE.getTime())),
       }) as QBFilterQuery<AuditEventEntity>,
       { orderBy: { occurredAt: 'asc', globalSeq: 'asc' } },
     );

@@ -1,3 +1,8 @@
+/** Earliest date-time a query may name: no audit event predates it. */
+export const EARLIEST_QUERY_DATE = new Date('1970-01-01T00:00:00.000Z');
+/** Latest date-time a query may name (or reach by adding a window): the last with a four-digit year. */
+export const LATEST_QUERY_DATE = new Date('9999-12-31T23:59:59.999Z');
+
 /** Who asks: a tenant-bound reader sees only its tenant's events. */
 export interface ReaderScope {
   tenantId: string | null;

@@ -4,6 +4,7 @@ import { ClsService } from 'nestjs-cls';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { AuditRequest, ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditService } from '../audit.service';
+import { boundJson } from '../capture/sealed-bounds';
 import type { AuditContextSnapshot } from '../context/audit-context';
 import { AuditContextService } from '../context/audit-context.service';
 import { requestIdFrom } from '../context/request-id';
@@ -58,14 +59,19 @@ export class RequestAuditRecorder implements BeforeApplicationShutdown {
       if (!always && !this.asks(filter, req, request)) return;
       const context = this.context.snapshot();
       const { actor, source } = context;
-      const line = {
-        msg: HTTP_REQUEST_ENTITY,
-        ...request,
-        requestId: source.requestId,
-        actor,
-        ip: source.ip,
-        userAgent: source.userAgent,
-      };
+      // Bounded as the sealed entry is (the factory bounds it): the path, user agent, operation
+      // name and error messages are the client's, of any length.
+      const line = boundJson(
+        {
+          msg: HTTP_REQUEST_ENTITY,
+          ...request,
+          requestId: source.requestId,
+          actor,
+          ip: source.ip,
+          userAgent: source.userAgent,
+        },
+        this.options.maxSealedStringBytes,
+      ) as Record<string, unknown>;
       this.outside(() => (levelOf(request) === 'warn' ? this.logger.warn(line) : this.logger.log(line)));
       if (seal && (always || this.asks(seal, req, request))) this.seal(request, context);
     } catch (error) {

@@ -541,6 +541,7 @@ export class EventSealer {
       return capturedChange(
         { id: r.id, entityType: r.entity_type, entityId: r.entity_id, payloadText: r.payload_text, database },
         shape,
+        this.options.maxSealedStringBytes,
       );
     }
     const event = toSealableEvent({

@@ -9,6 +9,7 @@ import { Migration20261123000000ForwardCursors } from './migrations/Migration202
 import { Migration20261123020000Archive } from './migrations/Migration20261123020000Archive';
 import { Migration20261123010000SubjectKeys } from './migrations/Migration20261123010000SubjectKeys';
 import { Migration20261202000000RowCapture } from './migrations/Migration20261202000000RowCapture';
+import { Migration20261202100000ForwardOnlyHeads } from './migrations/Migration20261202100000ForwardOnlyHeads';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -25,4 +26,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123010000SubjectKeys', class: Migration20261123010000SubjectKeys },
   { name: 'Migration20261123020000Archive', class: Migration20261123020000Archive },
   { name: 'Migration20261202000000RowCapture', class: Migration20261202000000RowCapture },
+  { name: 'Migration20261202100000ForwardOnlyHeads', class: Migration20261202100000ForwardOnlyHeads },
 ];

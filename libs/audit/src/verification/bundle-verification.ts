@@ -6,8 +6,14 @@ export type BundleFailureReason =
   | 'SEAL_INVALID'
   /** A file's bytes differ from the SHA-256 or length the signed manifest records. */
   | 'FILE_MODIFIED'
-  /** A file cannot be read or parsed (bad compression, a line that is not an event). */
+  /** A file cannot be read or parsed (bad compression, a blank line, a line that is not an event). */
   | 'FILE_UNREADABLE'
+  /** A name in the bundle is not a regular file (a symbolic link, directory, FIFO, device): it is not read. */
+  | 'FILE_NOT_REGULAR'
+  /** A line longer than any record (a leaf over 128 bytes, an event or proof over `maxLineBytes`): reading stopped there. */
+  | 'FILE_TOO_LARGE'
+  /** The bundle directory holds a file the manifest does not name (the seal does not cover it). */
+  | 'FILE_UNLISTED'
   /** The anchor's compact range does not match its signed checkpoint. */
   | 'ANCHOR_INVALID'
   /** An event's recorded fields do not hash to its hash, or its hash is not the leaf at its position. */
@@ -19,6 +25,7 @@ export type BundleFailureReason =
   /** Events or leaves are missing, extra or out of order against the manifest. */
   | 'COUNT_MISMATCH';
 
+/** One problem found; the verifier stops at the hundredth. `detail` names files and lines, never their contents. */
 export interface BundleFailure {
   reason: BundleFailureReason;
   /** The bundle file concerned, when there is one. */

@@ -15,51 +15,47 @@ import {
   type BundleProof,
 } from '../export/bundle-manifest';
 import { readText, readWhole, type BundleStore } from '../export/bundle-store';
-import { fromEcsDocument } from '../export/ecs-document';
-import { decodeEvents, EventLineError } from '../export/event-file';
-import { textLines } from '../export/text-lines';
+import { fromEcsDocument, type EcsDocument } from '../export/ecs-document';
+import { decodeEvents } from '../export/event-file';
 import { parsePublishedKeys } from '../keys/published-keys';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
-import type { BundleFailure, BundleFailureReason, BundleVerification } from './bundle-verification';
+import {
+  checkFiles,
+  checkUnnamed,
+  fileFailure,
+  FileError,
+  lines,
+  MAX_KEYS_BYTES,
+  MAX_LEAF_LINE_BYTES,
+  MAX_MANIFEST_BYTES,
+  MAX_SEAL_BYTES,
+  tagged,
+  type Fail,
+} from './bundle-files';
+import { HEX_HASH, manifestProblems } from './bundle-manifest-schema';
+import type { BundleFailure, BundleVerification } from './bundle-verification';
 import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 
+/** The verifier stops at the hundredth failure: a hostile bundle cannot keep it busy reporting. */
 const MAX_FAILURES = 100;
-const HEX_HASH = /^[0-9a-f]{64}$/;
-// A file name inside the bundle: no path, so a crafted manifest cannot point the verifier elsewhere.
-const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+/** Default of BundleVerifyOptions.maxLineBytes. */
+const MAX_LINE_BYTES = 16 << 20;
 
 export interface BundleVerifyOptions {
   /** The published keys to trust (the witness's keys.json). Default: the bundle's own copy, reported as such. */
   trustedKeys?: SigningKeyRecord[];
   /** Called as leaves are checked: `done` of `total`. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The longest event or proof line (one record, in bytes) the verifier reads; a longer one is
+   * FILE_TOO_LARGE and reading stops there. Default: 16 MiB.
+   */
+  maxLineBytes?: number;
 }
 
-/** A read failure inside one bundle file. */
-class FileError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function* tagged<T>(file: string, items: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* items;
-  } catch (error) {
-    const line = error instanceof EventLineError ? ` (line ${error.line})` : '';
-    throw new FileError(file, `${(error as Error).message}${line}`);
-  }
-}
-
-async function* lines(store: BundleStore, file: string): AsyncIterable<string> {
-  for await (const line of textLines(readText(store, file))) {
-    if (line !== '') yield line;
-  }
-}
+/** Thrown by `fail` at the hundredth failure: verification ends with what it has. */
+class TooManyFailures extends Error {}
 
 /** Proofs read ahead of the walk, to have their signatures checked meanwhile. */
 const PROOFS_AHEAD = 256;
@@ -110,21 +106,18 @@ export async function verifyBundle(
   options: BundleVerifyOptions = {},
 ): Promise<BundleVerification> {
   const failures: BundleFailure[] = [];
-  const fail = (
-    reason: BundleFailureReason,
-    detail: string,
-    at: { file?: string | null; globalSeq?: number | null; eventId?: string | null } = {},
-  ) => {
-    if (failures.length < MAX_FAILURES)
-      failures.push({
-        reason,
-        file: at.file ?? null,
-        globalSeq: at.globalSeq ?? null,
-        eventId: at.eventId ?? null,
-        detail,
-      });
+  const fail: Fail = (reason, detail, at = {}) => {
+    failures.push({
+      reason,
+      file: at.file ?? null,
+      globalSeq: at.globalSeq ?? null,
+      eventId: at.eventId ?? null,
+      detail,
+    });
+    if (failures.length >= MAX_FAILURES) throw new TooManyFailures();
   };
-  const result = (partial: Partial<BundleVerification>): BundleVerification => ({
+  let partial: Partial<BundleVerification> = {};
+  const result = (): BundleVerification => ({
     valid: failures.length === 0,
     kind: null,
     origin: null,
@@ -138,82 +131,97 @@ export async function verifyBundle(
     failures,
     ...partial,
   });
-
-  const manifestText = await readWhole(store, MANIFEST_FILE);
-  if (manifestText === null) {
-    fail('MANIFEST_INVALID', `${MANIFEST_FILE} is missing`, { file: MANIFEST_FILE });
-    return result({});
-  }
-  const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
-  let manifest: BundleManifest;
   try {
-    manifest = JSON.parse(manifestText) as BundleManifest;
-    if (manifest.format !== BUNDLE_FORMAT) throw new Error(`format is not ${String(BUNDLE_FORMAT)}`);
+    await verifyInto(store, options, fail, (found) => (partial = { ...partial, ...found }));
   } catch (error) {
-    fail('MANIFEST_INVALID', (error as Error).message, { file: MANIFEST_FILE });
-    return result({ manifestSha256 });
+    if (!(error instanceof TooManyFailures)) throw error;
+    failures[failures.length - 1].detail += ` (verification stopped at ${MAX_FAILURES} failures)`;
   }
+  return result();
+}
+
+/** The checks of verifyBundle, reporting through `fail` and what they found through `found`. */
+async function verifyInto(
+  store: BundleStore,
+  options: BundleVerifyOptions,
+  fail: Fail,
+  found: (partial: Partial<BundleVerification>) => void,
+): Promise<void> {
+  const manifestText = await readWhole(store, MANIFEST_FILE, MAX_MANIFEST_BYTES).catch((error: unknown) => {
+    fail('MANIFEST_INVALID', fileFailure(MANIFEST_FILE, error).message, { file: MANIFEST_FILE });
+    return undefined;
+  });
+  if (manifestText === undefined) return;
+  if (manifestText === null)
+    return fail('MANIFEST_INVALID', `${MANIFEST_FILE} is missing`, { file: MANIFEST_FILE });
+  const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
+  found({ manifestSha256 });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(manifestText);
+  } catch {
+    // NOTE: not the parser's message: V8 quotes the text it could not parse.
+    return fail('MANIFEST_INVALID', `${MANIFEST_FILE} is not JSON`, { file: MANIFEST_FILE });
+  }
+  const problems = manifestProblems(parsed);
+  if (problems.length)
+    return fail(
+      'MANIFEST_INVALID',
+      `not a ${BUNDLE_FORMAT} manifest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+      { file: MANIFEST_FILE },
+    );
+  const manifest = parsed as BundleManifest;
   let trusted = options.trustedKeys;
   if (!trusted) {
     try {
-      trusted = parsePublishedKeys((await readWhole(store, KEYS_FILE)) ?? '');
+      trusted = parsePublishedKeys((await readWhole(store, KEYS_FILE, MAX_KEYS_BYTES)) ?? '');
     } catch (error) {
-      fail(
-        'SEAL_INVALID',
-        `no trusted keys given and ${KEYS_FILE} is unreadable: ${(error as Error).message}`,
-        {
-          file: KEYS_FILE,
-        },
-      );
+      const why = error instanceof SyntaxError ? 'not JSON' : fileFailure(KEYS_FILE, error).message;
+      fail('SEAL_INVALID', `no trusted keys given and ${KEYS_FILE} is unreadable: ${why}`, {
+        file: KEYS_FILE,
+      });
       trusted = [];
     }
   }
-  const base = {
+  found({
     kind: manifest.kind,
     origin: manifest.origin,
     leavesFrom: manifest.leaves.from,
-    manifestSha256,
+    treeSize: manifest.leaves.from,
     previousManifestSha256: manifest.previousManifestSha256,
-  };
+  });
 
-  const named = [manifest.events?.file, manifest.leaves?.file, manifest.proofs?.file];
-  const unlisted = named.filter(
-    (file) => typeof file !== 'string' || !manifest.files?.[file] || !SAFE_NAME.test(file),
-  );
-  if (unlisted.length) {
-    fail(
-      'MANIFEST_INVALID',
-      `the manifest's files lack ${unlisted.map((f) => JSON.stringify(f)).join(', ')}`,
-      {
-        file: MANIFEST_FILE,
-      },
-    );
-    return result({ manifestSha256 });
-  }
   const sealRoot = await checkSeal(store, manifest, manifestSha256, trusted, fail);
-  await checkFiles(store, manifest, fail);
+  const unreadable = await checkFiles(store, manifest, fail);
+  await checkUnnamed(store, manifest, fail);
   const anchor = checkAnchor(manifest, trusted, fail);
-  const walk = new TreeWalk(manifest, trusted, anchor, fail, options.onProgress);
+  // A data file refused or missing was reported above: the walk would only say it again.
+  if ([manifest.events.file, manifest.leaves.file, manifest.proofs.file].some((f) => unreadable.has(f)))
+    return;
+  const walk = new TreeWalk(
+    manifest,
+    trusted,
+    anchor,
+    fail,
+    options.maxLineBytes ?? MAX_LINE_BYTES,
+    options.onProgress,
+  );
+  const progress = () =>
+    found({ treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
   try {
     await walk.run(store);
   } catch (error) {
+    progress();
     if (!(error instanceof FileError)) throw error;
-    fail('FILE_UNREADABLE', error.message, { file: error.file });
-    return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
+    return fail(error.reason, error.message, { file: error.file });
   }
+  progress();
   const rebuilt = rangeRoot(walk.tree);
   if (sealRoot && !sealRoot.equals(rebuilt))
     fail('SEAL_INVALID', 'the leaves do not rebuild the root the seal signs', { file: manifest.leaves.file });
   if (manifest.leaves.root !== rebuilt.toString('hex'))
     fail('COUNT_MISMATCH', "the leaves do not rebuild the manifest's root", { file: manifest.leaves.file });
-  return result({ ...base, treeSize: walk.size, checkedEvents: walk.events, checkedProofs: walk.proofs });
 }
-
-type Fail = (
-  reason: BundleFailureReason,
-  detail: string,
-  at?: { file?: string | null; globalSeq?: number | null; eventId?: string | null },
-) => void;
 
 async function checkSeal(
   store: BundleStore,
@@ -222,7 +230,11 @@ async function checkSeal(
   trusted: SigningKeyRecord[],
   fail: Fail,
 ): Promise<Buffer | null> {
-  const seal = await readWhole(store, SEAL_FILE);
+  const seal = await readWhole(store, SEAL_FILE, MAX_SEAL_BYTES).catch((error: unknown) => {
+    fail('SEAL_INVALID', fileFailure(SEAL_FILE, error).message, { file: SEAL_FILE });
+    return undefined;
+  });
+  if (seal === undefined) return null;
   if (seal === null) {
     fail('SEAL_INVALID', `${SEAL_FILE} is missing`, { file: SEAL_FILE });
     return null;
@@ -250,37 +262,6 @@ async function checkSeal(
     return null;
   }
   return checkpoint.root;
-}
-
-async function checkFiles(store: BundleStore, manifest: BundleManifest, fail: Fail): Promise<void> {
-  for (const [file, expected] of Object.entries(manifest.files)) {
-    if (!SAFE_NAME.test(file)) {
-      fail('MANIFEST_INVALID', `the manifest names a file outside the bundle: ${JSON.stringify(file)}`, {
-        file: MANIFEST_FILE,
-      });
-      continue;
-    }
-    if (!(await store.has(file))) {
-      fail('FILE_MODIFIED', 'the file is missing', { file });
-      continue;
-    }
-    const raw = store.readRaw(file);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of raw) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    const sha256 = hash.digest('hex');
-    if (sha256 !== expected.sha256 || bytes !== expected.bytes)
-      fail(
-        'FILE_MODIFIED',
-        `SHA-256 ${sha256} (${bytes} bytes), the manifest records ${expected.sha256} (${expected.bytes} bytes)`,
-        {
-          file,
-        },
-      );
-  }
 }
 
 function checkAnchor(manifest: BundleManifest, trusted: SigningKeyRecord[], fail: Fail): CompactRange {
@@ -324,6 +305,7 @@ class TreeWalk {
     private readonly trusted: SigningKeyRecord[],
     anchor: CompactRange,
     private readonly fail: Fail,
+    private readonly maxLineBytes: number,
     private readonly onProgress?: (done: number, total: number) => void,
   ) {
     this.size = manifest.leaves.from;
@@ -331,16 +313,43 @@ class TreeWalk {
     this.filtered = manifest.selection.entityType !== null || manifest.selection.tenantId !== null;
   }
 
+  /**
+   * Reads each file no further than its recorded length, no line longer than a record can be, and
+   * no leaf or event past the last leaf: the work is linear in the sizes the manifest declares.
+   */
   async run(store: BundleStore): Promise<void> {
     const { manifest } = this;
+    const text = (file: string) => readText(store, file, manifest.files[file].bytes);
     const eventFile = manifest.events.file;
-    const events = tagged(eventFile, decodeEvents(readText(store, eventFile), manifest.events.format));
+    const events = tagged(
+      eventFile,
+      decodeEvents(text(eventFile), manifest.events.format, this.maxLineBytes),
+    );
     const proofs = proofsAhead(
-      tagged(manifest.proofs.file, lines(store, manifest.proofs.file)),
+      tagged(manifest.proofs.file, lines(text(manifest.proofs.file), this.maxLineBytes)),
       (line) => this.parseProof(line),
       this.trusted,
     );
-    const leaves = tagged(manifest.leaves.file, lines(store, manifest.leaves.file));
+    const leaves = tagged(manifest.leaves.file, lines(text(manifest.leaves.file), MAX_LEAF_LINE_BYTES));
+    try {
+      await this.walk(events, proofs, leaves);
+    } finally {
+      // A walk that stopped early closes the files it left open.
+      await Promise.allSettled([
+        events.return(undefined),
+        proofs.return(undefined),
+        leaves.return(undefined),
+      ]);
+    }
+  }
+
+  private async walk(
+    events: AsyncGenerator<{ line: number; doc: EcsDocument }>,
+    proofs: AsyncGenerator<ProofAhead>,
+    leaves: AsyncGenerator<string>,
+  ): Promise<void> {
+    const { manifest } = this;
+    const eventFile = manifest.events.file;
     let event = await events.next();
     let proof = await proofs.next();
     const nextProof = async () => (proof = await proofs.next());
@@ -360,8 +369,19 @@ class TreeWalk {
     await atSize(null, null);
     const total = manifest.leaves.to - manifest.leaves.from;
     for await (const line of leaves) {
+      if (this.size === manifest.leaves.to) {
+        this.fail('COUNT_MISMATCH', `leaves beyond the manifest's last, ${manifest.leaves.to}`, {
+          file: manifest.leaves.file,
+          globalSeq: this.size + 1,
+        });
+        break;
+      }
       if (!HEX_HASH.test(line))
-        throw new FileError(manifest.leaves.file, `leaf ${this.size + 1} is not a hex SHA-256`);
+        throw new FileError(
+          manifest.leaves.file,
+          'FILE_UNREADABLE',
+          `leaf ${this.size + 1} is not a hex SHA-256`,
+        );
       this.tree = appendLeaf(this.tree, this.size, merkleLeafHash(Buffer.from(line, 'hex')));
       this.size++;
       let current: SealedAuditEvent | null = null;
@@ -399,13 +419,16 @@ class TreeWalk {
       await atSize(line, current);
       this.onProgress?.(this.size - manifest.leaves.from, total);
     }
-    for (; !event.done; event = await events.next()) {
-      const seq = event.value.doc.event?.sequence ?? null;
-      this.fail('COUNT_MISMATCH', 'an event beyond the last leaf', { file: eventFile, globalSeq: seq });
+    if (!event.done) {
+      const seq = event.value.doc.event?.sequence;
+      this.fail('COUNT_MISMATCH', 'an event beyond the last leaf (and reading stopped there)', {
+        file: eventFile,
+        globalSeq: typeof seq === 'number' ? seq : null,
+      });
     }
     if (!proof.done)
       this.fail('COUNT_MISMATCH', 'proofs beyond the last leaf', { file: manifest.proofs.file });
-    if (this.size !== manifest.leaves.to)
+    if (this.size < manifest.leaves.to)
       this.fail('COUNT_MISMATCH', `the leaves end at ${this.size}, the manifest says ${manifest.leaves.to}`, {
         file: manifest.leaves.file,
         globalSeq: this.size + 1,
