@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { startPrivateRedis, type PrivateRedis } from './faults/support/private-redis';
 import { startExampleApp, type ExampleApp } from './support/example-app';
 import { waitFor } from './support/wait-for';
 
@@ -54,5 +55,50 @@ describe('GET /health (terminus): database and audit pipeline', () => {
     // The stuck event shows in the backlog gauge too.
     const metrics = await request(e.app.getHttpServer()).get('/metrics').expect(200);
     expect(Number(/^audit_outbox_backlog (\d+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('GET /health and /metrics while Redis is down (a redis-server of the test own)', () => {
+  let e: ExampleApp;
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    e = await startExampleApp({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await redis.start();
+    await e.close();
+    await redis.kill();
+  });
+
+  // A bound on the wait, not a speed claim: before the probes were bounded these never answered.
+  const get = (path: string) => request(e.app.getHttpServer()).get(path).timeout(10000);
+
+  it('answers 503 naming Redis, /metrics answers with the queue marked stale, then 200 once it is back', async () => {
+    await waitFor(async () => (await get('/health')).status === 200, 'a healthy pipeline');
+    const before = await get('/metrics').expect(200);
+    expect(before.text).toMatch(/^audit_queue_up 1$/m);
+
+    await redis.kill();
+    const down = await get('/health');
+    expect(down.status).toBe(503);
+    expect(down.body.error.audit.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Redis \(the sealing queue\) does not answer within \d+ ms$/),
+      ]),
+    );
+    expect(down.body.error.audit.queue).toBeNull();
+    // PostgreSQL still answers: its figures are there, and only Redis is named.
+    expect(down.body.info.database.status).toBe('up');
+    expect(down.body.error.audit.outboxBacklog).toEqual(expect.any(Number));
+    const metrics = await get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^audit_queue_up 0$/m);
+    expect(metrics.text).toMatch(/^audit_store_up 1$/m);
+    // The last known counts stay, marked stale by audit_queue_up 0.
+    expect(metrics.text).toMatch(/^audit_queue_jobs\{state="failed"\} \d+$/m);
+
+    await redis.start();
+    await waitFor(async () => (await get('/health')).status === 200, 'health back once Redis is');
+    expect((await get('/metrics').expect(200)).text).toMatch(/^audit_queue_up 1$/m);
   });
 });

@@ -14,6 +14,7 @@ import {
   verifyBundle,
   type AuditModuleOptions,
 } from '../src';
+import { archiveReportLines } from '../src/cli/commands/archive-report';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 import { waitForChain } from './fixtures/tamper';
 
@@ -90,6 +91,29 @@ describe('archival and retention', () => {
     await policy().setRule({ tenantId: 'acme', archiveAfterDays: 0, reason: 'acme back to default' });
     expect(await f.db.query('select 1 from audit.events where global_seq <= $1', [cutSeq])).toHaveLength(
       cutSeq,
+    );
+  });
+
+  it('a dry run lists a month the log state keeps as kept, never also as allowed', async () => {
+    // A forwarding sink behind the month: the policy releases it, the log state does not.
+    await f.db.tamper("insert into audit.forward_cursors (sink, global_seq) values ('siem', 0)");
+    try {
+      const dry = await archiver().archive(startOfMonth(), { dryRun: true });
+      expect(dry.refused).toMatchObject({ partition: monthName(pastMonth), allowed: false });
+      expect(dry.refused!.blockers.join()).toContain('forwarding sink "siem" has sent only up to 0');
+      expect(dry.planned.filter((d) => d.allowed)).toEqual([]);
+      expect(dry.planned.find((d) => d.partition === monthName(pastMonth))).toEqual(dry.refused);
+      expect(archiveReportLines(dry).join('\n')).not.toContain('would archive');
+    } finally {
+      await f.db.tamper("delete from audit.forward_cursors where sink = 'siem'");
+    }
+    const clear = await archiver().archive(startOfMonth(), { dryRun: true });
+    expect(clear.refused).toBeNull();
+    expect(clear.planned).toEqual([
+      expect.objectContaining({ partition: monthName(pastMonth), allowed: true }),
+    ]);
+    expect(archiveReportLines(clear)).toContain(
+      `would archive ${monthName(pastMonth)} (${pastMonth.toISOString().slice(0, 7)}): ${cutSeq} events`,
     );
   });
 

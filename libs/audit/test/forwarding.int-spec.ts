@@ -193,6 +193,35 @@ describe('live forwarding of sealed events', () => {
       }
     });
 
+    it('recreates a deleted cursor at once while the sink is refused (archival then sees it waiting)', async () => {
+      answer = () => ({ status: 401 });
+      const f = await startFixtureApp({
+        forwarding: {
+          sinks: [new WebhookSink({ name: 'siem', url })],
+          intervalMs: 20,
+          // A long backoff: the row must not wait for the next attempt to come back.
+          retry: { minDelayMs: 600_000, maxDelayMs: 600_000 },
+        },
+      });
+      try {
+        await activity(f, 1, 1);
+        await f.sealed(2);
+        await waitFor(async () => requests.length >= 1, 'a refused attempt');
+        await f.db.tamper("delete from audit.forward_cursors where sink = 'siem'");
+        const cursor = await waitFor(async () => {
+          const rows = await f.db.query<{ cursor: string }>(
+            `select global_seq as cursor from audit.forward_cursors where sink = 'siem'`,
+          );
+          return rows[0]?.cursor;
+        }, 'the cursor row back');
+        expect(cursor).toBe('0');
+        // Still in its backoff: no attempt was made to bring the row back.
+        expect(requests).toHaveLength(1);
+      } finally {
+        await f.close();
+      }
+    });
+
     it('keeps retrying a refused batch slowly, skipping nothing, until the receiver takes it', async () => {
       let accept = false;
       answer = () => (accept ? { status: 200 } : { status: 401 });

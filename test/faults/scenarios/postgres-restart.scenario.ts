@@ -26,7 +26,9 @@ export const postgresRestart: FaultScenario = {
       workers.reduce((n, w) => n + (w.output.all().match(/Sealing job \S+ failed/g) ?? []).length, 0);
     const failuresBefore = sealingFailures();
     await ctx.servers.pg.stop();
-    await sleep(OUTAGE_MS);
+    // Orchestrators probe during the outage: each probe answers within 2 s, health down.
+    const during = await ctx.probe(2000);
+    await sleep(Math.max(0, OUTAGE_MS - during.health.ms));
     await ctx.servers.pg.start();
     const okAtRestart = ctx.ledger.count('ok');
     await waitFor(
@@ -39,10 +41,16 @@ export const postgresRestart: FaultScenario = {
 
     const alive = { app: app.alive(), workers: workers.filter((w) => w.alive()).length };
     expect(alive).toEqual({ app: true, workers: 2 });
+    expect({ health: during.health.status, metrics: during.metrics.status }).toEqual({
+      health: 503,
+      metrics: 200,
+    });
+    expect(during.metrics.body).toMatch(/^audit_store_up 0$/m);
     return {
       note:
         `${ctx.ledger.count('failed')} writes and ${sealingFailures() - failuresBefore} sealing attempts ` +
-        `failed in the outage; app and both workers reconnected`,
+        `failed in the outage; app and both workers reconnected; during it /health answered ` +
+        `${during.health.status} in ${during.health.ms} ms, /metrics ${during.metrics.status} in ${during.metrics.ms} ms`,
     };
   },
 };

@@ -18,7 +18,10 @@ export const redisDown: FaultScenario = {
     await sleep(2000);
     await ctx.servers.redis.kill();
     const okAtKill = ctx.ledger.count('ok');
-    await sleep(6000);
+    await sleep(2000);
+    // Orchestrators probe during the outage: each probe answers within 2 s, health naming Redis.
+    const during = await ctx.probe(2000);
+    await sleep(4000);
     const okDuringOutage = ctx.ledger.count('ok') - okAtKill;
     await ctx.servers.redis.start();
     await sleep(2000);
@@ -29,7 +32,19 @@ export const redisDown: FaultScenario = {
       unanswered: 0,
     });
     expect(okDuringOutage).toBeGreaterThan(0);
+    expect({ health: during.health.status, metrics: during.metrics.status }).toEqual({
+      health: 503,
+      metrics: 200,
+    });
+    expect(during.health.body).toContain('Redis (the sealing queue) does not answer');
+    expect(during.metrics.body).toMatch(/^audit_queue_up 0$/m);
+    const after = await ctx.probe(2000);
+    expect(after.metrics.status).toBe(200);
     expect({ app: app.alive(), worker: worker.alive() }).toEqual({ app: true, worker: true });
-    return { note: `${okDuringOutage} writes committed during the 6 s outage` };
+    return {
+      note:
+        `${okDuringOutage} writes committed during the 6 s outage; /health answered ${during.health.status} in ` +
+        `${during.health.ms} ms and /metrics ${during.metrics.status} in ${during.metrics.ms} ms during it`,
+    };
   },
 };

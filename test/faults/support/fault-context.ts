@@ -22,6 +22,13 @@ export interface FaultServers {
   redis: PrivateRedis;
 }
 
+/** One answer of a probe: HTTP status (0: none in time), time taken, body. */
+export interface ProbeAnswer {
+  status: number;
+  ms: number;
+  body: string;
+}
+
 /** A stalled job (its worker killed) runs again this soon (AUDIT_JOB_LOCK_MS; the default is 30 s). */
 const JOB_LOCK_MS = 2000;
 
@@ -71,6 +78,9 @@ export class FaultContext {
       AUDIT_KEY_DIR: join(this.dir, 'keys'),
       AUDIT_WITNESS_DIR: join(this.dir, 'witness'),
       AUDIT_JOB_LOCK_MS: String(JOB_LOCK_MS),
+      // The suite's client names each request (x-request-id) as a proxy in front of the app
+      // would: trusted from loopback only, as a deployment trusts its own proxy.
+      TRUST_PROXY: 'loopback',
       ...overrides,
     };
   }
@@ -107,6 +117,24 @@ export class FaultContext {
     const writers = await Writers.prepare(this.client, this.ledger, users);
     this.targets.push(...writers.targets);
     return writers;
+  }
+
+  /**
+   * GET /health and /metrics as an orchestrator and a scraper would, each given `timeoutMs`:
+   * the status (0 when no answer came in time) and how long it took.
+   */
+  async probe(timeoutMs = 2000): Promise<{ health: ProbeAnswer; metrics: ProbeAnswer }> {
+    const get = async (path: string): Promise<ProbeAnswer> => {
+      const started = Date.now();
+      try {
+        const res = await fetch(`${this.client.baseUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+        return { status: res.status, ms: Date.now() - started, body: await res.text() };
+      } catch {
+        return { status: 0, ms: Date.now() - started, body: '' };
+      }
+    };
+    const [health, metrics] = await Promise.all([get('/health'), get('/metrics')]);
+    return { health, metrics };
   }
 
   /** Waits until every committed write is sealed and the outbox is empty; false when time ran out. */

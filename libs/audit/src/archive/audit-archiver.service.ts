@@ -30,7 +30,11 @@ export interface ArchivedSegment {
 export interface ArchiveReport {
   dryRun: boolean;
   archived: ArchivedSegment[];
-  /** Closed months the run would archive (a dry run) or archived. */
+  /**
+   * Every closed month with events before the date, oldest first, each with the decision the run
+   * acted on: `allowed` ones were archived (or would be, in a dry run); the first refused one is
+   * `refused`, and every later one is kept behind it.
+   */
   planned: PartitionDecision[];
   /** The month it stopped at, with the reasons; null when every closed month before the date went. */
   refused: PartitionDecision | null;
@@ -94,13 +98,26 @@ export class AuditArchiver {
     before: Date,
     options: { dryRun?: boolean; now?: Date; onProgress?: ProgressListener } = {},
   ): Promise<ArchiveReport> {
-    const planned = (await this.plan(before, options.now)).filter((d) => d.events > 0);
-    const report: ArchiveReport = { dryRun: options.dryRun ?? false, archived: [], planned, refused: null };
-    for (const decision of planned) {
+    const candidates = (await this.plan(before, options.now)).filter((d) => d.events > 0);
+    const report: ArchiveReport = {
+      dryRun: options.dryRun ?? false,
+      archived: [],
+      planned: [],
+      refused: null,
+    };
+    for (const decision of candidates) {
+      // NOTE: every month in `planned` carries the decision the run acted on (the policy's and the
+      // log's), so a dry run never lists a month as allowed that the real run would keep.
+      if (report.refused) {
+        const blocker = `an earlier month (${report.refused.partition}) is kept`;
+        report.planned.push({ ...decision, allowed: false, blockers: [...decision.blockers, blocker] });
+        continue;
+      }
       const checked = await this.checkLogState(decision);
+      report.planned.push(checked);
       if (!checked.allowed) {
         report.refused = checked;
-        break;
+        continue;
       }
       if (report.dryRun) continue;
       report.archived.push(await this.archiveOne(checked, options.onProgress));

@@ -6,6 +6,7 @@ import { InvalidAuditOptionsError } from '../errors/invalid-audit-options.error'
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import { WitnessRejectedError } from '../errors/witness-rejected.error';
+import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import { CliError } from './cli.error';
 import { EXIT, type ExitCode } from './exit-codes';
 
@@ -60,7 +61,11 @@ export function cliFailure(error: unknown): CliFailure {
   if (error instanceof CliError)
     return { exitCode: error.exitCode, code: error.code, message: oneLine(error.message) };
   const message = messageOf(error);
-  if (error instanceof InvalidAuditOptionsError || error instanceof KeyProviderError)
+  if (
+    error instanceof InvalidAuditOptionsError ||
+    error instanceof KeyProviderError ||
+    error instanceof WitnessUnavailableError
+  )
     return { exitCode: EXIT.CONFIG, code: error.code, message };
   if (error instanceof LogIntegrityError || error instanceof WitnessRejectedError)
     return { exitCode: EXIT.FAILED, code: error.code, message };

@@ -86,6 +86,14 @@ export class AuditForwarder {
 
   /** Sends batches until the sink is caught up, a send fails, or another worker holds the sink. */
   private async drain(lane: Lane): Promise<void> {
+    try {
+      // NOTE: on every pass, backoff included: a cursor row deleted (to send everything again)
+      // while the sink fails must come back at once, or archival would see no sink waiting.
+      await this.cursors.ensure(lane.sink.name);
+    } catch (error) {
+      this.failed(lane, error);
+      return;
+    }
     if (Date.now() < lane.retryAt) return;
     while (!this.stopping) {
       let sent: number | null;

@@ -7,12 +7,14 @@ import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
 import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
+import { within } from './within';
 
 /**
  * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
  * waited in the outbox too long (sealing stalled: Redis down, no worker), when an event is parked as
  * a dead letter, when a sealing job failed every attempt, when no checkpoint was cut for too long, or when
- * Redis does not answer. The details carry the figures either way.
+ * PostgreSQL or Redis does not answer within `health.probeTimeoutMs`. The details carry the figures
+ * either way (null for a probe that did not answer).
  */
 @Injectable()
 export class AuditHealthIndicator {
@@ -25,27 +27,36 @@ export class AuditHealthIndicator {
   ) {}
 
   async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+    const timeoutMs = this.options.health.probeTimeoutMs;
+    // Every probe is bounded: a dependency that does not answer is down, and the check still answers.
     const [outbox, checkpoint, queue] = await Promise.all([
-      this.outboxState(),
-      knexOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
-        `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
-      ),
-      this.queueCounts(),
+      within(this.outboxState(), timeoutMs).catch(() => null),
+      within(
+        knexOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
+          `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
+        ),
+        timeoutMs,
+      ).catch(() => null),
+      this.queueCounts(timeoutMs),
     ]);
     const { maxOutboxAgeMs, maxCheckpointAgeMs } = this.options.health;
-    const oldestUnsealedMs = outbox.oldestMs;
-    const lastCheckpointAgeMs = checkpoint.rows[0].age_ms === null ? null : Number(checkpoint.rows[0].age_ms);
     const problems: string[] = [];
-    if (oldestUnsealedMs > maxOutboxAgeMs) {
+    if (outbox === null) problems.push(`PostgreSQL (the outbox) does not answer within ${timeoutMs} ms`);
+    const oldestUnsealedMs = outbox?.oldestMs ?? null;
+    if (oldestUnsealedMs !== null && oldestUnsealedMs > maxOutboxAgeMs) {
       problems.push(`the oldest unsealed event has waited ${Math.round(oldestUnsealedMs / 1000)} s`);
     }
-    const deadLetters = outbox.deadLetters;
-    if (deadLetters > 0) {
+    const deadLetters = outbox?.deadLetters ?? null;
+    if (deadLetters) {
       problems.push(`${deadLetters} event(s) could not be sealed and are parked as dead letters`);
     }
-    if (queue === null) problems.push('Redis (the sealing queue) does not answer');
+    if (queue === null) problems.push(`Redis (the sealing queue) does not answer within ${timeoutMs} ms`);
     else if (queue.failed > 0) problems.push(`${queue.failed} sealing job(s) failed every attempt`);
-    if (lastCheckpointAgeMs === null || lastCheckpointAgeMs > maxCheckpointAgeMs) {
+    const age = checkpoint?.rows[0].age_ms;
+    const lastCheckpointAgeMs = age === null || age === undefined ? null : Number(age);
+    if (checkpoint === null) {
+      problems.push(`PostgreSQL (the audit store) does not answer within ${timeoutMs} ms`);
+    } else if (lastCheckpointAgeMs === null || lastCheckpointAgeMs > maxCheckpointAgeMs) {
       problems.push(
         lastCheckpointAgeMs === null
           ? 'no checkpoint yet'
@@ -53,7 +64,7 @@ export class AuditHealthIndicator {
       );
     }
     const details = {
-      outboxBacklog: outbox.backlog,
+      outboxBacklog: outbox?.backlog ?? null,
       deadLetters,
       oldestUnsealedMs,
       lastCheckpointAgeMs,
@@ -85,9 +96,14 @@ export class AuditHealthIndicator {
     };
   }
 
-  private async queueCounts() {
+  private async queueCounts(timeoutMs: number) {
     try {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      // NOTE: while ioredis reconnects it queues the command instead of failing it: only the
+      // timeout ends the wait.
+      const counts = await within(
+        this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+        timeoutMs,
+      );
       return {
         waiting: counts.waiting,
         active: counts.active,

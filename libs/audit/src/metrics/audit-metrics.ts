@@ -1,9 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { AUDIT_QUEUE } from '../audit.constants';
+import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
+import type { ResolvedAuditOptions } from '../audit-options.interface';
+import { within } from '../health/within';
 import { ForwardCursors } from '../forwarding/forward-cursors';
 import type { SealJob } from '../outbox/seal-job';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
@@ -64,7 +66,12 @@ export class AuditMetrics {
   });
 }
 
-/** The gauges of AuditMetrics, read from PostgreSQL and Redis at scrape time. */
+/**
+ * The gauges of AuditMetrics, read from PostgreSQL and Redis at scrape time. A source that does
+ * not answer within `health.probeTimeoutMs` keeps its gauges at their last values and sets its
+ * `audit_*_up` gauge to 0, so a scrape during an outage answers at once and says which figures
+ * are stale.
+ */
 @Injectable()
 export class AuditGauges {
   constructor(
@@ -73,49 +80,91 @@ export class AuditGauges {
     @InjectAuditStore() store: MikroORM,
     @InjectQueue(AUDIT_QUEUE) queue: Queue<SealJob>,
     cursors: ForwardCursors,
+    @Inject(AUDIT_OPTIONS) options: ResolvedAuditOptions,
   ) {
+    const timeoutMs = options.health.probeTimeoutMs;
     // Summed over every outbox (the app's, and a separate store's).
-    const outboxGauge = (name: string, help: string, where: string) =>
+    const outboxCounts = async () => {
+      const rows = await Promise.all(
+        outboxesOf(orm, store).map(async (knex) => {
+          const result = await knex.raw<{ rows: { backlog: number; dead: number }[] }>(
+            `select count(*)::int as backlog, (count(*) filter (where dead_lettered_at is not null))::int as dead
+             from audit.outbox`,
+          );
+          return result.rows[0];
+        }),
+      );
+      return {
+        backlog: rows.reduce((n, r) => n + r.backlog, 0),
+        dead: rows.reduce((n, r) => n + r.dead, 0),
+      };
+    };
+    // Each source read once per scrape (prom-client collects every gauge at once), each bounded:
+    // a source that does not answer is null, and its gauges keep their last values.
+    const read = async () => {
+      const [outbox, lag, queueJobs] = await Promise.all([
+        within(outboxCounts(), timeoutMs).catch(() => null),
+        within(cursors.lag(), timeoutMs).catch(() => null),
+        // NOTE: while ioredis reconnects it queues the command: only the timeout ends the wait.
+        within(queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), timeoutMs).catch(() => null),
+      ]);
+      return { outbox, lag, queueJobs };
+    };
+    let scrape: ReturnType<typeof read> | undefined;
+    const sample = () =>
+      (scrape ??= read().finally(() => {
+        scrape = undefined;
+      }));
+    const gauge = (
+      name: string,
+      help: string,
+      set: (g: Gauge, s: Awaited<ReturnType<typeof read>>) => void,
+      labelNames: string[] = [],
+    ) =>
       new Gauge({
         name,
         help,
+        labelNames,
         registers: [metrics.registry],
         async collect() {
-          const counts = await Promise.all(
-            outboxesOf(orm, store).map(async (knex) => {
-              const rows = await knex.raw<{ rows: { n: number }[] }>(
-                `select count(*)::int as n from audit.outbox where ${where}`,
-              );
-              return rows.rows[0].n;
-            }),
-          );
-          this.set(counts.reduce((a, b) => a + b, 0));
+          set(this, await sample());
         },
       });
-    outboxGauge('audit_outbox_backlog', 'Committed events waiting to be sealed', 'true');
-    outboxGauge(
+    gauge(
+      'audit_store_up',
+      'Whether PostgreSQL answered the last scrape (0: the outbox, dead-letter and forward-lag gauges show their last known values)',
+      (g, s) => g.set(s.outbox && s.lag ? 1 : 0),
+    );
+    gauge(
+      'audit_queue_up',
+      'Whether Redis answered the last scrape (0: audit_queue_jobs shows its last known values)',
+      (g, s) => g.set(s.queueJobs ? 1 : 0),
+    );
+    gauge('audit_outbox_backlog', 'Committed events waiting to be sealed', (g, s) => {
+      if (s.outbox) g.set(s.outbox.backlog);
+    });
+    gauge(
       'audit_dead_letter_events',
       'Events parked as dead letters, waiting for an operator (alert when above 0)',
-      'dead_lettered_at is not null',
+      (g, s) => {
+        if (s.outbox) g.set(s.outbox.dead);
+      },
     );
-    new Gauge({
-      name: 'audit_queue_jobs',
-      help: 'Sealing jobs by state (failed: every attempt failed; the relay retries them)',
-      labelNames: ['state'],
-      registers: [metrics.registry],
-      async collect() {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    gauge(
+      'audit_queue_jobs',
+      'Sealing jobs by state (failed: every attempt failed; the relay retries them)',
+      (g, s) => {
+        for (const [state, n] of Object.entries(s.queueJobs ?? {})) g.set({ state }, n);
       },
-    });
-    new Gauge({
-      name: 'audit_forward_lag_events',
-      help: 'Sealed events a forwarding sink has not acknowledged yet (log size minus its cursor), by sink',
-      labelNames: ['sink'],
-      registers: [metrics.registry],
-      async collect() {
-        for (const [sink, lag] of await cursors.lag()) this.set({ sink }, lag);
+      ['state'],
+    );
+    gauge(
+      'audit_forward_lag_events',
+      'Sealed events a forwarding sink has not acknowledged yet (log size minus its cursor), by sink',
+      (g, s) => {
+        for (const [sink, lag] of s.lag ?? []) g.set({ sink }, lag);
       },
-    });
+      ['sink'],
+    );
   }
 }

@@ -7,6 +7,8 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { SEAL_JOB_EVENTS, type SealJob, type SealJobEvent } from './seal-job';
 
 const SHUTDOWN_WAIT_MS = 5000;
+/** At most one warning a minute while Redis is unreachable (ioredis retries every few hundred ms). */
+const CONNECTION_WARNING_EVERY_MS = 60_000;
 /**
  * Commits within this window share one sealing job. A job seals whatever is waiting, in batches,
  * so one per commit only adds BullMQ work (measured: about 0.4 ms of CPU per commit, the largest
@@ -28,10 +30,23 @@ export class AuditQueueProducer implements OnApplicationShutdown {
   private sweepBuffered = false;
   private flush?: { timer: NodeJS.Timeout; done: Promise<void>; run: () => void };
 
+  private lastConnectionWarning = 0;
+
   constructor(
     @InjectQueue(AUDIT_QUEUE) private readonly queue: Queue<SealJob>,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
-  ) {}
+  ) {
+    // NOTE: without a listener BullMQ prints each connection error's stack to stderr, once per
+    // reconnect attempt. One warning line a minute says it all: the events wait in the outbox.
+    queue.on('error', (error: Error & { code?: string }) => {
+      const now = Date.now();
+      if (now - this.lastConnectionWarning < CONNECTION_WARNING_EVERY_MS) return;
+      this.lastConnectionWarning = now;
+      this.logger.warn(
+        `Redis (the sealing queue) does not answer (${error.code ?? error.name}): committed events wait in the outbox and are sealed once it is back`,
+      );
+    });
+  }
 
   /** Queues committed events; resolves once the job holding them is added (or failed to be). */
   enqueueCommitted(events: SealJobEvent[]): Promise<void> {

@@ -8,6 +8,7 @@ import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-rang
 import { entityKey, headMapRoot } from '../crypto/head-map';
 import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
+import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { rangeOf, type CheckpointRow } from '../storage/log.store';
 import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
@@ -64,6 +65,7 @@ export class LogVerifier {
       this.options.witness.keys(),
       this.options.witness.latest(),
     ]);
+    if (trusted.length === 0 && witnessNote === null) await this.refuseEmptyWitness();
     const run = await (this.orm.em.fork() as EntityManager).transactional(
       (em) => this.verifySnapshot(em, mode, trusted, witnessNote, fail, options.onProgress),
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
@@ -87,6 +89,24 @@ export class LogVerifier {
       checkedCheckpoints: run.checkedCheckpoints,
       failures,
     };
+  }
+
+  /**
+   * A witness with no key and no checkpoint, over a store that has published checkpoints, is
+   * the wrong witness (or none), not evidence of tampering: said once, as a configuration error.
+   */
+  private async refuseEmptyWitness(): Promise<void> {
+    const rows = await (this.orm.em as EntityManager)
+      .getKnex()
+      .raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.checkpoints');
+    const published = rows.rows[0].n;
+    if (published === 0) return;
+    const where = this.options.witness.describe?.() ?? 'the configured witness';
+    throw new WitnessUnavailableError(
+      `The witness (${where}) holds no published key and no checkpoint, but the store has ${published} ` +
+        'checkpoint(s) published to a witness: point the verifier at the witness the store publishes ' +
+        'to (AUDIT_WITNESS_DIR, or the `witness` option). Nothing was verified.',
+    );
   }
 
   private async verifySnapshot(
@@ -223,6 +243,9 @@ export class LogVerifier {
         size = globalSeq;
         this.checkBatch(row, range, trusted, fail, verified);
         atSize();
+        // NOTE: after every event, not every page: a store smaller than one page still reports
+        // each tenth (the callback is cheap; the CLI writes a line only when a tenth is crossed).
+        progress?.(size);
       }
       progress?.(size);
     };

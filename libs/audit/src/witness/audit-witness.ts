@@ -31,4 +31,7 @@ export interface AuditWitness {
    * @throws WitnessRejectedError for any other change.
    */
   publishKey(key: SigningKeyRecord): Promise<void>;
+
+  /** Where the witness is, for operators' messages (e.g. `directory /srv/witness`). Optional. */
+  describe?(): string;
 }

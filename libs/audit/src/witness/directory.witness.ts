@@ -54,6 +54,10 @@ export class DirectoryWitness implements AuditWitness {
     this.now = options.now ?? (() => new Date());
   }
 
+  describe(): string {
+    return `directory ${this.dir}`;
+  }
+
   async latest(): Promise<string | null> {
     return (await this.read(CHECKPOINT_FILE))?.toString('utf8') ?? null;
   }

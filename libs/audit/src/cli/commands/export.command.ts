@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import type { CliCommand } from '../cli-command';
 import { CliError } from '../cli.error';
 import { isoDate } from './cli-dates';
@@ -10,6 +11,23 @@ interface ExportOptions {
   format: string;
   gzip?: boolean;
   out?: string;
+}
+
+/**
+ * A bundle is the whole directory: files another export left there would sit beside the new
+ * bundle's (the verifier flags them as FILE_UNLISTED). So the directory must be new or empty.
+ */
+async function refuseUsedDirectory(out: string): Promise<void> {
+  const entries = await readdir(out).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') throw CliError.refused(`--out ${out} is a file, not a directory`);
+    throw error;
+  });
+  if (entries.length > 0) {
+    throw CliError.refused(
+      `--out ${out} is not empty (${entries.length} entries): export into a new or empty directory`,
+    );
+  }
 }
 
 /**
@@ -43,6 +61,7 @@ export const exportCommand: CliCommand = (program, cli) => {
         if (options.format !== 'ndjson' && options.format !== 'csv')
           throw CliError.usage(`--format must be ndjson or csv (got "${options.format}")`);
         const out = options.out ?? `audit-export-${from.slice(0, 10)}-${to.slice(0, 10)}`;
+        await refuseUsedDirectory(out);
         const app = await ctx.app();
         const [{ AuditExporter }, { DirectoryBundleStore }, { AuditService }] = await Promise.all([
           import('../../export/audit-exporter'),
