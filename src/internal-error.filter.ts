@@ -7,8 +7,9 @@ interface JsonResponse {
 }
 
 /**
- * The app's last exception filter. REST: an HTTP exception below 500, one whose body names a
- * client code (`CLIENT_ERROR_CODES`, e.g. a tampered trail's 500), or a 4xx of the body parser
+ * The app's last exception filter. REST: an HTTP exception other than a 500 (a 4xx, the health
+ * check's 503), a 500 whose body names a client code (`CLIENT_ERROR_CODES`, e.g. a tampered
+ * trail's), or a 4xx of the body parser
  * (malformed JSON, payload too large) is answered as Nest would;
  * anything else as `{ statusCode: 500, message: 'Internal server error', errorId }`, logged once
  * under that id without its message's values (a database error's message is the SQL with them).
@@ -24,7 +25,10 @@ export class InternalErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const code = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
-      if (status < 500 || (typeof code === 'string' && CLIENT_ERROR_CODES.includes(code))) {
+      // NOTE: only a bare 500 is masked: any other status is a deliberate answer (terminus'
+      // 503 with the health report, a 429), its body written by the code that threw it.
+      const deliberate = status !== HttpStatus.INTERNAL_SERVER_ERROR;
+      if (deliberate || (typeof code === 'string' && CLIENT_ERROR_CODES.includes(code))) {
         res.status(status).json(typeof body === 'string' ? { statusCode: status, message: body } : body);
         return undefined;
       }

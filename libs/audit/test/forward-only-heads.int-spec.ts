@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { auditRoleGrants, Checkpointer, LogVerifier, NdjsonSink } from '../src';
-import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
+import { Checkpointer, LogVerifier } from '../src';
+import type { FixtureApp } from './fixtures/fixture-app';
 import { forwardedAll } from './fixtures/forwarding';
+import { startLeastPrivilegeStore, type LeastPrivilegeStore } from './fixtures/least-privilege';
 import { waitForChain } from './fixtures/tamper';
 
 // The trigger's refusal; deletes and DDL are refused by the grants and ownership already.
@@ -19,27 +15,16 @@ const NOT_OWNER = /must be owner/;
  * as the worker role; sealing, checkpointing and forwarding as that role still work afterwards.
  */
 describe('heads only move forward (worker role)', () => {
+  let store: LeastPrivilegeStore;
   let owner: FixtureApp;
   let app: FixtureApp;
   let worker: FixtureApp;
   let accountId: string;
-  const suffix = randomBytes(4).toString('hex');
-  const roles = { app: `audit_app_h${suffix}`, worker: `audit_worker_h${suffix}` };
-  const forwardedTo = join(tmpdir(), `audit-forward-only-${suffix}.ndjson`);
-  const urlAs = (role: string) => {
-    const url = new URL(owner.db.url);
-    url.username = role;
-    return url.toString();
-  };
-  const asWorker = async (sql: string, params?: unknown[]) => {
-    const client = new Client({ connectionString: urlAs(roles.worker) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  };
+  const asWorker = async (sql: string, params?: unknown[]) =>
+    store.as(
+      store.roles.worker,
+      async (client) => (await client.query(sql, params)).rows as Record<string, unknown>[],
+    );
   const snapshot = async () => ({
     logHead: await owner.db.query('select * from audit.log_head'),
     chainHeads: await owner.db.query('select * from audit.chain_heads order by entity_type, entity_id'),
@@ -48,16 +33,8 @@ describe('heads only move forward (worker role)', () => {
   });
 
   beforeAll(async () => {
-    owner = await startFixtureApp({ inProcessWorker: false });
-    for (const role of Object.values(roles)) await owner.db.query(`create role "${role}" login`);
-    for (const statement of auditRoleGrants(roles)) await owner.db.query(statement);
-    await owner.db.query(
-      `grant select, insert, update, delete on accounts, orgs to "${roles.app}", "${roles.worker}"`,
-    );
-    const shared = { db: owner.db, queuePrefix: owner.queuePrefix, migrate: false };
-    app = await startFixtureApp({ inProcessWorker: false }, { ...shared, databaseUrl: urlAs(roles.app) });
-    const forwarding = { sinks: [new NdjsonSink({ name: 'siem', dest: forwardedTo })], intervalMs: 100 };
-    worker = await startFixtureApp({ forwarding }, { ...shared, databaseUrl: urlAs(roles.worker) });
+    store = await startLeastPrivilegeStore('heads');
+    ({ owner, app, worker } = store);
     const account = await app.accounts.open({ name: 'heads', email: 'h@x.test', tenantId: 't' });
     accountId = account.id;
     await app.accounts.update(accountId, { name: 'heads 2' });
@@ -66,16 +43,7 @@ describe('heads only move forward (worker role)', () => {
     await worker.app.get(Checkpointer).run('NOW');
     await forwardedAll(owner, 'siem');
   });
-  afterAll(async () => {
-    await worker?.close();
-    await app?.close();
-    for (const role of Object.values(roles)) {
-      await owner.db.query(`drop owned by "${role}"`);
-      await owner.db.query(`drop role "${role}"`);
-    }
-    await owner.close();
-    await rm(forwardedTo, { force: true });
-  });
+  afterAll(async () => store?.close());
 
   it.each([
     ['the log head to size 0 (issue #15)', 'update audit.log_head set tree_size = 0'],

@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { auditRoleGrants, NdjsonSink } from '../src';
-import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
+import type { FixtureApp } from './fixtures/fixture-app';
 import { forwardedAll, ndjsonDocuments, sequences } from './fixtures/forwarding';
+import { startLeastPrivilegeStore, type LeastPrivilegeStore } from './fixtures/least-privilege';
 import { waitFor } from '../../../test/support/wait-for';
 import { waitForChain } from './fixtures/tamper';
 
@@ -15,56 +10,18 @@ import { waitForChain } from './fixtures/tamper';
  * append-only triggers off.
  */
 describe('least-privilege database roles', () => {
+  let store: LeastPrivilegeStore;
   let owner: FixtureApp;
   let app: FixtureApp;
-  let worker: FixtureApp;
-  const suffix = randomBytes(4).toString('hex');
-  const roles = {
-    app: `audit_app_${suffix}`,
-    worker: `audit_worker_${suffix}`,
-    eraser: `audit_eraser_${suffix}`,
-  };
-  const forwardedTo = join(tmpdir(), `audit-least-privilege-${suffix}.ndjson`);
-  const urlAs = (role: string) => {
-    const url = new URL(owner.db.url);
-    url.username = role;
-    return url.toString();
-  };
-  const as = async <T>(role: string, fn: (client: Client) => Promise<T>): Promise<T> => {
-    const client = new Client({ connectionString: urlAs(role) });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
+  let roles: LeastPrivilegeStore['roles'];
+  let forwardedTo: string;
+  const as: LeastPrivilegeStore['as'] = (role, fn) => store.as(role, fn);
 
   beforeAll(async () => {
-    // The owner (the role that runs migrations) creates the schema, then steps aside.
-    owner = await startFixtureApp({ inProcessWorker: false });
-    for (const role of Object.values(roles)) await owner.db.query(`create role "${role}" login`);
-    for (const statement of auditRoleGrants(roles)) await owner.db.query(statement);
-    // The fixture's own business tables, as an app would grant them.
-    await owner.db.query(
-      `grant select, insert, update, delete on accounts, orgs to "${roles.app}", "${roles.worker}"`,
-    );
-    const shared = { db: owner.db, queuePrefix: owner.queuePrefix, migrate: false };
-    app = await startFixtureApp({ inProcessWorker: false }, { ...shared, databaseUrl: urlAs(roles.app) });
-    const forwarding = { sinks: [new NdjsonSink({ name: 'siem', dest: forwardedTo })], intervalMs: 100 };
-    worker = await startFixtureApp({ forwarding }, { ...shared, databaseUrl: urlAs(roles.worker) });
+    store = await startLeastPrivilegeStore('lp', { eraser: true });
+    ({ owner, app, roles, forwardedTo } = store);
   });
-  afterAll(async () => {
-    await worker?.close();
-    await app?.close();
-    // Roles are cluster-wide: remove them before the database goes.
-    for (const role of Object.values(roles)) {
-      await owner.db.query(`drop owned by "${role}"`);
-      await owner.db.query(`drop role "${role}"`);
-    }
-    await owner.close();
-    await rm(forwardedTo, { force: true });
-  });
+  afterAll(async () => store?.close());
 
   it('records, seals and verifies with the app and the worker on their own roles', async () => {
     const account = await app.accounts.open({ name: 'least', email: 'l@x.test', tenantId: 't' });
@@ -84,7 +41,7 @@ describe('least-privilege database roles', () => {
     await as(roles.app, (c) =>
       c.query(`insert into audit.subject_keys (subject_id, wrapped_key) values ('s1', '\\x00')`),
     );
-    await as(roles.eraser, (c) =>
+    await as(roles.eraser!, (c) =>
       c.query(`update audit.subject_keys set wrapped_key = null, erased_at = now() where subject_id = 's1'`),
     );
     const [row] = await owner.db.query(`select wrapped_key from audit.subject_keys where subject_id = 's1'`);
@@ -185,6 +142,6 @@ describe('least-privilege database roles', () => {
     ['eraser', `update audit.events set actor_id = 'mallory'`],
     ['eraser', `update audit.subject_keys set created_at = now()`],
   ] as const)('the %s role cannot: %s', async (who, sql) => {
-    await expect(as(roles[who], (c) => c.query(sql))).rejects.toThrow(/permission denied|must be owner/);
+    await expect(as(roles[who]!, (c) => c.query(sql))).rejects.toThrow(/permission denied|must be owner/);
   });
 });
