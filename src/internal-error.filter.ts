@@ -27,7 +27,7 @@ export class InternalErrorFilter implements ExceptionFilter {
       const code = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
       // NOTE: only a bare 500 is masked: any other status is a deliberate answer (terminus'
       // 503 with the health report, a 429), its body written by the code that threw it.
-      const deliberate = status !== HttpStatus.INTERNAL_SERVER_ERROR;
+      const deliberate = status !== Number(HttpStatus.INTERNAL_SERVER_ERROR);
       if (deliberate || (typeof code === 'string' && CLIENT_ERROR_CODES.includes(code))) {
         res.status(status).json(typeof body === 'string' ? { statusCode: status, message: body } : body);
         return undefined;
