@@ -22,7 +22,11 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/test/support/*.spec.ts',
+      ],
     },
     {
       ...common,

@@ -1,25 +1,26 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** ../shared/vectors beside the repository (CI puts shared/ there), or AUDIT_VECTORS_DIR. */
+/** The published vectors kept in the repository (testdata/README.md), or AUDIT_VECTORS_DIR. */
 export const VECTORS_DIR =
-  process.env.AUDIT_VECTORS_DIR ?? resolve(__dirname, '..', '..', '..', 'shared', 'vectors');
+  process.env.AUDIT_VECTORS_DIR ?? resolve(__dirname, '..', '..', 'testdata', 'vectors');
 
-/** Every file below a vectors subdirectory, as [relative path, contents]; fails loudly when absent. */
-export function vectorFiles(subdir: string): [string, string][] {
-  const root = join(VECTORS_DIR, subdir);
+/** The team's shared copy beside the repository, when there is one (CI puts shared/ there). */
+export const SHARED_VECTORS_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'vectors');
+
+/** Every file below `dir/subdir`, as [relative path, contents], in name order; fails loudly when absent. */
+export function vectorFiles(subdir: string, dir = VECTORS_DIR): [string, string][] {
+  const root = join(dir, subdir);
   if (!existsSync(root)) {
-    throw new Error(
-      `Test vectors not found at ${root}: put shared/ beside the repository or set AUDIT_VECTORS_DIR.`,
-    );
+    throw new Error(`Test vectors not found at ${root}: testdata/vectors is part of the repository.`);
   }
   const out: [string, string][] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+  const walk = (at: string, rel: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) =>
       a.name.localeCompare(b.name),
     )) {
-      if (entry.isDirectory()) walk(join(dir, entry.name), join(rel, entry.name));
-      else out.push([join(rel, entry.name), readFileSync(join(dir, entry.name), 'utf8')]);
+      if (entry.isDirectory()) walk(join(at, entry.name), join(rel, entry.name));
+      else out.push([join(rel, entry.name), readFileSync(join(at, entry.name), 'utf8')]);
     }
   };
   walk(root, '');
