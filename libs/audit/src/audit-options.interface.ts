@@ -204,7 +204,7 @@ export interface RequestAuditOptions {
   seal?: boolean | ((req: AuditRequest, request: AuditedRequest) => boolean);
 }
 
-/** Live forwarding of sealed events (README "Live forwarding"). */
+/** Live forwarding of sealed events (docs/forwarding.md). */
 export interface AuditForwardingOptions {
   /** Where to forward; each has its own cursor, keyed by its `name` (unique). */
   sinks: AuditEventSink[];

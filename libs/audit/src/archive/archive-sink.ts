@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DirectoryBundleStore, type BundleStore } from '../export/bundle-store';
 
 /**
- * Cold storage for archive segments: each segment is a bundle (README "Archival") under its own
+ * Cold storage for archive segments: each segment is a bundle (docs/retention.md) under its own
  * name. The built-in sink is a directory; an object store (S3 with Object Lock, GCS with a
  * retention policy) implements `segment` with a BundleStore that writes objects under a prefix,
  * and its own lifecycle rules decide when old segments are deleted.

@@ -41,7 +41,7 @@ export interface ArchiveReport {
 }
 
 /**
- * Archival (README "Retention and archival"): moves closed months out of the live store, oldest
+ * Archival (docs/retention.md): moves closed months out of the live store, oldest
  * first, each only when the retention policy releases it. A month is written to the archive sink
  * as a bundle (gzip ECS NDJSON, leaves, proofs, a manifest chained to the previous segment's,
  * sealed with the log's key), read back and verified offline, and only then, in one transaction,

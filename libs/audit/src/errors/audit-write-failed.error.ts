@@ -10,7 +10,7 @@ export class AuditWriteFailedError extends AuditError {
   constructor(eventId: string, cause: unknown) {
     super(
       `Audit event ${eventId} could not be written to the outbox, so the change was rolled back. ` +
-        'Check that the audit migrations have run (README "Database") and that the database is reachable.',
+        'Check that the audit migrations have run (docs/sealing.md) and that the database is reachable.',
       { cause },
     );
   }

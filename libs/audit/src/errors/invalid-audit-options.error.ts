@@ -7,7 +7,7 @@ export class InvalidAuditOptionsError extends AuditError {
   constructor(readonly problems: string[]) {
     super(
       `Invalid AuditModule options:\n  - ${problems.join('\n  - ')}\n` +
-        'Fix the options passed to AuditModule.forRoot()/forRootAsync(); see README "Configuration".',
+        'Fix the options passed to AuditModule.forRoot()/forRootAsync(); see docs/configuration.md.',
     );
   }
 }

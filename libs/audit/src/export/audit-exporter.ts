@@ -57,7 +57,7 @@ export interface ExportResult {
 export type ProgressListener = (done: number, total: number) => void;
 
 /**
- * Writes export bundles (README "Export"): events as ECS NDJSON or CSV, every leaf hash of the
+ * Writes export bundles (docs/export.md): events as ECS NDJSON or CSV, every leaf hash of the
  * covered range, the signed statements over it, the published keys, and a manifest sealed with
  * the log's key. Reads the store in pages of 2000 rows, in global order, so memory stays flat for
  * any number of events. Refuses to seal a bundle whose rebuilt tree disagrees with the log's own

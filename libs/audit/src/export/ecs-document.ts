@@ -13,7 +13,7 @@ export const ECS_VERSION = '8.11.0';
 export const ECS_DATASET = 'audit_ledger.events';
 
 /**
- * A sealed event as an Elastic Common Schema document (README "Export and forwarding" maps every
+ * A sealed event as an Elastic Common Schema document (docs/export.md "ECS mapping" maps every
  * field). Standard ECS fields carry who/what/when/where; the event's own members, which ECS has no
  * field for, live under the custom `audit_ledger` namespace, as ECS asks of custom fields. The
  * mapping is lossless: `fromEcsDocument` gives back the exact sealed event, so an exported file

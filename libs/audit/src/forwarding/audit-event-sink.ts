@@ -2,7 +2,7 @@ import type { EcsDocument } from '../export/ecs-document';
 
 /**
  * Where sealed events are forwarded to (a SIEM, a log shipper's file, a webhook): fed by the
- * worker as events are sealed, in `global_seq` order, at least once (README "Live forwarding").
+ * worker as events are sealed, in `global_seq` order, at least once (docs/forwarding.md).
  * Built-ins: `NdjsonSink`, `WebhookSink`.
  */
 export interface AuditEventSink {

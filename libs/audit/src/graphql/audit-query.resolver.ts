@@ -45,7 +45,7 @@ type Req = Record<symbol, unknown>;
 const readerOf = (req: Req) => req[AUDIT_READER] as AuditReader;
 
 /**
- * The audit GraphQL API (docs: README "GraphQL API"). Every query passes AuditInputGuard (no
+ * The audit GraphQL API (docs/graphql-api.md). Every query passes AuditInputGuard (no
  * NUL, lone surrogate, overlong string or out-of-range date in any argument), then AuditReadGuard
  * (authentication, the read permission, tenant scope, AUDIT_QUERY / PERMISSION_DENIED events).
  * Each declares its cost (`complexity`) for `auditQueryLimits`.

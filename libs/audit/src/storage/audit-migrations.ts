@@ -13,7 +13,7 @@ import { Migration20261202100000ForwardOnlyHeads } from './migrations/Migration2
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
- * (README "Database"); they only touch the `audit` schema.
+ * (docs/sealing.md); they only touch the `audit` schema.
  */
 export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000AuditSchema', class: Migration20261122000000AuditSchema },

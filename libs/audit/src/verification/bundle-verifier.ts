@@ -90,8 +90,8 @@ async function* proofsAhead(
 }
 
 /**
- * Verifies an export bundle or archive segment offline, with public keys only (README
- * "Offline verification"). It checks, in one streaming pass:
+ * Verifies an export bundle or archive segment offline, with public keys only (docs/export.md). It
+ * checks, in one streaming pass:
  * - the seal: a checkpoint signed by a trusted key, valid at its time, binding the manifest's
  *   SHA-256, at the tree size the leaves end at, with the root they rebuild;
  * - every file against the SHA-256 and length in the manifest (a changed byte names its file);

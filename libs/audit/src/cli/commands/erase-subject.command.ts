@@ -1,7 +1,7 @@
 import type { CliCommand } from '../cli-command';
 
 /**
- * `erase-subject <id>`: crypto-shredding (README "GDPR erasure"): destroys the subject's data key,
+ * `erase-subject <id>`: crypto-shredding (docs/personal-data.md): destroys the subject's data key,
  * so their personal values become unreadable in the store, exports and archives, while every chain
  * still verifies. The erasure is an audit event; erasing again changes nothing.
  */
