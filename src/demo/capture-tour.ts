@@ -17,10 +17,12 @@ const SEARCH = `query($filter: AuditEventFilter) { auditEvents(filter: $filter, 
 export async function captureTour(
   gql: DemoGql,
   tokens: { alice: string; grace: string },
+  login: (username: string) => Promise<string>,
   databaseUrl: string,
 ): Promise<void> {
+  let reader = tokens.grace;
   const search = async (filter: object) =>
-    (await gql(SEARCH, { filter }, 'demo-11-search', tokens.grace)).auditEvents as {
+    (await gql(SEARCH, { filter }, 'demo-11-search', reader)).auditEvents as {
       totalCount: number;
       edges: { node: any }[];
     };
@@ -61,6 +63,13 @@ export async function captureTour(
   await db.connect();
   await db.query("update users set role = 'admin' where username = 'grace'");
   await db.end();
+  // NOTE: a role change revokes the user's tokens, whichever statement made it (a trigger bumps
+  // users.credentials_version), so grace's token is refused from here on.
+  const refused = await search({}).then(
+    () => 'accepted (this must not happen)',
+    (error: Error) => (error.message.includes('UNAUTHENTICATED') ? 'refused' : error.message),
+  );
+  reader = await login('grace');
   const [event] = (
     await until(async () => {
       const found = await search({ actorType: 'DATABASE' });
@@ -69,6 +78,7 @@ export async function captureTour(
   ).edges.map((x) => x.node);
   const role = event.changes.find((c: { field: string }) => c.field === 'role');
   console.log(`  A DBA runs in psql: update users set role = 'admin' where username = 'grace'`);
+  console.log(`  grace's earlier token: ${refused} (a role change revokes tokens); she logs in again`);
   console.log(
     `  sealed as ${event.action} ${JSON.stringify(role.before)} -> ${JSON.stringify(role.after)} by ${event.actor.type}:${event.actor.id} ` +
       `(origin ${event.origin}, database transaction ${event.database.transactionId}, no operation: ${event.operationId})`,

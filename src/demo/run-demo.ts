@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AuditExporter,
   AuditSubjectErasure,
@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { loadAppConfig } from '../config/app-config';
 import { createApp } from '../main';
 import { captureTour, type DemoGql } from './capture-tour';
-import { demoDatabase, requireRedis } from './demo-services';
+import { demoDatabase, demoState, requireRedis } from './demo-services';
 import { until } from './until';
 
 /**
@@ -27,6 +27,7 @@ import { until } from './until';
  * integrity checks.
  */
 async function main(): Promise<void> {
+  const state = await demoState();
   const database = await demoDatabase();
   process.env.DATABASE_URL = database.url;
   const config = loadAppConfig();
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   // The demo's client names its requests (x-request-id) as a proxy in front of the app would: the
   // app takes the header from a trusted proxy only, here one on the same host.
   process.env.TRUST_PROXY ??= 'loopback';
+  // NOTE: queues of its own, so an app running beside it on the same Redis never takes its jobs.
+  process.env.AUDIT_QUEUE_PREFIX ??= 'audit-ledger-demo';
   const app = await createApp();
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -99,11 +102,11 @@ async function main(): Promise<void> {
     printTrail(bob.username, trail);
     const grace = await login('grace', 'demo-8-grace-login');
     await forensics(gql, grace);
-    await operationsTour(app, gql, (id, token) =>
+    await operationsTour(app, gql, state, (id, token) =>
       call(`/users/${id}/audit`, { method: 'GET', token, requestId: `demo-9-audit-${id}` }),
     );
-    await captureTour(gql, { alice, grace }, database.url);
-    await integrityTour(app, database.url, () =>
+    await captureTour(gql, { alice, grace }, (username) => login(username, 'demo-11-relogin'), database.url);
+    await integrityTour(app, state.witnessDir, database.url, () =>
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-10-audit' }),
     );
   } finally {
@@ -170,11 +173,10 @@ async function forensics(gql: DemoGql, grace: string): Promise<void> {
 async function operationsTour(
   app: INestApplication,
   gql: DemoGql,
+  { witnessDir, exportDir: dir }: { witnessDir: string; exportDir: string },
   readTrail: (userId: string, token: string) => Promise<SealedAuditEvent[]>,
 ): Promise<void> {
   await app.get(Checkpointer).run('NOW');
-  const dir = join(dirname(process.env.AUDIT_WITNESS_DIR!), 'export');
-  await rm(dir, { recursive: true, force: true });
   const everything = {
     from: '2000-01-01T00:00:00Z',
     to: '2100-01-01T00:00:00Z',
@@ -184,7 +186,7 @@ async function operationsTour(
   const { manifest } = await app
     .get(AuditExporter)
     .export({ selection: everything, format: 'ndjson', gzip: false }, new DirectoryBundleStore(dir));
-  const trustedKeys = await new DirectoryWitness(process.env.AUDIT_WITNESS_DIR!).keys();
+  const trustedKeys = await new DirectoryWitness(witnessDir).keys();
   const offline = await verifyBundle(new DirectoryBundleStore(dir), { trustedKeys });
   console.log(`
 Export (ECS NDJSON, leaves, signed proofs, sealed manifest) to ${dir}: ${manifest.events.count} events`);
@@ -193,7 +195,6 @@ Export (ECS NDJSON, leaves, signed proofs, sealed manifest) to ${dir}: ${manifes
       `${offline.checkedEvents} events, ${offline.checkedProofs} signed statements`,
   );
   const copy = `${dir}-tampered`;
-  await rm(copy, { recursive: true, force: true });
   await cp(dir, copy, { recursive: true });
   const events = join(copy, manifest.events.file);
   const text = await readFile(events, 'utf8');
@@ -233,13 +234,14 @@ Export (ECS NDJSON, leaves, signed proofs, sealed manifest) to ${dir}: ${manifes
  */
 async function integrityTour(
   app: INestApplication,
+  witnessDir: string,
   databaseUrl: string,
   readTrail: () => Promise<SealedAuditEvent[]>,
 ): Promise<void> {
   await app.get(Checkpointer).run('NOW');
-  const witness = new DirectoryWitness(process.env.AUDIT_WITNESS_DIR!);
+  const witness = new DirectoryWitness(witnessDir);
   const [key] = (await witness.keys()).filter((k) => k.status === 'ACTIVE');
-  console.log(`\nThe checkpoint the witness (${process.env.AUDIT_WITNESS_DIR}) holds, a C2SP signed note:\n`);
+  console.log(`\nThe checkpoint the witness (${witnessDir}) holds, a C2SP signed note:\n`);
   console.log((await witness.latest())!.replace(/^/gm, '  '));
   console.log(
     `Verifier key (publish it; any signed-note tool checks the note with it):\n  ${key.verifierKey}\n`,

@@ -12,8 +12,22 @@ export interface CliRun {
 
 /** `audit-ledger <args>` as a child process with `env`; resolves when it exits. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runNode([CLI_MAIN, ...args], { env });
+}
+
+/** `node <args>` as a child process; resolves when it exits (killed after `timeoutMs`, when given). */
+export function runNode(
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
