@@ -131,6 +131,7 @@ export type { LegalHold, PartitionDecision, RetentionRule } from './archive/rete
 export type { AuditKeyProvider } from './keys/audit-key-provider';
 export { DirectoryKeyProvider } from './keys/directory.key-provider';
 export { EnvKeyProvider } from './keys/env.key-provider';
+export { auditOptionsFromEnv, type AuditEnvironment } from './audit-env';
 export { KeyRegistry, SIGNING_KEY_ENTITY, type RotationReason } from './keys/key-registry.service';
 export type { SigningKeyRecord, SigningKeyStatus } from './keys/signing-key-record';
 export type { AuditWitness } from './witness/audit-witness';
