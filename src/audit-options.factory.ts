@@ -1,4 +1,10 @@
-import { NdjsonSink, WebhookSink, type AuditEventSink, type AuditModuleOptions } from 'audit-ledger';
+import {
+  auditOptionsFromEnv,
+  NdjsonSink,
+  WebhookSink,
+  type AuditEventSink,
+  type AuditModuleOptions,
+} from 'audit-ledger';
 
 /**
  * TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses/subnets/names
@@ -45,6 +51,8 @@ const UNSEALED_PATHS = new Set(['/health', '/metrics']);
 /** The example app's audit options; AUDIT_INPROCESS_WORKER=false is honoured by the library's default. */
 export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOptions {
   return {
+    // The AUDIT_* variables (keys, witness, archive, worker tuning): the one place they are read.
+    ...auditOptionsFromEnv(process.env),
     trustProxy: trustProxyFromEnv(),
     recordFailures: true,
     // A user's email and username are personal data: encrypted under the user's key (subject: the

@@ -58,8 +58,8 @@ export interface AuditModuleOptions {
   /** Entity field that holds the tenant. Default: `tenantId`. */
   tenantField?: string;
   /**
-   * Seal events in this process. Default: true unless the environment sets `AUDIT_INPROCESS_WORKER=false`
-   * (then run `npm run worker` processes instead).
+   * Seal events in this process. Default: true (false: run worker processes instead;
+   * `auditOptionsFromEnv` maps `AUDIT_INPROCESS_WORKER=false`).
    */
   inProcessWorker?: boolean;
   /** Sealing jobs processed at once per worker process. Default: 4. */
@@ -67,7 +67,7 @@ export interface AuditModuleOptions {
   /**
    * Events one sealing transaction takes at most, over at most a tenth as many records (and no
    * more than 200): bounds the transaction, its memory and how long it holds the log head. Larger
-   * batches amortise the transaction's fixed round trips. Default: `AUDIT_SEAL_BATCH_EVENTS`, else 2000.
+   * batches amortise the transaction's fixed round trips. Default: 2000.
    */
   sealBatchEvents?: number;
   /** When an `@Auditable` method throws, also record the failed attempt as `<ACTION>_FAILED`. Default: false. */
@@ -83,25 +83,26 @@ export interface AuditModuleOptions {
   jobBackoffMs?: number;
   /**
    * How long a worker's lock on a sealing job lasts; a job whose worker died (SIGKILL, host lost)
-   * runs again on another worker within about twice this. Default: `AUDIT_JOB_LOCK_MS`, else 30000 ms.
+   * runs again on another worker within about twice this. Default: 30000 ms.
    */
   jobLockMs?: number;
   /**
    * The log's name: the first line of every checkpoint and the name of its signing keys (no white
-   * space, no `+`). Default: `AUDIT_LOG_ORIGIN`, else `audit-ledger/log`.
+   * space, no `+`). Default: `audit-ledger/log`.
    */
   logOrigin?: string;
-  /** Key set named in each event's integrity string. Default: `AUDIT_KEY_SET_ID`, else `default`. */
+  /** Key set named in each event's integrity string. Default: `default`. */
   keySetId?: string;
   /**
-   * Where the Ed25519 signing keys come from. Default: `AUDIT_SIGNING_KEY` (signer-key strings)
-   * when set, else the directory `AUDIT_KEY_DIR` (default `.audit/keys`), where the first key is
-   * created on first start.
+   * Where the Ed25519 signing keys come from (DirectoryKeyProvider, EnvKeyProvider, or your KMS).
+   * Default, for development only: the directory `.audit/keys` under the working directory, where
+   * the first key is created on first start (announced at startup; git-ignore `.audit/`).
    */
   keyProvider?: AuditKeyProvider;
   /**
    * The external witness that holds the latest checkpoint and the published keys, outside the
-   * database's trust domain. Default: the directory `AUDIT_WITNESS_DIR` (default `.audit/witness`).
+   * database's trust domain. Default, for development only: the directory `.audit/witness` under
+   * the working directory (announced at startup).
    */
   witness?: AuditWitness;
   /**
@@ -134,7 +135,7 @@ export interface AuditModuleOptions {
   maxSealedStringBytes?: number;
   /**
    * Where `audit-ledger archive` / `retention apply` write archive segments. Default: the
-   * directory `AUDIT_ARCHIVE_DIR`, else `.audit/archive`.
+   * directory `.audit/archive`.
    */
   archiveSink?: ArchiveSink;
   /**
@@ -149,10 +150,14 @@ export interface AuditModuleOptions {
   personalData?: Record<string, { fields: string[]; subjectField?: string }>;
   /**
    * The key-encryption key that wraps every subject key (base64 of 32 bytes); it never goes to
-   * the database. Default: `AUDIT_SUBJECT_KEK`, else the file `subject-kek` in `AUDIT_KEY_DIR`
-   * (default `.audit/keys`), created (mode 0600) when the first subject key is made.
+   * the database. Default: read from `subjectKeyEncryptionKeyFile`.
    */
   subjectKeyEncryptionKey?: string;
+  /**
+   * The file holding the key-encryption key when `subjectKeyEncryptionKey` is not given, created
+   * (mode 0600) when the first subject key is made. Default: `.audit/keys/subject-kek`.
+   */
+  subjectKeyEncryptionKeyFile?: string;
   /** The audit GraphQL API (`AuditModule.forRoot({ graphql: false })` leaves it out). */
   api?: AuditApiOptions;
   /**
@@ -265,13 +270,16 @@ export type ResolvedAuditOptions = Required<
     | 'forwarding'
     | 'personalData'
     | 'subjectKeyEncryptionKey'
+    | 'subjectKeyEncryptionKeyFile'
     | 'requestAudit'
   >
 > & {
   forwarding: ResolvedForwardingOptions;
   personalData: Map<string, PersonalDataPolicy>;
-  /** The key-encryption key itself (option or environment), else the file that holds it. */
+  /** The key-encryption key itself, else the file that holds it. */
   subjectKek: { key: Buffer } | { file: string };
+  /** The stores left to their working-directory defaults (announced at startup). */
+  workingDirectoryDefaults: string[];
   requestAudit: {
     enabled: boolean;
     filter: NonNullable<RequestAuditOptions['filter']>;

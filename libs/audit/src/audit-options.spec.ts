@@ -1,15 +1,12 @@
+import { auditOptionsFromEnv } from './audit-env';
 import { DEFAULT_MASKED_FIELD_PATTERN, resolveAuditOptions } from './audit-options';
+import { DirectoryKeyProvider } from './keys/directory.key-provider';
+import { EnvKeyProvider } from './keys/env.key-provider';
+import { DirectoryWitness } from './witness/directory.witness';
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 
 describe('resolveAuditOptions', () => {
-  const env = process.env.AUDIT_INPROCESS_WORKER;
-  afterEach(() => {
-    if (env === undefined) delete process.env.AUDIT_INPROCESS_WORKER;
-    else process.env.AUDIT_INPROCESS_WORKER = env;
-  });
-
   it('applies the documented defaults', () => {
-    delete process.env.AUDIT_INPROCESS_WORKER;
     const options = resolveAuditOptions({});
     expect(options).toMatchObject({
       maskedFieldPattern: DEFAULT_MASKED_FIELD_PATTERN,
@@ -27,10 +24,23 @@ describe('resolveAuditOptions', () => {
     });
   });
 
-  it('turns the in-process worker off with AUDIT_INPROCESS_WORKER=false, unless set explicitly', () => {
-    process.env.AUDIT_INPROCESS_WORKER = 'false';
-    expect(resolveAuditOptions({}).inProcessWorker).toBe(false);
-    expect(resolveAuditOptions({ inProcessWorker: true }).inProcessWorker).toBe(true);
+  it('never reads the environment: AUDIT_* variables mean nothing to it', () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AUDIT_INPROCESS_WORKER: 'false',
+      AUDIT_LOG_ORIGIN: 'from-env/log',
+      AUDIT_JOB_LOCK_MS: '1234',
+    });
+    try {
+      expect(resolveAuditOptions({})).toMatchObject({
+        inProcessWorker: true,
+        logOrigin: 'audit-ledger/log',
+        jobLockMs: 30000,
+        workingDirectoryDefaults: ['keyProvider (.audit/keys)', 'witness (.audit/witness)'],
+      });
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('reports every problem at once, with a typed error', () => {
@@ -185,5 +195,44 @@ describe('resolveAuditOptions', () => {
         }),
       );
     }
+  });
+});
+
+describe('auditOptionsFromEnv', () => {
+  it('maps each AUDIT_* variable to its option, and leaves unset ones out', () => {
+    const options = auditOptionsFromEnv({
+      AUDIT_KEY_DIR: '/srv/keys',
+      AUDIT_WITNESS_DIR: '/mnt/witness',
+      AUDIT_INPROCESS_WORKER: 'false',
+      AUDIT_LOG_ORIGIN: 'shop/log',
+      AUDIT_JOB_LOCK_MS: '2000',
+    });
+    expect(options.keyProvider).toBeInstanceOf(DirectoryKeyProvider);
+    expect(options.witness).toBeInstanceOf(DirectoryWitness);
+    expect(options).toMatchObject({
+      subjectKeyEncryptionKeyFile: '/srv/keys/subject-kek',
+      inProcessWorker: false,
+      logOrigin: 'shop/log',
+      jobLockMs: 2000,
+    });
+    expect(Object.keys(auditOptionsFromEnv({}))).toEqual([]);
+    expect(auditOptionsFromEnv({ AUDIT_SIGNING_KEY: 'x', AUDIT_KEY_DIR: '/k' }).keyProvider).toBeInstanceOf(
+      EnvKeyProvider,
+    );
+    expect(
+      resolveAuditOptions(auditOptionsFromEnv({ AUDIT_KEY_DIR: '/k', AUDIT_WITNESS_DIR: '/w' })),
+    ).toMatchObject({
+      workingDirectoryDefaults: [],
+      subjectKek: { file: '/k/subject-kek' },
+    });
+  });
+
+  it('refuses production without the keys and the witness named, saying which', () => {
+    expect(() => auditOptionsFromEnv({ NODE_ENV: 'production' })).toThrow(
+      /AUDIT_SIGNING_KEY or AUDIT_KEY_DIR \(the keyProvider option\)[\s\S]*AUDIT_WITNESS_DIR \(the witness option\)/,
+    );
+    expect(() =>
+      auditOptionsFromEnv({ NODE_ENV: 'production', AUDIT_SIGNING_KEY: 'k', AUDIT_WITNESS_DIR: '/w' }),
+    ).not.toThrow();
   });
 });

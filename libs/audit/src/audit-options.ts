@@ -14,11 +14,14 @@ import { DEFAULT_SEALED_STRING_BYTES, MIN_SEALED_STRING_BYTES } from './capture/
 import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
 import { DirectoryArchiveSink } from './archive/archive-sink';
-import { EnvKeyProvider } from './keys/env.key-provider';
 import { DirectoryWitness } from './witness/directory.witness';
 import { join } from 'node:path';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The development defaults: directories under the working directory (git-ignore `.audit/`). */
+const DEFAULT_KEY_DIR = '.audit/keys';
+const DEFAULT_WITNESS_DIR = '.audit/witness';
+const DEFAULT_ARCHIVE_DIR = '.audit/archive';
 const NOTE_NAME = /^[^\s+]+$/;
 
 /** Default pattern of field names whose values never leave the process. */
@@ -145,16 +148,14 @@ export function resolvePersonalData(
 
 function resolveSubjectKek(
   option: string | undefined,
+  file: string | undefined,
   problems: string[],
 ): ResolvedAuditOptions['subjectKek'] {
-  const env = process.env;
-  const [text, name] =
-    option !== undefined ? [option, 'subjectKeyEncryptionKey'] : [env.AUDIT_SUBJECT_KEK, 'AUDIT_SUBJECT_KEK'];
-  if (text === undefined || text === '')
-    return { file: join(env.AUDIT_KEY_DIR ?? '.audit/keys', 'subject-kek') };
-  const trimmed = typeof text === 'string' ? text.trim() : '';
+  if (option === undefined || option === '') return { file: file ?? join(DEFAULT_KEY_DIR, 'subject-kek') };
+  const trimmed = typeof option === 'string' ? option.trim() : '';
   // NOTE: the message names the setting, never its value: it is key material.
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) problems.push(`${name} must be the base64 form of 32 bytes`);
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed))
+    problems.push('subjectKeyEncryptionKey must be the base64 form of 32 bytes');
   return { key: Buffer.from(trimmed, 'base64') };
 }
 
@@ -252,10 +253,9 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     intervalMs: positiveInt(problems, 'checkpoint.intervalMs', options.checkpoint?.intervalMs ?? 10000),
     heartbeatMs: positiveInt(problems, 'checkpoint.heartbeatMs', options.checkpoint?.heartbeatMs ?? 60000),
   };
-  const env = process.env;
-  const logOrigin = options.logOrigin ?? env.AUDIT_LOG_ORIGIN ?? 'audit-ledger/log';
+  const logOrigin = options.logOrigin ?? 'audit-ledger/log';
   if (!NOTE_NAME.test(logOrigin)) problems.push('logOrigin must be non-empty, with no white space or "+"');
-  const keySetId = options.keySetId ?? env.AUDIT_KEY_SET_ID ?? 'default';
+  const keySetId = options.keySetId ?? 'default';
   if (!/^[A-Za-z0-9._-]+$/.test(keySetId))
     problems.push('keySetId may only hold letters, digits, ".", "_" and "-"');
   const rotation = options.keyRotationIntervalMs ?? 30 * DAY_MS;
@@ -281,33 +281,28 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     },
     tenantField: options.tenantField ?? 'tenantId',
     personalData: resolvePersonalData(options.personalData, options.tenantField ?? 'tenantId', problems),
-    subjectKek: resolveSubjectKek(options.subjectKeyEncryptionKey, problems),
-    inProcessWorker: options.inProcessWorker ?? process.env.AUDIT_INPROCESS_WORKER !== 'false',
-    workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
-    sealBatchEvents: positiveInt(
+    subjectKek: resolveSubjectKek(
+      options.subjectKeyEncryptionKey,
+      options.subjectKeyEncryptionKeyFile,
       problems,
-      'sealBatchEvents',
-      options.sealBatchEvents ?? Number(env.AUDIT_SEAL_BATCH_EVENTS ?? 2000),
     ),
+    inProcessWorker: options.inProcessWorker ?? true,
+    workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
+    sealBatchEvents: positiveInt(problems, 'sealBatchEvents', options.sealBatchEvents ?? 2000),
     recordFailures: options.recordFailures ?? false,
     relay,
     jobAttempts: positiveInt(problems, 'jobAttempts', options.jobAttempts ?? 10),
     jobBackoffMs: positiveInt(problems, 'jobBackoffMs', options.jobBackoffMs ?? 500),
-    jobLockMs: positiveInt(
-      problems,
-      'jobLockMs',
-      options.jobLockMs ?? Number(env.AUDIT_JOB_LOCK_MS ?? 30000),
-    ),
+    jobLockMs: positiveInt(problems, 'jobLockMs', options.jobLockMs ?? 30000),
     logOrigin,
     keySetId,
-    keyProvider:
-      options.keyProvider ??
-      (env.AUDIT_SIGNING_KEY
-        ? new EnvKeyProvider()
-        : new DirectoryKeyProvider(env.AUDIT_KEY_DIR ?? '.audit/keys')),
-    witness:
-      options.witness ?? new DirectoryWitness(env.AUDIT_WITNESS_DIR ?? '.audit/witness', { maxClockSkewMs }),
-    archiveSink: options.archiveSink ?? new DirectoryArchiveSink(env.AUDIT_ARCHIVE_DIR ?? '.audit/archive'),
+    keyProvider: options.keyProvider ?? new DirectoryKeyProvider(DEFAULT_KEY_DIR),
+    witness: options.witness ?? new DirectoryWitness(DEFAULT_WITNESS_DIR, { maxClockSkewMs }),
+    archiveSink: options.archiveSink ?? new DirectoryArchiveSink(DEFAULT_ARCHIVE_DIR),
+    workingDirectoryDefaults: [
+      ...(options.keyProvider ? [] : [`keyProvider (${DEFAULT_KEY_DIR})`]),
+      ...(options.witness ? [] : [`witness (${DEFAULT_WITNESS_DIR})`]),
+    ],
     checkpoint,
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,

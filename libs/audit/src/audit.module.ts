@@ -1,6 +1,14 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
-import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ClsModule } from 'nestjs-cls';
@@ -116,12 +124,22 @@ import { TrailVerifier } from './verification/trail-verifier';
     ForwardCursors,
   ],
 })
-export class AuditModule extends AuditConfigurableModule implements NestModule {
+export class AuditModule extends AuditConfigurableModule implements NestModule, OnModuleInit {
   constructor(
     private readonly explorer: AuditableExplorer,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
   ) {
     super();
+  }
+
+  onModuleInit(): void {
+    const defaults = this.options.workingDirectoryDefaults;
+    if (defaults.length === 0) return;
+    // NOTE: said once at startup, so that files appearing in the working directory are no surprise.
+    new Logger('AuditModule').log(
+      `Using the development defaults ${defaults.join(', ')} under ${process.cwd()}: add .audit/ to ` +
+        '.gitignore; in production set these options (auditOptionsFromEnv: AUDIT_SIGNING_KEY or AUDIT_KEY_DIR, AUDIT_WITNESS_DIR).',
+    );
   }
 
   /** Validates the options at once, before any provider connects anywhere (forRootAsync: when they resolve). */

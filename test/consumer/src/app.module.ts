@@ -5,7 +5,13 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { AUDIT_MIGRATIONS, AuditModule, auditErrorFormatter, auditQueryLimits } from 'audit-ledger';
+import {
+  AUDIT_MIGRATIONS,
+  AuditModule,
+  auditErrorFormatter,
+  auditOptionsFromEnv,
+  auditQueryLimits,
+} from 'audit-ledger';
 import { Order } from './order.entity';
 import { MigrationOrders } from './orders.migration';
 import { OrdersController, OrdersService } from './orders';
@@ -50,7 +56,8 @@ const limits = auditQueryLimits();
       validationRules: limits.validationRules,
       plugins: limits.plugins,
     }),
-    AuditModule.forRoot(),
+    // Signing keys and witness from AUDIT_KEY_DIR / AUDIT_WITNESS_DIR (required in production).
+    AuditModule.forRoot(auditOptionsFromEnv(process.env)),
   ],
   controllers: [OrdersController],
   providers: [OrdersService],

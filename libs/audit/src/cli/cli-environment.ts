@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 
-/** Where the CLI connects, from the environment (the keys, witness and log origin: the library's own defaults). */
+/** Where the CLI connects, from the environment: the one place the CLI reads it. */
 export interface CliEnvironment {
   /** The sealed store: `AUDIT_DATABASE_URL`, else `DATABASE_URL`, else the example app's default. */
   databaseUrl: string;
@@ -10,6 +10,8 @@ export interface CliEnvironment {
   queuePrefix: string;
   /** Who runs the command, recorded as the actor of the events it causes: `AUDIT_OPERATOR`, else the OS user. */
   operator: string;
+  /** The whole environment, for the library's `AUDIT_*` options (`auditOptionsFromEnv`, read when the app is built). */
+  variables: Readonly<Record<string, string | undefined>>;
 }
 
 /** The example app's defaults, so that the CLI finds a development setup with no configuration. */
@@ -32,5 +34,6 @@ export function cliEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviron
     redisUrl: env.REDIS_URL || CLI_DEFAULT_REDIS_URL,
     queuePrefix: env.AUDIT_QUEUE_PREFIX || CLI_DEFAULT_QUEUE_PREFIX,
     operator: env.AUDIT_OPERATOR || osUser(),
+    variables: env,
   };
 }

@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { auditOptionsFromEnv } from '../audit-env';
 import { AuditModule } from '../audit.module';
 import { AUDIT_ENTITIES } from '../storage/audit-entities';
 import type { CliEnvironment } from './cli-environment';
@@ -31,6 +32,8 @@ export class CliModule {
         }),
         BullModule.forRoot({ connection: { url: env.redisUrl }, prefix: env.queuePrefix }),
         AuditModule.forRoot({
+          // The keys, witness, archive and log origin the app's workers use (AUDIT_*).
+          ...auditOptionsFromEnv(env.variables),
           inProcessWorker: false,
           graphql: false,
           systemActor: { id: `operator:${env.operator}`, display: env.operator },

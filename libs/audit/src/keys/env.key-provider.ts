@@ -9,9 +9,10 @@ import type { AuditKeyProvider } from './audit-key-provider';
  * activates a key it has not seen), then remove the old one.
  */
 export class EnvKeyProvider implements AuditKeyProvider {
+  /** `env`: the environment to read, handed over by the app (the library never reads `process.env`). */
   constructor(
-    private readonly variable = 'AUDIT_SIGNING_KEY',
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly variable: string,
+    private readonly env: Readonly<Record<string, string | undefined>>,
   ) {}
 
   signers(): Promise<NoteSigner[]> {
