@@ -188,6 +188,7 @@ export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';
 export { PoisonEventError } from './errors/poison-event.error';
 export { SinkDeliveryFailedError } from './errors/sink-delivery-failed.error';
+export { WitnessAheadOfStoreError, type WitnessAheadOfStore } from './errors/witness-ahead-of-store.error';
 export { WitnessConflictError } from './errors/witness-conflict.error';
 export { WitnessRejectedError } from './errors/witness-rejected.error';
 export { WitnessUnavailableError } from './errors/witness-unavailable.error';

@@ -5,6 +5,7 @@ import { InvalidRetentionInputError } from '../errors/invalid-retention-input.er
 import { InvalidAuditOptionsError } from '../errors/invalid-audit-options.error';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
+import { WitnessAheadOfStoreError } from '../errors/witness-ahead-of-store.error';
 import { WitnessRejectedError } from '../errors/witness-rejected.error';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import { CliError } from './cli.error';
@@ -67,7 +68,13 @@ export function cliFailure(error: unknown): CliFailure {
     error instanceof WitnessUnavailableError
   )
     return { exitCode: EXIT.CONFIG, code: error.code, message };
-  if (error instanceof LogIntegrityError || error instanceof WitnessRejectedError)
+  // NOTE: a witness ahead of the store is a recreated database in development but a rollback in
+  // production, and nothing tells them apart: it is reported as the integrity alarm it may be.
+  if (
+    error instanceof LogIntegrityError ||
+    error instanceof WitnessRejectedError ||
+    error instanceof WitnessAheadOfStoreError
+  )
     return { exitCode: EXIT.FAILED, code: error.code, message };
   if (
     error instanceof InvalidExportRequestError ||

@@ -10,6 +10,7 @@ import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
 import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
 import { InjectAuditStore } from '../storage/audit-store';
+import { assertKeyUnpublished, assertStoreExtendsWitness } from '../witness/witness-continuity';
 
 /** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
 export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
@@ -47,8 +48,10 @@ export class KeyRegistry {
    * Makes sure a key is active and this process holds it: activates a key the provider supplies
    * that the store has not seen, creates the first key, and rotates a key older than
    * `keyRotationIntervalMs`. Called when a worker starts and periodically after.
+   * @throws WitnessAheadOfStoreError when the witness holds a checkpoint the store cannot extend.
    */
   async ensureActiveKey(): Promise<void> {
+    await assertStoreExtendsWitness(this.em.getKnex(), this.options.witness, this.options.logOrigin);
     await this.withKeyLock(() => this.ensureActiveKeyLocked());
   }
 
@@ -127,6 +130,7 @@ export class KeyRegistry {
       };
       // NOTE: published before it can sign anything, so no signature ever names a key the
       // witness does not know; a failed commit leaves only an unused key there.
+      await assertKeyUnpublished(em.getKnex(), this.options.witness, this.options.logOrigin, keyId);
       await this.options.witness.publishKey(record);
       await em.execute(
         `insert into audit.signing_keys (key_id, key_set_id, name, algorithm, verifier_key, not_before, status)

@@ -28,6 +28,12 @@ export const rangeOf = (row: CheckpointRow): CompactRange =>
 const withDate = (row: CheckpointRow | undefined): CheckpointRow | null =>
   row ? { ...row, checkpoint_time: new Date(row.checkpoint_time) } : null;
 
+/** How many leaves the log holds (`audit.log_head`); 0 before the first. */
+export async function logSize(db: Knex): Promise<number> {
+  const head = await db.raw<{ rows: { tree_size: string }[] }>('select tree_size from audit.log_head');
+  return Number(head.rows[0]?.tree_size ?? 0);
+}
+
 /** The newest checkpoint: the largest tree, the latest time among equal trees. */
 export async function latestCheckpoint(db: Knex): Promise<CheckpointRow | null> {
   return (await latestCheckpoints(db, 1))[0] ?? null;
