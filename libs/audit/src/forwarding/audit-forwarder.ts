@@ -86,15 +86,12 @@ export class AuditForwarder {
 
   /** Sends batches until the sink is caught up, a send fails, or another worker holds the sink. */
   private async drain(lane: Lane): Promise<void> {
-    try {
-      // NOTE: on every pass, backoff included: a cursor row deleted (to send everything again)
-      // while the sink fails must come back at once, or archival would see no sink waiting.
-      await this.cursors.ensure(lane.sink.name);
-    } catch (error) {
-      this.failed(lane, error);
+    if (Date.now() < lane.retryAt) {
+      // NOTE: a pass recreates a deleted cursor row (forwardBatch); one in backoff must too, or
+      // archival would see no sink waiting until the next attempt.
+      await this.cursors.ensure(lane.sink.name).catch(() => undefined);
       return;
     }
-    if (Date.now() < lane.retryAt) return;
     while (!this.stopping) {
       let sent: number | null;
       try {

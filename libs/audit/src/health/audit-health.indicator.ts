@@ -6,7 +6,8 @@ import type { Queue } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
-import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
+import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { outboxState } from '../storage/outbox-state.store';
 import { within } from './within';
 
 /**
@@ -30,7 +31,7 @@ export class AuditHealthIndicator {
     const timeoutMs = this.options.health.probeTimeoutMs;
     // Every probe is bounded: a dependency that does not answer is down, and the check still answers.
     const [outbox, checkpoint, queue] = await Promise.all([
-      within(this.outboxState(), timeoutMs).catch(() => null),
+      within(outboxState(this.orm, this.store), timeoutMs).catch(() => null),
       within(
         knexOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
           `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
@@ -73,27 +74,6 @@ export class AuditHealthIndicator {
     };
     const indicator = this.health.check(key);
     return problems.length ? indicator.down(details) : indicator.up(details);
-  }
-
-  /** Over every outbox (the app's, and a separate store's). */
-  private async outboxState() {
-    const states = await Promise.all(
-      outboxesOf(this.orm, this.store).map(async (knex) => {
-        const result = await knex.raw<{
-          rows: { backlog: number; oldest_ms: string | null; dead_letters: number }[];
-        }>(
-          `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms,
-             (count(*) filter (where dead_lettered_at is not null))::int as dead_letters
-           from audit.outbox`,
-        );
-        return result.rows[0];
-      }),
-    );
-    return {
-      backlog: states.reduce((n, s) => n + s.backlog, 0),
-      oldestMs: Math.max(...states.map((s) => Number(s.oldest_ms ?? 0))),
-      deadLetters: states.reduce((n, s) => n + s.dead_letters, 0),
-    };
   }
 
   private async queueCounts(timeoutMs: number) {

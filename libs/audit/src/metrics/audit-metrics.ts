@@ -8,7 +8,8 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { within } from '../health/within';
 import { ForwardCursors } from '../forwarding/forward-cursors';
 import type { SealJob } from '../outbox/seal-job';
-import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
+import { outboxState } from '../storage/outbox-state.store';
 
 /**
  * Prometheus metrics of the audit pipeline, in a registry of their own (`registry`): expose it at
@@ -83,27 +84,11 @@ export class AuditGauges {
     @Inject(AUDIT_OPTIONS) options: ResolvedAuditOptions,
   ) {
     const timeoutMs = options.health.probeTimeoutMs;
-    // Summed over every outbox (the app's, and a separate store's).
-    const outboxCounts = async () => {
-      const rows = await Promise.all(
-        outboxesOf(orm, store).map(async (knex) => {
-          const result = await knex.raw<{ rows: { backlog: number; dead: number }[] }>(
-            `select count(*)::int as backlog, (count(*) filter (where dead_lettered_at is not null))::int as dead
-             from audit.outbox`,
-          );
-          return result.rows[0];
-        }),
-      );
-      return {
-        backlog: rows.reduce((n, r) => n + r.backlog, 0),
-        dead: rows.reduce((n, r) => n + r.dead, 0),
-      };
-    };
     // Each source read once per scrape (prom-client collects every gauge at once), each bounded:
     // a source that does not answer is null, and its gauges keep their last values.
     const read = async () => {
       const [outbox, lag, queueJobs] = await Promise.all([
-        within(outboxCounts(), timeoutMs).catch(() => null),
+        within(outboxState(orm, store), timeoutMs).catch(() => null),
         within(cursors.lag(), timeoutMs).catch(() => null),
         // NOTE: while ioredis reconnects it queues the command: only the timeout ends the wait.
         within(queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), timeoutMs).catch(() => null),
@@ -147,7 +132,7 @@ export class AuditGauges {
       'audit_dead_letter_events',
       'Events parked as dead letters, waiting for an operator (alert when above 0)',
       (g, s) => {
-        if (s.outbox) g.set(s.outbox.dead);
+        if (s.outbox) g.set(s.outbox.deadLetters);
       },
     );
     gauge(

@@ -34,6 +34,12 @@ export async function logSize(db: Knex): Promise<number> {
   return Number(head.rows[0]?.tree_size ?? 0);
 }
 
+/** How many checkpoints the store has cut. */
+export async function checkpointCount(db: Knex): Promise<number> {
+  const rows = await db.raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.checkpoints');
+  return rows.rows[0].n;
+}
+
 /** The newest checkpoint: the largest tree, the latest time among equal trees. */
 export async function latestCheckpoint(db: Knex): Promise<CheckpointRow | null> {
   return (await latestCheckpoints(db, 1))[0] ?? null;

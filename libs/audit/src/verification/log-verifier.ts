@@ -10,7 +10,7 @@ import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
-import { rangeOf, type CheckpointRow } from '../storage/log.store';
+import { checkpointCount, rangeOf, type CheckpointRow } from '../storage/log.store';
 import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
 import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
@@ -96,10 +96,7 @@ export class LogVerifier {
    * the wrong witness (or none), not evidence of tampering: said once, as a configuration error.
    */
   private async refuseEmptyWitness(): Promise<void> {
-    const rows = await (this.orm.em as EntityManager)
-      .getKnex()
-      .raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.checkpoints');
-    const published = rows.rows[0].n;
+    const published = await checkpointCount((this.orm.em as EntityManager).getKnex());
     if (published === 0) return;
     const where = this.options.witness.describe?.() ?? 'the configured witness';
     throw new WitnessUnavailableError(
