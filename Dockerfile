@@ -1,7 +1,9 @@
 # The example app (and, with another command, a sealing worker) for docker-compose.yml.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
+# The workspace: the root (example app) and the library package it links.
 COPY package.json package-lock.json ./
+COPY libs/audit/package.json libs/audit/
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build

@@ -14,7 +14,12 @@ const swc = [
 const common = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^audit-ledger$': '<rootDir>/libs/audit/src/index.ts' },
+  moduleNameMapper: {
+    '^audit-ledger$': '<rootDir>/libs/audit/src/index.ts',
+    '^#audit/(.*)$': '<rootDir>/libs/audit/src/$1',
+    // relative dynamic imports carry .js (TypeScript's node20 module mode requires it)
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testEnvironment: 'node',
 };
 module.exports = {

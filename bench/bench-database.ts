@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, PostgreSqlDriver, type EntityManager, type Knex } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
-import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from '../libs/audit/src';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from 'audit-ledger';
+import { type SqlSession, sqlOf } from '#audit/storage/sql-session';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -41,17 +42,17 @@ export async function createBenchDatabase(template?: BenchDatabase): Promise<Ben
  * Applies the library's migrations to `url` (as the schema owner, as an app's deployment does),
  * then runs `use` on the same connection, for the scenario's own tables; closes it afterwards.
  */
-export async function withAuditSchema<T>(url: string, use: (knex: Knex) => Promise<T>): Promise<T> {
+export async function withAuditSchema<T>(url: string, use: (db: SqlSession) => Promise<T>): Promise<T> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: url,
     entities: AUDIT_ENTITIES,
     extensions: [Migrator],
-    migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true },
+    migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true, snapshot: false },
   });
   try {
-    await orm.getMigrator().up();
-    return await use((orm.em as EntityManager).getKnex());
+    await orm.migrator.up();
+    return await use(sqlOf(orm.em));
   } finally {
     await orm.close(true);
   }

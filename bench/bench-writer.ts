@@ -1,14 +1,14 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Queue } from 'bullmq';
-import { AUDIT_ENTITIES, AuditMetrics, type AuditContextSnapshot } from '../libs/audit/src';
-import { resolveAuditOptions } from '../libs/audit/src/audit-options';
-import { AuditEventFactory } from '../libs/audit/src/events/audit-event.factory';
-import { AfterCommitPublisher } from '../libs/audit/src/outbox/after-commit.publisher';
-import { AuditQueueProducer } from '../libs/audit/src/outbox/audit-queue.producer';
-import { OutboxWriter } from '../libs/audit/src/outbox/outbox.writer';
-import type { SealJob } from '../libs/audit/src/outbox/seal-job';
-import { PersonalDataProtector } from '../libs/audit/src/personal-data/personal-data.protector';
-import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
+import { AUDIT_ENTITIES, AuditMetrics, type AuditContextSnapshot } from 'audit-ledger';
+import { resolveAuditOptions } from '#audit/audit-options';
+import { AuditEventFactory } from '#audit/events/audit-event.factory';
+import { AfterCommitPublisher } from '#audit/outbox/after-commit.publisher';
+import { AuditQueueProducer } from '#audit/outbox/audit-queue.producer';
+import { OutboxWriter } from '#audit/outbox/outbox.writer';
+import type { SealJob } from '#audit/outbox/seal-job';
+import { PersonalDataProtector } from '#audit/personal-data/personal-data.protector';
+import { SubjectKeys } from '#audit/personal-data/subject-keys';
 import { auditOptions } from '../src/audit-options.factory';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
 
@@ -38,9 +38,10 @@ export async function openBenchWriter(url: string, queue: Queue<SealJob>): Promi
   const orm = await MikroORM.init({
     ...config,
     entities: AUDIT_ENTITIES,
+    entitiesTs: undefined,
     migrations: { ...config.migrations, silent: true },
   });
-  await orm.getMigrator().up();
+  await orm.migrator.up();
   const options = resolveAuditOptions(auditOptions());
   const producer = new AuditQueueProducer(queue, options);
   const writer = new OutboxWriter(

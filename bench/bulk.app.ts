@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Entity, Property } from '@mikro-orm/core';
+import { Entity, Property } from '@mikro-orm/decorators/legacy';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BullModule } from '@nestjs/bullmq';
@@ -11,7 +11,7 @@ import {
   DirectoryArchiveSink,
   DirectoryKeyProvider,
   DirectoryWitness,
-} from '../libs/audit/src';
+} from 'audit-ledger';
 import { BenchUserColumns } from './write-path.app';
 
 /** The bulk tables: the same user rows, one captured at the database (the other is the baseline). */

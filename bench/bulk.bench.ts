@@ -6,9 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { AUDIT_QUEUE, auditCaptureSql } from '../libs/audit/src';
-import { CAPTURE_CONTEXT_SETTING } from '../libs/audit/src/audit.constants';
-import type { CaptureContext } from '../libs/audit/src/capture/captured-row';
+import { AUDIT_QUEUE, auditCaptureSql } from 'audit-ledger';
+import { CAPTURE_CONTEXT_SETTING } from '#audit/audit.constants';
+import type { CaptureContext } from '#audit/capture/captured-row';
 import { loadAppConfig } from '../src/config/app-config';
 import { createBenchDatabase, withAuditSchema, type BenchDatabase } from './bench-database';
 import { BENCH_CONTEXT } from './bench-writer';
@@ -68,7 +68,7 @@ export async function bulk({ quick }: BenchOptions): Promise<Figure[]> {
   const rounds = quick ? 3 : 15;
   const db = await createBenchDatabase();
   try {
-    await withAuditSchema(db.url, (knex) => knex.raw(bulkTablesSql()));
+    await withAuditSchema(db.url, (sql) => sql.raw(bulkTablesSql()));
     const seconds = await statementSeconds(db.url, rounds);
     const sealing = await sealingSeconds(db);
     const time = (v: Variant) => median(seconds[v]);

@@ -1,4 +1,4 @@
-import { formatVerifierKey, type NoteSigner, type SigningKeyRecord } from '../libs/audit/src';
+import { formatVerifierKey, type NoteSigner, type SigningKeyRecord } from 'audit-ledger';
 
 /** One benchmark figure: the measured value, the baseline measured in the same run, their ratio, the target. */
 export interface Figure {

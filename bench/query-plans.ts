@@ -1,7 +1,6 @@
-import type { Knex } from '@mikro-orm/postgresql';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 
-/** A statement as knex sent it: native `$n` placeholders and their values. */
+/** A statement as the driver sent it: native `$n` placeholders and their values. */
 export interface IssuedQuery {
   sql: string;
   bindings: unknown[];
@@ -21,20 +20,25 @@ const SMALL_PARTITION_ROWS = 1000;
 const ON_EVENTS = /"?audit"?\."?events"?(?![_\w])/;
 
 /**
- * Every statement on `audit.events` that `fn` sends through `knex`, MikroORM's included (its
- * queries, raw ones and transactions all go through knex), each once.
+ * Every statement on `audit.events` that `fn` sends to PostgreSQL, each once: MikroORM's queries and
+ * the library's own SQL alike. NOTE: read at the driver (pg's Client.query), the one place both
+ * pass: MikroORM 7 has no query event (knex had one), and the library's SQL bypasses its logger.
  */
-export async function statementsOn(knex: Knex, fn: () => Promise<unknown>): Promise<IssuedQuery[]> {
+export async function statementsOn(fn: () => Promise<unknown>): Promise<IssuedQuery[]> {
   const seen = new Map<string, IssuedQuery>();
-  const listener = (q: { sql: string; bindings?: unknown[] }) => {
-    if (ON_EVENTS.test(q.sql) && !seen.has(q.sql))
-      seen.set(q.sql, { sql: q.sql, bindings: q.bindings ?? [] });
+  const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const [text, values] = args as [string | { text?: string; values?: unknown[] }, unknown[] | undefined];
+    const sql = typeof text === 'string' ? text : text?.text;
+    const bindings = (typeof text === 'string' ? values : text?.values) ?? [];
+    if (sql && ON_EVENTS.test(sql) && !seen.has(sql)) seen.set(sql, { sql, bindings });
+    return query.apply(this, args);
   };
-  knex.on('query', listener);
   try {
     await fn();
   } finally {
-    knex.off('query', listener);
+    proto.query = query;
   }
   return [...seen.values()];
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import {
@@ -16,12 +16,12 @@ import {
   EVENT_HASH_ALG,
   hashedEventFields,
   type LogVerification,
-} from '../libs/audit/src';
-import { resolveAuditOptions } from '../libs/audit/src/audit-options';
-import { PersonalDataReader } from '../libs/audit/src/personal-data/personal-data.reader';
-import { SubjectKeys } from '../libs/audit/src/personal-data/subject-keys';
-import { toSealedEvent, type EventRow } from '../libs/audit/src/storage/sealed-event.mapper';
-import { TrailVerifier } from '../libs/audit/src/verification/trail-verifier';
+} from 'audit-ledger';
+import { resolveAuditOptions } from '#audit/audit-options';
+import { PersonalDataReader } from '#audit/personal-data/personal-data.reader';
+import { SubjectKeys } from '#audit/personal-data/subject-keys';
+import { toSealedEvent, type EventRow } from '#audit/storage/sealed-event.mapper';
+import { TrailVerifier } from '#audit/verification/trail-verifier';
 import { auditOptions } from '../src/audit-options.factory';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
 import { runCli, type CliRun } from './cli-run';
@@ -165,7 +165,7 @@ const timeFigure = (name: string, [value, baseline]: [number, number], target: n
 /** Trails, searches and reports through AuditQueryService (the GraphQL resolvers' service, no HTTP). */
 async function reads(store: SealedBacklog, client: Client, runs: number): Promise<Figure[]> {
   const config = mikroOrmOptions(store.url);
-  const orm = await MikroORM.init({ ...config, entities: AUDIT_ENTITIES });
+  const orm = await MikroORM.init({ ...config, entities: AUDIT_ENTITIES, entitiesTs: undefined });
   try {
     const options = resolveAuditOptions(
       auditOptions({ witness: new DirectoryWitness(store.env.AUDIT_WITNESS_DIR) }),
@@ -176,7 +176,6 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
       new PersonalDataReader(orm, new SubjectKeys(options)),
       options,
     );
-    const knex = (orm.em as EntityManager).getKnex();
     const sql = (text: string, values: unknown[]) => () => client.query(text, values);
     const global = { tenantId: null };
     const now = new Date();
@@ -256,7 +255,7 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
     ];
     const figures: Figure[] = [];
     for (const [name, measured, baseline, target, counts] of cases) {
-      const plans = await plansOf(client, await statementsOn(knex, measured));
+      const plans = await plansOf(client, await statementsOn(measured));
       const scanned = plans.flatMap((p) => p.seqScans.map((s) => ({ ...s, sql: p.sql })));
       const scans = scanned.map((s) => `audit.${s.relation} (~${count(s.rows)} rows) in: ${s.sql}`);
       const isCount = (q: string) => /^select count\(\*\)/i.test(q);

@@ -1,9 +1,9 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { EntityManager, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BullModule } from '@nestjs/bullmq';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { AuditModule, Auditable, AuditedEntity, auditCaptureSql } from '../libs/audit/src';
+import { AuditModule, Auditable, AuditedEntity, auditCaptureSql } from 'audit-ledger';
 
 /** The columns of every bench user table: what a typical user row holds. */
 export abstract class BenchUserColumns {

@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { sqlOf } from '#audit/storage/sql-session';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { AUDIT_QUEUE } from '../libs/audit/src';
-import { SubjectKeys, sqlOn } from '../libs/audit/src/personal-data/subject-keys';
+import { AUDIT_QUEUE } from 'audit-ledger';
+import { SubjectKeys, sqlOn } from '#audit/personal-data/subject-keys';
 import { loadAppConfig } from '../src/config/app-config';
 import { createBenchDatabase, withAuditSchema } from './bench-database';
 import { median, percentile, type BenchOptions, type Figure } from './figure';
@@ -86,8 +87,8 @@ export async function writePath(options: BenchOptions): Promise<Figure[]> {
     const runs = new Map<string, Run[]>();
     try {
       // Every personal user has its data key already: the figure is the steady state, not first writes.
-      const knex = (app.get(MikroORM).em as EntityManager).getKnex();
-      await app.get(SubjectKeys).forWrite(sqlOn(knex), ids.bench_users_personal);
+      const sql = sqlOf(app.get(MikroORM));
+      await app.get(SubjectKeys).forWrite(sqlOn(sql), ids.bench_users_personal);
       const users = app.get(BenchUsersService);
       const operation: Record<Variant, [Operation, string[]]> = {
         unaudited: [(id, email) => users.changeEmail(id, email), ids.bench_users],
@@ -142,11 +143,13 @@ export async function writePath(options: BenchOptions): Promise<Figure[]> {
  * app's migration would, after the library's); returns each table's ids.
  */
 async function prepare(url: string): Promise<Record<BenchTable, string[]>> {
-  return withAuditSchema(url, async (knex) => {
-    await knex.raw(benchTablesSql(ROWS));
+  return withAuditSchema(url, async (sql) => {
+    await sql.raw(benchTablesSql(ROWS));
     const ids = {} as Record<BenchTable, string[]>;
     for (const table of Object.keys(ROWS) as BenchTable[]) {
-      ids[table] = (await knex.select('id').from(table)).map((r: { id: string }) => r.id);
+      ids[table] = (await sql.raw<{ rows: { id: string }[] }>(`select id from ${table}`)).rows.map(
+        (r) => r.id,
+      );
     }
     return ids;
   });

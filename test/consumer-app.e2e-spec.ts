@@ -30,7 +30,7 @@ describe("the README's minimal app (test/consumer/src)", () => {
       AUDIT_KEY_DIR: db.keyDir,
       AUDIT_WITNESS_DIR: db.witnessDir,
     });
-    const { createOrdersApp } = await import('./consumer/src/main');
+    const { createOrdersApp } = await import('./consumer/src/main.js');
     app = await createOrdersApp();
     await app.init();
   });

@@ -7,6 +7,6 @@ export class MigrationRunner implements OnModuleInit {
   constructor(private readonly orm: MikroORM) {}
 
   async onModuleInit(): Promise<void> {
-    await this.orm.getMigrator().up();
+    await this.orm.migrator.up();
   }
 }

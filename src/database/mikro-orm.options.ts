@@ -15,6 +15,8 @@ export function mikroOrmOptions(databaseUrl: string) {
     entities: [User],
     extensions: [Migrator],
     migrations: {
+      // No schema snapshot file beside the app (MikroORM 7 writes one after each migration by default).
+      snapshot: false,
       silent: process.env.NODE_ENV === 'test',
       migrationsList: [
         ...AUDIT_MIGRATIONS,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The built CLI entry point (run `npm run build` first). */
-export const CLI_MAIN = join(__dirname, '..', '..', 'dist', 'libs', 'audit', 'src', 'cli', 'main.js');
+export const CLI_MAIN = join(__dirname, '..', '..', 'libs', 'audit', 'dist', 'cli', 'main.js');
 
 export interface CliRun {
   code: number | null;

@@ -74,7 +74,7 @@ describe('the partitioning migration on a store with events', () => {
       clientUrl: db.url,
       entities: AUDIT_ENTITIES,
       extensions: [Migrator],
-      migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true },
+      migrations: { migrationsList: AUDIT_MIGRATIONS, silent: true, snapshot: false },
     });
   });
   afterAll(async () => {
@@ -83,7 +83,7 @@ describe('the partitioning migration on a store with events', () => {
   });
 
   it('moves every existing row into the partition of its month', async () => {
-    await orm.getMigrator().up({ to: 'Migration20261122210000DeadLetters' });
+    await orm.migrator.up({ to: 'Migration20261122210000DeadLetters' });
     await db.query(
       `insert into audit.events (id, entity_type, entity_id, chain_seq, global_seq, hash_alg, prev_hash, hash,
          action, actor_type, actor_id, occurred_at, recorded_at, changes, patch, changed_fields, source, metadata)
@@ -91,7 +91,7 @@ describe('the partitioning migration on a store with events', () => {
          'UPDATE', 'USER', 'u', now(), now() - make_interval(months => 3 - g), '[]', '[]', '{}', '{}', '{}'
        from generate_series(1, 3) g`,
     );
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     const rows = await db.query<{ part: string; global_seq: string }>(
       'select tableoid::regclass::text as part, global_seq from audit.events order by global_seq',
     );

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
 import {
   AuditQueryService,
   AuditSubjectErasure,
@@ -13,9 +12,9 @@ import {
   type AuditModuleOptions,
 } from '../src';
 import { SubjectKeys, sqlOn } from '../src/personal-data/subject-keys';
-import { knexOf } from '../src/storage/audit-store';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 import { waitForChain } from './fixtures/tamper';
+import { type SqlSession, sqlOf } from '../src/storage/sql-session';
 
 const GLOBAL = { tenantId: null };
 const PLAINTEXT = /Ann Example|ann@example\.test|ann@new\.test|outside@x\.test|again@x\.test/;
@@ -229,8 +228,8 @@ describe('personal data and subject erasure', () => {
   it('ends with one key when two transactions make the same subject’s first key at once', async () => {
     const keys = f.app.get(SubjectKeys);
     const subject = `race-${randomBytes(4).toString('hex')}`;
-    const knex = knexOf(f.orm);
-    const make = () => knex.transaction((trx: Knex.Transaction) => keys.forWrite(sqlOn(trx), [subject]));
+    const sql = sqlOf(f.orm);
+    const make = () => sql.transaction((trx: SqlSession) => keys.forWrite(sqlOn(trx), [subject]));
     const [one, two] = await Promise.all([make(), make()]);
     expect(one.get(subject)).toEqual(two.get(subject));
     expect(

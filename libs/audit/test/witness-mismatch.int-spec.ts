@@ -69,7 +69,7 @@ describe('a witness ahead of the store stops the worker at startup', () => {
       await app.close();
       await clearQueuePrefix(queuePrefix);
     });
-    await app.get(MikroORM).getMigrator().up();
+    await app.get(MikroORM).migrator.up();
     await app.init();
     return app;
   };

@@ -21,7 +21,7 @@ describe('audited write path (real PostgreSQL and Redis)', () => {
 
   it('CREATE seals a snapshot of the new row, its fields as changes, a SYSTEM actor outside requests', async () => {
     const org = f.orm.em.fork().create(Org, { name: 'Acme Ltd' });
-    await f.orm.em.fork().persistAndFlush(org);
+    await f.orm.em.fork().persist(org).flush();
     const account = await open('ada', {
       balance: '10.50',
       visits: 9007199254740993n,

@@ -41,6 +41,7 @@ const limits = auditQueryLimits();
       autoLoadEntities: true, // the library's entities too
       extensions: [Migrator],
       migrations: {
+        snapshot: false, // no .snapshot-<db>.json written beside the app after migrating
         migrationsList: [...AUDIT_MIGRATIONS, { name: 'MigrationOrders', class: MigrationOrders }],
       },
     }),

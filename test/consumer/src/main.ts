@@ -5,7 +5,7 @@ import { AppModule } from './app.module';
 
 export async function createOrdersApp() {
   const app = await NestFactory.create(AppModule);
-  await app.get(MikroORM).getMigrator().up(); // the audit schema, then yours
+  await app.get(MikroORM).migrator.up(); // the audit schema, then yours
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 @Entity({ tableName: 'orders' })
 export class Order {
@@ -8,9 +9,9 @@ export class Order {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Property()
+  @Property({ type: 'text' })
   customer!: string;
 
-  @Property()
+  @Property({ type: 'text' })
   status: string = 'PLACED';
 }

@@ -6,7 +6,6 @@ import {
   type EntityMetadata,
 } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Knex } from '@mikro-orm/postgresql';
 import { AUDIT_OPTIONS, CAPTURE_CONTEXT_SETTING } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { EntityStateReader } from '../capture/entity-state.reader';
@@ -27,6 +26,7 @@ import { AfterCommitPublisher } from '../outbox/after-commit.publisher';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { setCaptureContext } from '../storage/capture.store';
 import { sealableJson } from '../capture/sealed-bounds';
+import { sqlIn } from '../storage/sql-session';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -62,7 +62,7 @@ export class AuditedCallRunner {
     const cached = this.metadata.get(options);
     if (cached) return cached;
     const name = typeof options.entity === 'string' ? options.entity : options.entity.name;
-    const meta = this.orm.getMetadata().find(name);
+    const meta = this.orm.getMetadata().getByClassName(name, false);
     if (!meta) {
       throw new AuditableMisconfiguredError(
         `@Auditable on ${where} names entity "${name}", which MikroORM does not know. ` +
@@ -107,10 +107,10 @@ export class AuditedCallRunner {
       return await operationScope.run(frame, () =>
         this.orm.em.transactional(
           async (em) => {
-            const trx = em.getTransactionContext<Knex.Transaction>();
+            const trx = em.getTransactionContext<object>();
             if (!frame.applied && trx) {
               frame.applied = true;
-              await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, frame.text);
+              await setCaptureContext(sqlIn(em), CAPTURE_CONTEXT_SETTING, frame.text);
             }
             let result: unknown;
             if (captured) {
@@ -127,7 +127,7 @@ export class AuditedCallRunner {
             // The caller's own changes after this call belong to the caller's operation again.
             const resumed = outer?.text ?? (trx && this.transactions.contextOf(trx));
             if (resumed && trx && this.tables.hasAny())
-              await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, resumed);
+              await setCaptureContext(sqlIn(em), CAPTURE_CONTEXT_SETTING, resumed);
             return result;
           },
           { propagation: TransactionPropagation.NESTED },

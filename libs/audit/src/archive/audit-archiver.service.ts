@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -12,6 +12,7 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { verifyBundle } from '../verification/bundle-verifier';
 import type { PartitionDecision } from './retention';
 import { RetentionPolicy } from './retention-policy.service';
+import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
 
 export const ARCHIVE_ENTITY = 'audit.archive';
 const PARTITION = /^events_(\d{4})_(\d{2})$/;
@@ -60,20 +61,20 @@ export class AuditArchiver {
 
   /** The closed months before `before`, oldest first, each with the policy's decision at `now`. */
   async plan(before: Date, now = new Date()): Promise<PartitionDecision[]> {
-    const knex = this.knex();
+    const db = this.db();
     const thisMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
     const limit = Math.min(before.getTime(), thisMonth);
     const decisions: PartitionDecision[] = [];
-    for (const { name, start, end } of await this.partitions(knex)) {
+    for (const { name, start, end } of await this.partitions(db)) {
       if (end.getTime() > limit) continue;
       const [stats] = (
-        await knex.raw<{ rows: { events: string; first: string | null; last: string | null }[] }>(
+        await db.raw<{ rows: { events: string; first: string | null; last: string | null }[] }>(
           `select count(*) as events, min(global_seq) as first, max(global_seq) as last from "audit"."${name}"`,
         )
       ).rows;
       decisions.push(
         await this.policy.decide(
-          knex,
+          db,
           {
             partition: name,
             periodStart: start,
@@ -127,9 +128,9 @@ export class AuditArchiver {
 
   /** What the policy cannot see: the month continues the last cut, is signed, witnessed and forwarded. */
   private async checkLogState(decision: PartitionDecision): Promise<PartitionDecision> {
-    const knex = this.knex();
+    const db = this.db();
     const blockers = [...decision.blockers];
-    const cut = await latestArchiveCut(knex);
+    const cut = await latestArchiveCut(db);
     const expected = (cut?.size ?? 0) + 1;
     const to = decision.toSeq!;
     if (decision.fromSeq !== expected)
@@ -141,13 +142,13 @@ export class AuditArchiver {
       );
     if (
       (
-        await knex.raw<{ rows: { t: string | null }[] }>(
+        await db.raw<{ rows: { t: string | null }[] }>(
           "select to_regclass('audit.forward_cursors')::text as t",
         )
       ).rows[0].t
     ) {
       const behind = (
-        await knex.raw<{ rows: { sink: string; global_seq: string }[] }>(
+        await db.raw<{ rows: { sink: string; global_seq: string }[] }>(
           'select sink, global_seq from audit.forward_cursors where global_seq < ? order by sink',
           [to],
         )
@@ -166,7 +167,7 @@ export class AuditArchiver {
     const to = decision.toSeq!;
     const sink = this.options.archiveSink;
     const store = sink.segment(decision.partition);
-    const previous = await latestArchiveCut(this.knex());
+    const previous = await latestArchiveCut(this.db());
     const result = await this.exporter.export(
       {
         selection: {
@@ -212,13 +213,13 @@ export class AuditArchiver {
       location: store.location,
     };
     await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
-      const knex = em.getTransactionContext<Knex.Transaction>()!;
-      await knex.raw("select pg_advisory_xact_lock(hashtext('audit-ledger:archive'))");
-      if (((await latestArchiveCut(knex))?.size ?? 0) !== from - 1)
+      const db = sqlIn(em);
+      await db.raw("select pg_advisory_xact_lock(hashtext('audit-ledger:archive'))");
+      if (((await latestArchiveCut(db))?.size ?? 0) !== from - 1)
         throw new LogIntegrityError(
           `Another archive run moved the cut meanwhile; ${decision.partition} stays.`,
         );
-      await knex.raw(
+      await db.raw(
         `insert into audit.archive_segments (partition_name, period_start, period_end, from_seq, to_seq, event_count,
            manifest_sha256, previous_manifest_sha256, seal_note, end_range, location)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
@@ -236,7 +237,7 @@ export class AuditArchiver {
           store.location,
         ],
       );
-      await knex.raw(
+      await db.raw(
         `insert into audit.archive_heads (cut_seq, entity_type, entity_id, chain_seq, hash)
          select distinct on (entity_type, entity_id) ?::bigint, entity_type, entity_id, chain_seq, hash
          from "audit"."${decision.partition}" order by entity_type, entity_id, chain_seq desc`,
@@ -256,15 +257,15 @@ export class AuditArchiver {
           location: store.location,
         },
       });
-      await knex.raw(`alter table audit.events detach partition "audit"."${decision.partition}"`);
-      await knex.raw(`drop table "audit"."${decision.partition}"`);
+      await db.raw(`alter table audit.events detach partition "audit"."${decision.partition}"`);
+      await db.raw(`drop table "audit"."${decision.partition}"`);
     });
     return segment;
   }
 
   /** The live monthly partitions, oldest first. */
-  private async partitions(knex: Knex): Promise<{ name: string; start: Date; end: Date }[]> {
-    const rows = await knex.raw<{ rows: { name: string }[] }>(
+  private async partitions(db: SqlSession): Promise<{ name: string; start: Date; end: Date }[]> {
+    const rows = await db.raw<{ rows: { name: string }[] }>(
       `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
        where i.inhparent = 'audit.events'::regclass order by 1`,
     );
@@ -288,7 +289,7 @@ export class AuditArchiver {
     }
   }
 
-  private knex(): Knex {
-    return (this.orm.em as EntityManager).getKnex();
+  private db(): SqlSession {
+    return sqlOf(this.orm.em);
   }
 }

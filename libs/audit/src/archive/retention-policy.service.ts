@@ -1,11 +1,12 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuditContextService } from '../context/audit-context.service';
 import { InvalidRetentionInputError } from '../errors/invalid-retention-input.error';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import { InjectAuditStore } from '../storage/audit-store';
 import type { LegalHold, PartitionDecision, RetentionRule } from './retention';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 export const RETENTION_ENTITY = 'audit.retention';
 export const LEGAL_HOLD_ENTITY = 'audit.legal-hold';
@@ -73,7 +74,7 @@ export class RetentionPolicy {
   ) {}
 
   /** The rules in force: the newest of each scope. */
-  async rules(db: Knex = this.knex()): Promise<RetentionRule[]> {
+  async rules(db: SqlSession = this.db()): Promise<RetentionRule[]> {
     const rows = await db.raw<{ rows: RuleRow[] }>(
       `select distinct on (tenant_id, entity_type) * from audit.retention_rules
        order by tenant_id nulls first, entity_type nulls first, id desc`,
@@ -110,7 +111,7 @@ export class RetentionPolicy {
   }
 
   /** Legal holds, newest first; released ones too when asked. */
-  async holds(includeReleased = false, db: Knex = this.knex()): Promise<LegalHold[]> {
+  async holds(includeReleased = false, db: SqlSession = this.db()): Promise<LegalHold[]> {
     const rows = await db.raw<{ rows: HoldRow[] }>(
       `select * from audit.legal_holds ${includeReleased ? '' : 'where released_at is null'} order by id desc`,
     );
@@ -168,7 +169,7 @@ export class RetentionPolicy {
    * be covered by a rule whose time has come, and no active hold may cover any of its events.
    */
   async decide(
-    db: Knex,
+    db: SqlSession,
     partition: Omit<PartitionDecision, 'allowed' | 'blockers'>,
     now: Date,
   ): Promise<PartitionDecision> {
@@ -214,8 +215,8 @@ export class RetentionPolicy {
     return { ...partition, allowed: blockers.length === 0, blockers: [...new Set(blockers)] };
   }
 
-  private knex(): Knex {
-    return (this.orm.em as EntityManager).getKnex();
+  private db(): SqlSession {
+    return sqlOf(this.orm.em);
   }
 
   private reasonOf(reason: string): string {

@@ -8,9 +8,9 @@ import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.e
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { CAPTURE_TRIGGERS, captureTriggerArgs } from '../storage/audit-capture.sql';
 import { installedCaptures, type InstalledCapture } from '../storage/capture.store';
-import { knexOf } from '../storage/audit-store';
 import type { EntityShape } from './captured-row';
 import { entityShapeOf, keyColumnsOf, maskedColumnsOf } from './entity-shape';
+import { sqlOf } from '../storage/sql-session';
 
 /**
  * Which entities the database captures, checked against the entities at startup: a capture
@@ -56,7 +56,7 @@ export class CapturedTables implements OnApplicationBootstrap {
 
   /** Reads the capture triggers again and checks them (startup; tests after a migration). */
   async refresh(): Promise<void> {
-    const installed = await installedCaptures(knexOf(this.orm));
+    const installed = await installedCaptures(sqlOf(this.orm));
     const problems: string[] = [];
     const captured = new Set<string>();
     let joinTables = false;
@@ -97,7 +97,7 @@ export class CapturedTables implements OnApplicationBootstrap {
       }
       problems.push(...this.mismatches(meta, rows));
     }
-    for (const meta of Object.values(this.orm.getMetadata().getAll())) {
+    for (const meta of new Set(this.orm.getMetadata().getAll().values())) {
       const declared = auditedEntityOptions(meta.class);
       if (declared?.personalData) this.declarePersonalData(meta.className, declared.personalData, problems);
       if (declared && !captured.has(meta.className)) {
@@ -163,7 +163,7 @@ export class CapturedTables implements OnApplicationBootstrap {
   }
 
   private metadataOf(entityType: string): EntityMetadata | undefined {
-    return this.orm.getMetadata().find(entityType) ?? undefined;
+    return this.orm.getMetadata().getByClassName(entityType, false) ?? undefined;
   }
 
   private expectedMasked(meta: EntityMetadata, columns: string[]): string[] {

@@ -18,7 +18,7 @@ export class EntityStateReader {
   }
 
   async currentState(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
-    const managed = em.getUnitOfWork().getById<object>(meta.className, id);
+    const managed = em.getUnitOfWork().getById<object>(meta.class, id);
     if (managed && wrap(managed, true).isInitialized()) return snapshotEntity(meta, managed);
     const entity = await em.findOne(meta.class, id, { refresh: true });
     return entity ? snapshotEntity(meta, entity) : null;

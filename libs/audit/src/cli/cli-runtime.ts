@@ -76,7 +76,7 @@ export class CliRuntime {
 
   private context(output: CliOutput, verbose: boolean): CommandContext {
     const app = () =>
-      (this.appContext ??= import('./cli-app').then(({ createCliApp }) =>
+      (this.appContext ??= import('./cli-app.js').then(({ createCliApp }) =>
         createCliApp(this.env, this.streams.stderr, verbose),
       ));
     return {
@@ -84,7 +84,7 @@ export class CliRuntime {
       env: this.env,
       app,
       asOperator: async (fn) => {
-        const { runAsOperator } = await import('./cli-app');
+        const { runAsOperator } = await import('./cli-app.js');
         return runAsOperator(await app(), this.runId, fn);
       },
       operatorDetails: { operator: this.env.operator, command: recordedCommandLine(this.args) },

@@ -4,7 +4,6 @@ import {
   type FlushEventArgs,
   type TransactionEventArgs,
 } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { CAPTURE_CONTEXT_SETTING } from '../audit.constants';
@@ -16,6 +15,7 @@ import { setCaptureContext } from '../storage/capture.store';
 import { AuditContextService } from './audit-context.service';
 import { operationScope } from './operation-scope';
 import { sealableJson } from '../capture/sealed-bounds';
+import { sqlInTransaction } from '../storage/sql-session';
 
 /**
  * Gives every application transaction its context before it writes anything, so the capture
@@ -40,21 +40,22 @@ export class CaptureContextSubscriber implements EventSubscriber {
   }
 
   async afterTransactionStart(args: TransactionEventArgs): Promise<void> {
-    const trx = args.transaction as Knex.Transaction | undefined;
+    const trx = args.transaction;
     if (!trx) return;
+    const sql = sqlInTransaction(trx, args.em);
     await this.tables.ready();
     if (!this.tables.hasAny()) return;
     const frame = operationScope.getStore();
     if (frame && !frame.applied) {
       frame.applied = true;
-      await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, frame.text);
+      await setCaptureContext(sql, CAPTURE_CONTEXT_SETTING, frame.text);
       return;
     }
     // A savepoint keeps its transaction's context.
     if (isSavepoint(trx)) return;
     const text = sealableJson(this.current());
     this.given.set(trx, text);
-    await setCaptureContext(trx, CAPTURE_CONTEXT_SETTING, text);
+    await setCaptureContext(sql, CAPTURE_CONTEXT_SETTING, text);
   }
 
   /** A flush that wrote captured rows: a sweep job seals them once their transaction commits. */

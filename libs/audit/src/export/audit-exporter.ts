@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AUDIT_OPTIONS } from '../audit.constants';
@@ -30,6 +30,7 @@ import type { BundleStore } from './bundle-store';
 import { toEcsDocument, type EcsDocument } from './ecs-document';
 import { encodeEvents } from './event-file';
 import { anchorAtOrBefore } from './log-anchor';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 const PAGE = 2000;
 
@@ -77,11 +78,11 @@ export class AuditExporter {
     onProgress?: ProgressListener,
   ): Promise<ExportResult> {
     const em = this.orm.em.fork() as EntityManager;
-    const knex = em.getKnex();
-    const range = request.seqRange ?? (await this.seqRange(knex, request.selection));
+    const db = sqlOf(em);
+    const range = request.seqRange ?? (await this.seqRange(db, request.selection));
     const trusted = await this.options.witness.keys();
-    const end = range ? await this.batchEnd(knex, range.to) : 0;
-    const anchor = await anchorAtOrBefore(knex, range ? range.from - 1 : 0, trusted, this.options.logOrigin);
+    const end = range ? await this.batchEnd(db, range.to) : 0;
+    const anchor = await anchorAtOrBefore(db, range ? range.from - 1 : 0, trusted, this.options.logOrigin);
     const total = end - anchor.size + (range ? range.to - range.from + 1 : 0);
     let done = 0;
     const tick = () => onProgress?.(++done, total);
@@ -91,20 +92,20 @@ export class AuditExporter {
     let tree = anchor.range;
     files[leavesFile] = await store.write(
       leavesFile,
-      this.leafLines(knex, anchor.size, end, (hash, size) => {
+      this.leafLines(db, anchor.size, end, (hash, size) => {
         tree = appendLeaf(tree, size, merkleLeafHash(hash));
         tick();
       }),
     );
     const root = rangeRoot(tree);
-    if (end > anchor.size) await this.checkAgainstStatement(knex, end, root, trusted);
+    if (end > anchor.size) await this.checkAgainstStatement(db, end, root, trusted);
 
     let count = 0;
     let first: number | null = null;
     let last: number | null = null;
     const eventsFile = eventFileName(request.format, request.gzip);
     const documents = range
-      ? this.documents(knex, range, request.selection, (doc) => {
+      ? this.documents(db, range, request.selection, (doc) => {
           count++;
           first ??= doc.event.sequence;
           last = doc.event.sequence;
@@ -117,7 +118,7 @@ export class AuditExporter {
     let proofCount = 0;
     files[proofsFile] = await store.write(
       proofsFile,
-      this.proofLines(knex, anchor.size, end, () => proofCount++),
+      this.proofLines(db, anchor.size, end, () => proofCount++),
     );
     files[KEYS_FILE] = await store.write(KEYS_FILE, [formatPublishedKeys(trusted)]);
 
@@ -145,7 +146,7 @@ export class AuditExporter {
         time: new Date(manifest.createdAt),
         extensions: [sealLine(manifestSha256)],
       },
-      await this.activeSigner(knex),
+      await this.activeSigner(db),
     );
     await store.write(MANIFEST_FILE, [manifestText]);
     await store.write(SEAL_FILE, [seal]);
@@ -154,7 +155,7 @@ export class AuditExporter {
 
   /** The global_seq range of the events sealed in [from, to), or null when there are none. */
   private async seqRange(
-    knex: Knex,
+    db: SqlSession,
     selection: BundleSelection,
   ): Promise<{ from: number; to: number } | null> {
     const from = new Date(selection.from);
@@ -163,7 +164,7 @@ export class AuditExporter {
       throw new InvalidExportRequestError(
         `The export period [${selection.from}, ${selection.to}) is not a valid date range: give ISO-8601 dates, from before to.`,
       );
-    const rows = await knex.raw<{ rows: { first: string | null; last: string | null }[] }>(
+    const rows = await db.raw<{ rows: { first: string | null; last: string | null }[] }>(
       'select min(global_seq) as first, max(global_seq) as last from audit.events where recorded_at >= ? and recorded_at < ?',
       [from, to],
     );
@@ -172,8 +173,8 @@ export class AuditExporter {
   }
 
   /** Where the batch holding `seq` ends: the first signed root covering it. */
-  private async batchEnd(knex: Knex, seq: number): Promise<number> {
-    const rows = await knex.raw<{ rows: { batch_tree_size: string | null }[] }>(
+  private async batchEnd(db: SqlSession, seq: number): Promise<number> {
+    const rows = await db.raw<{ rows: { batch_tree_size: string | null }[] }>(
       'select batch_tree_size from audit.events where global_seq = ?',
       [seq],
     );
@@ -183,14 +184,14 @@ export class AuditExporter {
   }
 
   private async *leafLines(
-    knex: Knex,
+    db: SqlSession,
     from: number,
     to: number,
     onLeaf: (hash: Buffer, size: number) => void,
   ): AsyncIterable<string> {
     let size = from;
     const read = (after: number) =>
-      knex
+      db
         .raw<{ rows: { global_seq: string; hash: Buffer }[] }>(
           'select global_seq, hash from audit.events where global_seq > ? and global_seq <= ? order by global_seq limit ?',
           [after, to, PAGE],
@@ -212,7 +213,7 @@ export class AuditExporter {
   }
 
   private async *documents(
-    knex: Knex,
+    db: SqlSession,
     range: { from: number; to: number },
     selection: BundleSelection,
     onDocument: (doc: EcsDocument) => void,
@@ -222,7 +223,7 @@ export class AuditExporter {
       ...(selection.tenantId ? [['tenant_id', selection.tenantId]] : []),
     ];
     const read = (after: number) =>
-      knex
+      db
         .raw<{ rows: EventRow[] }>(
           `select * from audit.events where global_seq > ? and global_seq <= ?
            ${filters.map(([column]) => `and ${column} = ?`).join(' ')} order by global_seq limit ?`,
@@ -239,7 +240,7 @@ export class AuditExporter {
   }
 
   private async *proofLines(
-    knex: Knex,
+    db: SqlSession,
     from: number,
     to: number,
     onProof: () => void,
@@ -249,7 +250,7 @@ export class AuditExporter {
     let cursor: [number, string] = [from, ''];
     for (;;) {
       const rows = (
-        await knex.raw<{ rows: { type: BundleProof['type']; tree_size: string; note: string }[] }>(
+        await db.raw<{ rows: { type: BundleProof['type']; tree_size: string; note: string }[] }>(
           `select * from (
              select 'batch' as type, tree_size, note from audit.batches where tree_size > ? and tree_size <= ?
              union all
@@ -271,12 +272,12 @@ export class AuditExporter {
   }
 
   private async checkAgainstStatement(
-    knex: Knex,
+    db: SqlSession,
     end: number,
     root: Buffer,
     trusted: Parameters<typeof openStatement>[1],
   ) {
-    const rows = await knex.raw<{ rows: { note: string }[] }>(
+    const rows = await db.raw<{ rows: { note: string }[] }>(
       'select note from audit.batches where tree_size = ?',
       [end],
     );
@@ -287,8 +288,8 @@ export class AuditExporter {
       );
   }
 
-  private async activeSigner(knex: Knex) {
-    const rows = await knex.raw<{ rows: { active_key_id: string | null }[] }>(
+  private async activeSigner(db: SqlSession) {
+    const rows = await db.raw<{ rows: { active_key_id: string | null }[] }>(
       'select active_key_id from audit.log_head',
     );
     const keyId = rows.rows[0]?.active_key_id;

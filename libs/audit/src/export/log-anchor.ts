@@ -1,8 +1,8 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { openStatement } from '../verification/signed-statement';
+import { type SqlSession } from '../storage/sql-session';
 
 /** A signed point of the log to rebuild the tree from: its size, compact range and signed note. */
 export interface LogAnchor {
@@ -19,13 +19,13 @@ export interface LogAnchor {
  * @throws LogIntegrityError when the stored range does not match its signed root.
  */
 export async function anchorAtOrBefore(
-  knex: Knex,
+  db: SqlSession,
   size: number,
   trusted: SigningKeyRecord[],
   origin: string,
 ): Promise<LogAnchor> {
   const rows = (
-    await knex.raw<{ rows: { size: string; range: string[]; note: string }[] }>(
+    await db.raw<{ rows: { size: string; range: string[]; note: string }[] }>(
       `select * from (
          (select tree_size as size, compact_range as range, note from audit.checkpoints
            where tree_size <= ? order by tree_size desc limit 1)

@@ -8,11 +8,12 @@ import type { SealedAuditEvent } from '../events/audit-event';
 import { toEcsDocument } from '../export/ecs-document';
 import { AuditMetrics } from '../metrics/audit-metrics';
 import { PeriodicPass } from '../sealing/periodic-pass';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { AuditEventSink } from './audit-event-sink';
 import { ForwardCursors } from './forward-cursors';
 import { retryDelay } from './retry-policy';
+import { sqlOf } from '../storage/sql-session';
 
 /** One sink's loop and its backoff state in this process. */
 interface Lane {
@@ -113,8 +114,8 @@ export class AuditForwarder {
    * another worker holds the sink now.
    */
   private async forwardBatch(sink: AuditEventSink): Promise<number | null> {
-    const knex = knexOf(this.store);
-    const sent = await knex.transaction(async (trx) => {
+    const db = sqlOf(this.store);
+    const sent = await db.transaction(async (trx) => {
       const cursor = await trx.raw<{ rows: { global_seq: string }[] }>(
         'select global_seq from audit.forward_cursors where sink = ? for update skip locked',
         [sink.name],

@@ -1,9 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 /**
  * The forwarding cursors (`audit.forward_cursors`): for each configured sink, the `global_seq`
@@ -24,9 +24,9 @@ export class ForwardCursors {
    * Creates the sink's cursor if it has none: at 0 (`startAt: 'beginning'`) or at the log's
    * current size (`'now'`). An existing cursor is never moved.
    */
-  async ensure(sink: string, knex: Knex = knexOf(this.store)): Promise<void> {
+  async ensure(sink: string, db: SqlSession = sqlOf(this.store)): Promise<void> {
     const start = this.options.forwarding.startAt === 'now' ? 'tree_size' : '0';
-    await knex.raw(
+    await db.raw(
       `insert into audit.forward_cursors (sink, global_seq)
        select ?, ${start} from audit.log_head on conflict (sink) do nothing`,
       [sink],
@@ -51,7 +51,7 @@ export class ForwardCursors {
   /** Each configured sink's cursor (sinks with none yet are left out). */
   async read(): Promise<Map<string, number>> {
     if (this.names.length === 0) return new Map();
-    const result = await knexOf(this.store).raw<{ rows: { sink: string; global_seq: string }[] }>(
+    const result = await sqlOf(this.store).raw<{ rows: { sink: string; global_seq: string }[] }>(
       'select sink, global_seq from audit.forward_cursors where sink = any(?)',
       [this.names],
     );
@@ -61,7 +61,7 @@ export class ForwardCursors {
   /** How many events each configured sink is behind the log (its size minus the cursor). */
   async lag(): Promise<Map<string, number>> {
     if (this.names.length === 0) return new Map();
-    const result = await knexOf(this.store).raw<{ rows: { sink: string; lag: string }[] }>(
+    const result = await sqlOf(this.store).raw<{ rows: { sink: string; lag: string }[] }>(
       `select c.sink, greatest(h.tree_size - c.global_seq, 0) as lag
        from audit.forward_cursors c cross join audit.log_head h where c.sink = any(?)`,
       [this.names],

@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+// The ESM declarations: @nestjs/apollo 14 is an ES module and types its plugins with those.
+import type { ApolloServerPlugin } from '@apollo/server' with { 'resolution-mode': 'import' };
 import { GraphQLError, type ValidationRule } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { queryShapes } from './query-shape';

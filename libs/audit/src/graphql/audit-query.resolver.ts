@@ -13,7 +13,6 @@ import type { AuditEventQuery } from '../query/audit-query';
 import { latestCheckpoints } from '../storage/log.store';
 import { LogVerifier } from '../verification/log-verifier';
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditErrorFilter } from './audit-error.filter';
 import { toEventModel } from './audit-event.mapper';
 import { AUDIT_READER, type AuditReader } from './audit-reader';
@@ -40,6 +39,7 @@ import {
 import { AuditReportDimension, AuditReportModel, PrivilegeChangeModel } from './models/report.model';
 import { ChainVerificationModel, LogVerificationModel } from './models/verification.model';
 import { InjectAuditStore } from '../storage/audit-store';
+import { sqlOf } from '../storage/sql-session';
 
 type Req = Record<symbol, unknown>;
 const readerOf = (req: Req) => req[AUDIT_READER] as AuditReader;
@@ -223,7 +223,7 @@ export class AuditQueryResolver {
   async auditCheckpoints(
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
   ): Promise<AuditCheckpointModel[]> {
-    const rows = await latestCheckpoints((this.orm.em as EntityManager).getKnex(), this.pageSize(first));
+    const rows = await latestCheckpoints(sqlOf(this.orm.em), this.pageSize(first));
     return rows.map((row) => {
       const c = statedCheckpoint(row.note);
       return {

@@ -6,9 +6,10 @@ import type { Queue } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { SealJob } from '../outbox/seal-job';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
 import { outboxState } from '../storage/outbox-state.store';
 import { within } from './within';
+import { sqlOf } from '../storage/sql-session';
 
 /**
  * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
@@ -33,7 +34,7 @@ export class AuditHealthIndicator {
     const [outbox, checkpoint, queue] = await Promise.all([
       within(outboxState(this.orm, this.store), timeoutMs).catch(() => null),
       within(
-        knexOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
+        sqlOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
           `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
         ),
         timeoutMs,

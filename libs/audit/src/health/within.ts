@@ -9,7 +9,7 @@ export class ProbeTimeoutError extends Error {
 /**
  * `work`, or a ProbeTimeoutError after `ms`. Hand-written because the well-known packages for it
  * (p-timeout) are ESM-only, and the few lines below are all it takes. The work itself is not
- * cancelled (ioredis and knex keep their command queued until they reconnect); only the wait is.
+ * cancelled (ioredis and the database driver keep their command queued until they reconnect); only the wait is.
  */
 export function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

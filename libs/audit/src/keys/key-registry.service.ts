@@ -11,6 +11,7 @@ import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
 import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
 import { InjectAuditStore } from '../storage/audit-store';
 import { assertKeyUnpublished, assertStoreExtendsWitness } from '../witness/witness-continuity';
+import { sqlOf } from '../storage/sql-session';
 
 /** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
 export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
@@ -51,7 +52,7 @@ export class KeyRegistry {
    * @throws WitnessAheadOfStoreError when the witness holds a checkpoint the store cannot extend.
    */
   async ensureActiveKey(): Promise<void> {
-    await assertStoreExtendsWitness(this.em.getKnex(), this.options.witness, this.options.logOrigin);
+    await assertStoreExtendsWitness(sqlOf(this.em), this.options.witness, this.options.logOrigin);
     await this.withKeyLock(() => this.ensureActiveKeyLocked());
   }
 
@@ -130,7 +131,7 @@ export class KeyRegistry {
       };
       // NOTE: published before it can sign anything, so no signature ever names a key the
       // witness does not know; a failed commit leaves only an unused key there.
-      await assertKeyUnpublished(em.getKnex(), this.options.witness, this.options.logOrigin, keyId);
+      await assertKeyUnpublished(sqlOf(em), this.options.witness, this.options.logOrigin, keyId);
       await this.options.witness.publishKey(record);
       await em.execute(
         `insert into audit.signing_keys (key_id, key_set_id, name, algorithm, verifier_key, not_before, status)

@@ -6,7 +6,7 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { SealJobEvent } from './seal-job';
 
-import { rootTransaction } from './transaction-root';
+import { rootTransaction, trackTransaction } from './transaction-root';
 
 type Transaction = object;
 
@@ -48,6 +48,11 @@ export class AfterCommitPublisher implements EventSubscriber {
   sweepAfterCommit(trx: Transaction | undefined): void {
     if (trx) this.sweeps.add(rootTransaction(trx));
     else void this.producer.enqueueSweep();
+  }
+
+  /** Runs before any other subscriber of the library (they inject this one): files savepoints under their root. */
+  async afterTransactionStart(args: TransactionEventArgs): Promise<void> {
+    if (args.transaction) await trackTransaction(args.transaction);
   }
 
   afterTransactionCommit(args: TransactionEventArgs): void {

@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -9,6 +8,7 @@ import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { DeadLetter } from './dead-letter';
 import type { SealJobEvent } from './seal-job';
+import { type SqlSession } from '../storage/sql-session';
 
 /** A failed sealing attempt, counted on its outbox row. */
 export interface FailureCount {
@@ -62,7 +62,7 @@ export class AuditDeadLetters {
    * `announceParked` once the sealing transaction has committed.
    */
   async countFailure(
-    outbox: Knex,
+    outbox: SqlSession,
     eventId: string,
     error: PoisonEventError,
   ): Promise<FailureCount | undefined> {
@@ -90,8 +90,8 @@ export class AuditDeadLetters {
   /** The parked events, oldest first. */
   async list(filter: { eventId?: string } = {}): Promise<DeadLetter[]> {
     const results = await Promise.all(
-      this.outboxes.map((knex) =>
-        knex.raw<{ rows: DeadLetterRow[] }>(
+      this.outboxes.map((db) =>
+        db.raw<{ rows: DeadLetterRow[] }>(
           `select d.id, d.entity_type, d.entity_id, d.attempts, d.last_error, d.dead_lettered_at,
              (select count(*)::int from audit.outbox o where o.entity_type = d.entity_type
                 and o.entity_id = d.entity_id and o.seq > d.seq) as blocked
@@ -120,8 +120,8 @@ export class AuditDeadLetters {
    */
   async retry(eventId: string): Promise<boolean> {
     const results = await Promise.all(
-      this.outboxes.map((knex) =>
-        knex.raw<{ rows: { entity_type: string; entity_id: string }[] }>(
+      this.outboxes.map((db) =>
+        db.raw<{ rows: { entity_type: string; entity_id: string }[] }>(
           `update audit.outbox set dead_lettered_at = null, attempts = 0
            where id = ? and dead_lettered_at is not null returning entity_type, entity_id`,
           [eventId],

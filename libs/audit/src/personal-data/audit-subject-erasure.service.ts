@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AuditContextService } from '../context/audit-context.service';
 import { InvalidErasureRequestError } from '../errors/invalid-erasure-request.error';
@@ -8,6 +8,7 @@ import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { InjectAuditStore } from '../storage/audit-store';
 import { sqlOn, type Sql } from './subject-keys';
+import { sqlOf, sqlIn } from '../storage/sql-session';
 
 /** Entity type of the audit events that record erasures (entity id: the subject id). */
 export const SUBJECT_ENTITY = 'audit.subject';
@@ -71,7 +72,7 @@ export class AuditSubjectErasure {
     if (typeof options?.reason !== 'string' || options.reason.trim() === '')
       throw new InvalidErasureRequestError('erase needs a reason: it is recorded in the ERASE event.');
     return (this.store.em.fork() as EntityManager).transactional(async (em) => {
-      const sql = sqlOn(em.getTransactionContext<Knex.Transaction>()!);
+      const sql = sqlOn(sqlIn(em));
       const erasedAt = new Date();
       // A tombstone when the subject has no key; else lock the row and destroy its key.
       const tombstone = await sql(
@@ -115,7 +116,7 @@ export class AuditSubjectErasure {
 
   /** Whether the subject's personal values can still be read. */
   async status(subjectId: string): Promise<SubjectKeyStatus> {
-    const [row] = await this.state(sqlOn((this.store.em as EntityManager).getKnex()), subjectId, false);
+    const [row] = await this.state(sqlOn(sqlOf(this.store.em)), subjectId, false);
     if (!row) return { subjectId, state: 'NONE', createdAt: null, erasedAt: null };
     return {
       subjectId,

@@ -1,13 +1,13 @@
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS, ERASED_VALUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { protectEvent } from '../capture/personal-fields';
 import { isPersonalDataEnvelope, sealPersonalValue } from '../crypto/personal-data-envelope';
 import type { AuditEvent } from '../events/audit-event';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
 import { SubjectKeys, sqlOn, type Sql } from './subject-keys';
+import { sqlCurrent, sqlOf } from '../storage/sql-session';
 
 /**
  * Encrypts the personal values of events on their way to the outbox (after diffing and masking),
@@ -62,8 +62,8 @@ export class PersonalDataProtector {
    */
   private sqlFor(em: EntityManager): Sql {
     if (em.getDriver() === this.store.em.getDriver()) {
-      return sqlOn(em.getTransactionContext<Knex.Transaction>() ?? (em as SqlEntityManager).getKnex());
+      return sqlOn(sqlCurrent(em));
     }
-    return sqlOn(knexOf(this.store));
+    return sqlOn(sqlOf(this.store));
   }
 }

@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ERASED_VALUE } from '../audit.constants';
 import { UNKNOWN_VALUE, type ComparableValue } from '../capture/drift';
@@ -7,8 +6,9 @@ import { envelopeSubjects, revealEvent, type OpenValue } from '../capture/person
 import { isPersonalDataEnvelope, openPersonalValue } from '../crypto/personal-data-envelope';
 import { PersonalDataUnreadableError } from '../errors/personal-data-unreadable.error';
 import type { AuditEvent, FieldChange, JsonObject } from '../events/audit-event';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
 import { SubjectKeys, sqlOn } from './subject-keys';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 /**
  * Reads personal values back: in clear while the subject's key exists, `[ERASED]` once it is
@@ -29,7 +29,7 @@ export class PersonalDataReader {
   async reveal<T extends AuditEvent & { drift?: FieldChange[] | null }>(events: T[]): Promise<T[]> {
     const subjects = envelopeSubjects(events);
     if (subjects.length === 0) return events;
-    const keys = await this.keys.forRead(sqlOn(knexOf(this.store)), subjects);
+    const keys = await this.keys.forRead(sqlOn(sqlOf(this.store)), subjects);
     const open: OpenValue = (envelope, field) => {
       const key = keys.get(envelope.subject);
       if (key === undefined) {
@@ -47,10 +47,7 @@ export class PersonalDataReader {
    * and the key-encryption key are at hand, else unknown (never drift). Undefined when the
    * snapshots hold no envelope.
    */
-  async comparable(
-    trx: Knex.Transaction,
-    snapshots: (JsonObject | null)[],
-  ): Promise<ComparableValue | undefined> {
+  async comparable(trx: SqlSession, snapshots: (JsonObject | null)[]): Promise<ComparableValue | undefined> {
     const subjects = new Set<string>();
     for (const value of snapshots.flatMap((s) => Object.values(s ?? {}))) {
       if (isPersonalDataEnvelope(value)) subjects.add(value.subject);

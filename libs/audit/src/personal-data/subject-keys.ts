@@ -1,20 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Knex } from '@mikro-orm/postgresql';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { newSubjectKey, unwrapSubjectKey, wrapSubjectKey } from '../crypto/personal-data-envelope';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { PersonalDataUnreadableError } from '../errors/personal-data-unreadable.error';
 import { createKekFile, readKekFile } from './subject-kek.file';
+import { type SqlSession } from '../storage/sql-session';
 
-/** Runs one SQL statement (knex `?` placeholders) and returns its rows. */
+/** Runs one SQL statement (`?` placeholders) and returns its rows. */
 export type Sql = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
-/** Runs statements on a knex connection or transaction. */
+/** Runs statements on a connection or in a transaction. */
 export const sqlOn =
-  (knex: Knex | Knex.Transaction): Sql =>
+  (db: SqlSession): Sql =>
   async <T>(sql: string, params: unknown[]) =>
-    (await knex.raw<{ rows: T[] }>(sql, params as Knex.RawBinding[])).rows;
+    (await db.raw<{ rows: T[] }>(sql, params)).rows;
 
 /** Subject id → its data key, or null once erased. */
 export type SubjectKeyMap = Map<string, Buffer | null>;

@@ -1,4 +1,4 @@
-import { MikroORM, type FilterQuery } from '@mikro-orm/core';
+import { MikroORM, QueryOrder, raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager, QBFilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { applyPatch, type Operation } from 'fast-json-patch';
@@ -157,23 +157,17 @@ export class AuditQueryService {
   /** Counts grouped by the dimensions, within [from, to) and the filter. */
   async report<D extends AuditReportDimensionName>(scope: ReaderScope, query: AuditEventQuery, groupBy: D[]) {
     const em = this.orm.em.fork() as EntityManager;
-    const knex = em.getKnex();
-    const base = em
-      .createQueryBuilder(AuditEventEntity, 'e')
-      .where(this.where(scope, query) as QBFilterQuery<AuditEventEntity>)
-      .getKnexQuery();
-    const dims = groupBy.map((d, i) => knex.raw(`${DIMENSION_SQL[d]} as d${i}`));
-    const rows: Record<string, unknown>[] = await knex.transaction(async (trx) => {
+    const rows = await em.transactional(async (trx) => {
       // NOTE: a report over many rows costs enough for PostgreSQL to JIT-compile it, which takes
       // longer (30-90 ms) than the grouped count it compiles saves. Only this transaction.
-      await trx.raw('set local jit = off');
-      return base
-        .clearSelect()
-        .clearOrder()
-        .select([...dims, knex.raw('count(*)::int as n')])
-        .groupByRaw(groupBy.map((d) => DIMENSION_SQL[d]).join(', ') || 'true')
-        .orderByRaw('count(*) desc')
-        .transacting(trx);
+      await trx.execute('set local jit = off');
+      const qb = trx
+        .createQueryBuilder(AuditEventEntity, 'e')
+        .select([...groupBy.map((d, i) => raw(`${DIMENSION_SQL[d]} as d${i}`)), raw('count(*)::int as n')])
+        .where(this.where(scope, query) as QBFilterQuery<AuditEventEntity>)
+        .orderBy({ [raw('count(*)')]: QueryOrder.DESC });
+      if (groupBy.length) qb.groupBy(groupBy.map((d) => raw(DIMENSION_SQL[d])));
+      return qb.execute<Record<string, unknown>[]>('all', false);
     });
     return rows.map((row) => ({
       keys: groupBy.map((dimension, i) => ({ dimension, value: dimensionValue(dimension, row[`d${i}`]) })),

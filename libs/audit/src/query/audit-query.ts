@@ -37,8 +37,8 @@ export interface PageRequest {
 }
 
 export interface EventPage {
-  events: (import('../events/audit-event').SealedAuditEvent & {
-    drift: import('../events/audit-event').FieldChange[] | null;
+  events: (import('../events/audit-event.js').SealedAuditEvent & {
+    drift: import('../events/audit-event.js').FieldChange[] | null;
   })[];
   hasNextPage: boolean;
   totalCount: number;

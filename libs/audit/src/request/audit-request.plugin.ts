@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+// The ESM declarations: @nestjs/apollo 14 is an ES module and types its plugins with those.
+import type { ApolloServerPlugin } from '@apollo/server' with { 'resolution-mode': 'import' };
 import { ClsServiceManager } from 'nestjs-cls';
 import { GRAPHQL_OPERATION_KEY, type GraphqlOperation } from './graphql-operation';
 import { errorStatus, GRAPHQL_ERROR_STATUS } from './request-outcome';

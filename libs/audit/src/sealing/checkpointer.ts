@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -21,6 +20,7 @@ import {
   type LeafRow,
 } from '../storage/log.store';
 import { InjectAuditStore } from '../storage/audit-store';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 /**
  * Why a checkpoint pass runs: enough new events (EVENTS), the schedule (INTERVAL: cut if the log
@@ -86,8 +86,8 @@ export class Checkpointer {
 
   /** Cuts a checkpoint if one is due; returns its tree size, or null when none was due. */
   async cut(trigger: CheckpointTrigger): Promise<number | null> {
-    const knex = (this.orm.em as EntityManager).getKnex();
-    return knex.transaction(async (trx) => {
+    const db = sqlOf(this.orm.em);
+    return db.transaction(async (trx) => {
       // Cutters take turns (the heads map is updated checkpoint after checkpoint); sealers do not
       // wait for the leaves, the range and the heads map: the log head is read, not locked, and
       // its size and root are one row's, committed with the leaves they cover.
@@ -137,17 +137,17 @@ export class Checkpointer {
    * built from that checkpoint's stored compact range and the leaves after it.
    */
   async publish(): Promise<void> {
-    const knex = (this.orm.em as EntityManager).getKnex();
+    const db = sqlOf(this.orm.em);
     for (let attempt = 0; ; attempt++) {
       const held = await this.refreshWitnessedSize();
-      const newest = await latestCheckpoint(knex);
+      const newest = await latestCheckpoint(db);
       if (!newest || newest.note === held) return;
-      const base = held ? await checkpointByNote(knex, held) : null;
+      const base = held ? await checkpointByNote(db, held) : null;
       if (held && !base) throw this.rollback();
       const from = base ? Number(base.tree_size) : 0;
       const to = Number(newest.tree_size);
       if (base && base.checkpoint_time.getTime() > newest.checkpoint_time.getTime()) return;
-      const hashes = leafHashes(await leavesBetween(knex, from, to), from, to);
+      const hashes = leafHashes(await leavesBetween(db, from, to), from, to);
       if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${to} of the log are not all present.`);
       const proof = base ? consistencyProofFromRange(from, rangeOf(base), hashes) : [];
       try {
@@ -169,7 +169,7 @@ export class Checkpointer {
   }
 
   /** The witness's checkpoint must be one this database holds; otherwise it was rolled back. */
-  private async assertWitnessHeld(trx: Knex): Promise<void> {
+  private async assertWitnessHeld(trx: SqlSession): Promise<void> {
     const held = await this.refreshWitnessedSize();
     if (held && !(await checkpointByNote(trx, held))) throw this.rollback();
   }
@@ -194,7 +194,7 @@ export class Checkpointer {
   }
 
   /** Applies the heads of the entities the new leaves touched; returns the new map root. */
-  private async updateHeadsMap(trx: Knex, leaves: LeafRow[]): Promise<Buffer> {
+  private async updateHeadsMap(trx: SqlSession, leaves: LeafRow[]): Promise<Buffer> {
     const latest = new Map<string, HeadUpdate>();
     for (const leaf of leaves) {
       const key = entityKey(leaf.entity_type, leaf.entity_id);

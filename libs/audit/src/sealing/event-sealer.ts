@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -23,9 +22,10 @@ import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { sqlOn } from '../personal-data/subject-keys';
 import { capturedChange, type CapturedChange } from '../capture/captured-row';
 import { CapturedTables } from '../capture/captured-tables.registry';
-import { InjectAuditStore, knexOf, outboxesOf } from '../storage/audit-store';
+import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { Checkpointer } from './checkpointer';
 import { appendPrepared, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 interface OutboxRow {
   id: string;
@@ -219,7 +219,7 @@ export class EventSealer {
    * the per-entity path, which finds the event and counts its failed attempt.
    */
   private async perOutbox(
-    hold: (trx: Knex.Transaction, outbox: Knex, source: Knex) => Promise<HeldEntity[]>,
+    hold: (trx: SqlSession, outbox: SqlSession, source: SqlSession) => Promise<HeldEntity[]>,
   ): Promise<SealResult & { consumed: number }> {
     const total = { sealed: 0, checkpointDue: false, consumed: 0 };
     for (const source of outboxesOf(this.orm, this.store)) {
@@ -264,7 +264,7 @@ export class EventSealer {
   /** The entities of `own` with events still waiting, unparked, in an outbox. */
   private async waitingOf(
     own: SealJobEvent[],
-    ...outboxes: Knex[]
+    ...outboxes: SqlSession[]
   ): Promise<{ entityType: string; entityId: string }[]> {
     const waiting = new Map<string, { entityType: string; entityId: string }>();
     for (const outbox of outboxes.length > 0 ? outboxes : outboxesOf(this.orm, this.store)) {
@@ -321,7 +321,7 @@ export class EventSealer {
    * Holds the chain heads of the entities of the oldest waiting events that no other sealer holds,
    * and reads their waiting rows. Entities blocked by a dead letter are left to its retry.
    */
-  private async holdBatch(trx: Knex.Transaction, outbox: Knex, source: Knex): Promise<HeldEntity[]> {
+  private async holdBatch(trx: SqlSession, outbox: SqlSession, source: SqlSession): Promise<HeldEntity[]> {
     const candidates = await source.raw<{ rows: EntityKeyRow[] }>(
       `select entity_type, entity_id from (
          select entity_type, entity_id, seq from audit.outbox o where dead_lettered_at is null
@@ -349,7 +349,7 @@ export class EventSealer {
    * such transactions never deadlock; batches skip locked heads and never wait), and reads their
    * waiting rows: what a job whose events others held takes once they are done.
    */
-  private async holdEntities(trx: Knex.Transaction, outbox: Knex, entities: EntityKeyRow[]) {
+  private async holdEntities(trx: SqlSession, outbox: SqlSession, entities: EntityKeyRow[]) {
     await this.ensureHeads(entities);
     const heads = await trx.raw<{ rows: ChainHeadRow[] }>(
       `select entity_type, entity_id, last_seq, last_hash from audit.chain_heads
@@ -362,7 +362,7 @@ export class EventSealer {
 
   /** Chain-head rows for entities that have none, committed at once, in key order (no deadlock). */
   private async ensureHeads(entities: EntityKeyRow[]): Promise<void> {
-    await knexOf(this.store).raw(
+    await sqlOf(this.store).raw(
       `insert into audit.chain_heads (entity_type, entity_id)
        select entity_type, entity_id from ${KEYS}
        where not exists (select 1 from audit.chain_heads h
@@ -377,7 +377,7 @@ export class EventSealer {
    * so one sealer at a time takes an entity's events): up to `sealBatchEvents`, oldest first, which is
    * a prefix of each entity's.
    */
-  private async waitingRows(outbox: Knex, heads: ChainHeadRow[]): Promise<HeldEntity[]> {
+  private async waitingRows(outbox: SqlSession, heads: ChainHeadRow[]): Promise<HeldEntity[]> {
     if (heads.length === 0) return [];
     // The oldest rows are picked by seq alone, then read: sorting whole rows (payloads) spills to disk.
     const rows = await outbox.raw<{ rows: OutboxRow[] }>(
@@ -402,12 +402,12 @@ export class EventSealer {
    * committed; a crash in between leaves rows that the next pass finds sealed already and only deletes.
    */
   private async sealing(
-    source: Knex,
-    hold: (trx: Knex.Transaction, outbox: Knex) => Promise<HeldEntity[]>,
+    source: SqlSession,
+    hold: (trx: SqlSession, outbox: SqlSession) => Promise<HeldEntity[]>,
     strict: boolean,
     countPoison = false,
   ): Promise<Outcome> {
-    const store = knexOf(this.store);
+    const store = sqlOf(this.store);
     const separate = source !== store;
     const result = await store.transaction(async (trx): Promise<Taken> => {
       const outbox = separate ? source : trx;
@@ -418,7 +418,7 @@ export class EventSealer {
         })
         .filter((e) => e.rows.length > 0);
       if (held.length === 0) return NOTHING_TAKEN;
-      const take = (t: Knex.Transaction) => this.take(t, held, separate, strict);
+      const take = (t: SqlSession) => this.take(t, held, separate, strict);
       if (!countPoison) return take(trx);
       try {
         // A savepoint: the transaction, and its lock, outlive a statement PostgreSQL rejects. Only
@@ -463,7 +463,7 @@ export class EventSealer {
 
   /** Seals the held entities' rows in `trx`, which holds their chain-head locks. */
   private async take(
-    trx: Knex.Transaction,
+    trx: SqlSession,
     held: HeldEntity[],
     separate: boolean,
     strict: boolean,
@@ -569,7 +569,7 @@ export class EventSealer {
    * change needs it); their personal values are encrypted here, before anything is hashed.
    */
   private async chained(
-    trx: Knex.Transaction,
+    trx: SqlSession,
     sealable: SealableEntity[],
   ): Promise<{ groups: ChainLink[][]; sealed: AuditEvent[] }> {
     const previous = await this.lastAfters(
@@ -620,7 +620,7 @@ export class EventSealer {
   }
 
   /** Rows of `ids` in the store already (a separate store's outbox rows outlive the seal). */
-  private async sealedAlready(trx: Knex.Transaction, ids: string[]): Promise<Set<string>> {
+  private async sealedAlready(trx: SqlSession, ids: string[]): Promise<Set<string>> {
     const sealed = await trx.raw<{ rows: { id: string }[] }>(
       'select id from audit.events where id = any(?::uuid[])',
       [ids],
@@ -633,7 +633,7 @@ export class EventSealer {
    * library's own events. Safe without a lock: an event committed after this read has its own job,
    * queued after its commit.
    */
-  private async outboxHolding(entityType: string, entityId: string): Promise<Knex | undefined> {
+  private async outboxHolding(entityType: string, entityId: string): Promise<SqlSession | undefined> {
     for (const outbox of outboxesOf(this.orm, this.store)) {
       const waiting = await outbox.raw<{ rows: unknown[] }>(
         'select 1 from audit.outbox where entity_type = ? and entity_id = ? and dead_lettered_at is null limit 1',
@@ -646,7 +646,7 @@ export class EventSealer {
 
   /** Each entity's latest `after` with a snapshot (domain events have none), in one query. */
   private async lastAfters(
-    trx: Knex.Transaction,
+    trx: SqlSession,
     entities: SealableEntity[],
   ): Promise<Map<string, JsonObject | null>> {
     if (entities.length === 0) return new Map();
@@ -714,7 +714,7 @@ export class EventSealer {
    * NOTE: the global lock is taken last and held for one read, the signatures and one write:
    * every sealer in every process queues on this row, so nothing slow may run while it is held.
    */
-  private async appendToLog(trx: Knex.Transaction, prepared: PreparedAppend): Promise<boolean> {
+  private async appendToLog(trx: SqlSession, prepared: PreparedAppend): Promise<boolean> {
     const log = await trx.raw<{
       rows: {
         tree_size: string;

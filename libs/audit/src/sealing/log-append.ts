@@ -1,4 +1,3 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { EVENT_HASH_ALG } from '../crypto/event-hash';
@@ -8,6 +7,7 @@ import { merkleLeafHash } from '../crypto/merkle';
 import type { NoteSigner } from '../crypto/signed-note';
 import { PoisonEventError } from '../errors/poison-event.error';
 import type { AuditEvent } from '../events/audit-event';
+import { type SqlSession } from '../storage/sql-session';
 
 /** An event with its place in its entity's chain. */
 export interface ChainLink {
@@ -59,7 +59,7 @@ export interface LogHead {
  * new tree size.
  */
 export async function appendPrepared(
-  trx: Knex.Transaction,
+  trx: SqlSession,
   prepared: PreparedAppend,
   head: LogHead,
   signing: { signer: NoteSigner; origin: string },
@@ -164,7 +164,7 @@ interface LogUpdate {
  * violation) fails on every retry: that makes the batch poison. The message names the SQLSTATE,
  * not PostgreSQL's text, which may quote the offending value.
  */
-async function appendBatches(trx: Knex.Transaction, rowsJson: string, batchesJson: string, u: LogUpdate) {
+async function appendBatches(trx: SqlSession, rowsJson: string, batchesJson: string, u: LogUpdate) {
   try {
     await trx.raw(
       `with p as (select ?::bigint as base, ?::text as key_id),

@@ -1,11 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { AuditQueueProducer } from '../outbox/audit-queue.producer';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { PeriodicPass } from './periodic-pass';
+import { type SqlSession } from '../storage/sql-session';
 
 /**
  * Re-enqueues outbox rows still unsealed after a grace period: covers an enqueue lost to a Redis
@@ -41,8 +41,8 @@ export class OutboxRelay {
     return relayed;
   }
 
-  private async relayFrom(knex: Knex, graceMs: number): Promise<number> {
-    const result = await knex.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
+  private async relayFrom(db: SqlSession, graceMs: number): Promise<number> {
+    const result = await db.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
       // Entities blocked by a dead letter wait for its retry (AuditDeadLetters), not for the relay.
       `select id, entity_type, entity_id from audit.outbox o
        where created_at < now() - make_interval(secs => ?)

@@ -1,7 +1,8 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectAuditStore, knexOf } from '../storage/audit-store';
+import { InjectAuditStore } from '../storage/audit-store';
 import { PeriodicPass } from './periodic-pass';
+import { sqlOf } from '../storage/sql-session';
 
 /** Months of `audit.events` partitions kept ready beyond the current one. */
 const MONTHS_AHEAD = 3;
@@ -20,7 +21,7 @@ export class PartitionUpkeep {
 
   /** Creates this month's partition and the next three where missing; returns how many it created. */
   async ensure(): Promise<number> {
-    const result = await knexOf(this.store).raw<{ rows: { created: number }[] }>(
+    const result = await sqlOf(this.store).raw<{ rows: { created: number }[] }>(
       'select audit.ensure_event_partitions(?) as created',
       [MONTHS_AHEAD],
     );

@@ -1,6 +1,6 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import type { CompactRange } from '../crypto/compact-range';
 import { entityKey } from '../crypto/head-map';
+import { type SqlSession } from './sql-session';
 
 /** The newest archive cut: leaves up to `size` left the live store; the log carries on from `range`. */
 export interface ArchiveCut {
@@ -19,7 +19,7 @@ export interface ArchivedHead {
   hash: Buffer;
 }
 
-export async function latestArchiveCut(db: Knex): Promise<ArchiveCut | null> {
+export async function latestArchiveCut(db: SqlSession): Promise<ArchiveCut | null> {
   const rows = await db.raw<{
     rows: { to_seq: string; end_range: string[]; seal_note: string; manifest_sha256: string }[];
   }>(
@@ -49,7 +49,7 @@ const toHead = (r: {
 });
 
 /** Every entity's head at the newest cut (the latest row per entity), keyed by hex entity key. */
-export async function archivedHeads(db: Knex): Promise<Map<string, ArchivedHead>> {
+export async function archivedHeads(db: SqlSession): Promise<Map<string, ArchivedHead>> {
   const rows = await db.raw<{
     rows: { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[];
   }>(
@@ -61,7 +61,7 @@ export async function archivedHeads(db: Knex): Promise<Map<string, ArchivedHead>
 
 /** One entity's head at the newest cut that archived any of its events, or null. */
 export async function archivedHead(
-  db: Knex,
+  db: SqlSession,
   entityType: string,
   entityId: string,
 ): Promise<ArchivedHead | null> {

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { getMikroORMToken } from '@mikro-orm/nestjs';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Inject, type Provider } from '@nestjs/common';
+import { type SqlSession, sqlOf } from './sql-session';
 
 /** Injection token of the MikroORM connection that holds the sealed store (module extra `storeConnection`). */
 export const AUDIT_STORE = Symbol('audit:store');
@@ -17,13 +17,11 @@ export function auditStoreProvider(storeConnection: string): Provider {
   };
 }
 
-export const knexOf = (orm: MikroORM): Knex => (orm.em as EntityManager).getKnex();
-
 /**
  * The outboxes events wait in: the app's (written in the business transaction) and, with a
  * separate store, the store's too, where the library's own events (key lifecycle) are written
  * in the transaction of the change they record.
  */
-export function outboxesOf(app: MikroORM, store: MikroORM): Knex[] {
-  return app === store ? [knexOf(app)] : [knexOf(app), knexOf(store)];
+export function outboxesOf(app: MikroORM, store: MikroORM): SqlSession[] {
+  return app === store ? [sqlOf(app)] : [sqlOf(app), sqlOf(store)];
 }

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import { type SqlSession } from './sql-session';
 import { CAPTURE_TRIGGERS } from './audit-capture.sql';
 
 /** A capture trigger as PostgreSQL holds it, with its table's current columns. */
@@ -13,8 +13,8 @@ export interface InstalledCapture {
 }
 
 /** The capture triggers of every table, or none when the capture migration has not run. */
-export async function installedCaptures(knex: Knex): Promise<InstalledCapture[]> {
-  const rows = await knex.raw<{
+export async function installedCaptures(db: SqlSession): Promise<InstalledCapture[]> {
+  const rows = await db.raw<{
     rows: {
       schema: string;
       table: string;
@@ -50,6 +50,6 @@ function triggerArgs(hex: string): string[] {
 }
 
 /** Sets the application's context for the rest of the transaction (or until set again). */
-export async function setCaptureContext(trx: Knex, setting: string, context: string): Promise<void> {
+export async function setCaptureContext(trx: SqlSession, setting: string, context: string): Promise<void> {
   await trx.raw('select set_config(?, ?, true)', [setting, context]);
 }

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import { type SqlSession } from './sql-session';
 import { needsDeeper, pathPrefixes, type HeadMapNode } from '../crypto/head-map';
 
 interface NodeRow {
@@ -15,7 +15,7 @@ const FIRST_DEPTH = 64;
  * Loads the stored entity-heads map nodes on the paths of `keys` and their siblings: what
  * crypto/head-map needs to update or prove those keys. One query per 64 levels of depth.
  */
-export async function loadHeadMapPaths(db: Knex, keys: Buffer[]): Promise<Map<string, HeadMapNode>> {
+export async function loadHeadMapPaths(db: SqlSession, keys: Buffer[]): Promise<Map<string, HeadMapNode>> {
   const nodes = new Map<string, HeadMapNode>();
   let todo = keys;
   for (let depth = FIRST_DEPTH, from = 0; todo.length > 0; from = depth, depth *= 2) {
@@ -31,7 +31,7 @@ export async function loadHeadMapPaths(db: Knex, keys: Buffer[]): Promise<Map<st
 }
 
 /** Upserts nodes written by `applyHeadUpdates` (nothing is ever deleted from the map). */
-export async function saveHeadMapNodes(db: Knex, nodes: HeadMapNode[]): Promise<void> {
+export async function saveHeadMapNodes(db: SqlSession, nodes: HeadMapNode[]): Promise<void> {
   if (nodes.length === 0) return;
   await db.raw(
     `insert into audit.head_map_nodes (prefix, hash, leaf_key, chain_seq, head_hash)

@@ -1,6 +1,6 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import type { CompactRange } from '../crypto/compact-range';
 import { merkleLeafHash } from '../crypto/merkle';
+import { type SqlSession } from './sql-session';
 
 /** A row of `audit.checkpoints` (the columns are for queries; verifiers trust only the note). */
 export interface CheckpointRow {
@@ -29,24 +29,24 @@ const withDate = (row: CheckpointRow | undefined): CheckpointRow | null =>
   row ? { ...row, checkpoint_time: new Date(row.checkpoint_time) } : null;
 
 /** How many leaves the log holds (`audit.log_head`); 0 before the first. */
-export async function logSize(db: Knex): Promise<number> {
+export async function logSize(db: SqlSession): Promise<number> {
   const head = await db.raw<{ rows: { tree_size: string }[] }>('select tree_size from audit.log_head');
   return Number(head.rows[0]?.tree_size ?? 0);
 }
 
 /** How many checkpoints the store has cut. */
-export async function checkpointCount(db: Knex): Promise<number> {
+export async function checkpointCount(db: SqlSession): Promise<number> {
   const rows = await db.raw<{ rows: { n: number }[] }>('select count(*)::int as n from audit.checkpoints');
   return rows.rows[0].n;
 }
 
 /** The newest checkpoint: the largest tree, the latest time among equal trees. */
-export async function latestCheckpoint(db: Knex): Promise<CheckpointRow | null> {
+export async function latestCheckpoint(db: SqlSession): Promise<CheckpointRow | null> {
   return (await latestCheckpoints(db, 1))[0] ?? null;
 }
 
 /** The newest `count` checkpoints, newest first. */
-export async function latestCheckpoints(db: Knex, count: number): Promise<CheckpointRow[]> {
+export async function latestCheckpoints(db: SqlSession, count: number): Promise<CheckpointRow[]> {
   const rows = await db.raw<{ rows: CheckpointRow[] }>(
     'select * from audit.checkpoints order by tree_size desc, checkpoint_time desc, id desc limit ?',
     [count],
@@ -54,7 +54,7 @@ export async function latestCheckpoints(db: Knex, count: number): Promise<Checkp
   return rows.rows.map((r) => withDate(r)!);
 }
 
-export async function checkpointByNote(db: Knex, note: string): Promise<CheckpointRow | null> {
+export async function checkpointByNote(db: SqlSession, note: string): Promise<CheckpointRow | null> {
   const rows = await db.raw<{ rows: CheckpointRow[] }>('select * from audit.checkpoints where note = ?', [
     note,
   ]);
@@ -62,7 +62,7 @@ export async function checkpointByNote(db: Knex, note: string): Promise<Checkpoi
 }
 
 /** Leaves `from + 1 … to` (global_seq), in order. */
-export async function leavesBetween(db: Knex, from: number, to: number): Promise<LeafRow[]> {
+export async function leavesBetween(db: SqlSession, from: number, to: number): Promise<LeafRow[]> {
   const rows = await db.raw<{ rows: LeafRow[] }>(
     `select global_seq, hash, entity_type, entity_id, chain_seq from audit.events
      where global_seq > ? and global_seq <= ? order by global_seq`,

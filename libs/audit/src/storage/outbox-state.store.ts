@@ -11,8 +11,8 @@ export interface OutboxState {
 /** Over every outbox (the app's, and a separate store's): one query each. */
 export async function outboxState(app: MikroORM, store: MikroORM): Promise<OutboxState> {
   const states = await Promise.all(
-    outboxesOf(app, store).map(async (knex) => {
-      const result = await knex.raw<{
+    outboxesOf(app, store).map(async (db) => {
+      const result = await db.raw<{
         rows: { backlog: number; oldest_ms: string | null; dead_letters: number }[];
       }>(
         `select count(*)::int as backlog, (extract(epoch from now() - min(created_at)) * 1000)::bigint as oldest_ms,

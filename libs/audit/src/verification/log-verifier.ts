@@ -1,5 +1,5 @@
 import { IsolationLevel, MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -17,6 +17,7 @@ import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } 
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
+import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
 
 const PAGE = 5000;
 
@@ -72,12 +73,10 @@ export class LogVerifier {
     );
     const valid = failures.length === 0;
     if (valid && run.latest && Number(run.latest.tree_size) === run.size) {
-      await (this.orm.em as EntityManager)
-        .getKnex()
-        .raw(
-          'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
-          [mode, run.size, JSON.stringify(run.range.map((h) => h.toString('hex'))), run.latest.note],
-        );
+      await sqlOf(this.orm).raw(
+        'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
+        [mode, run.size, JSON.stringify(run.range.map((h) => h.toString('hex'))), run.latest.note],
+      );
     }
     return {
       valid,
@@ -96,7 +95,7 @@ export class LogVerifier {
    * the wrong witness (or none), not evidence of tampering: said once, as a configuration error.
    */
   private async refuseEmptyWitness(): Promise<void> {
-    const published = await checkpointCount((this.orm.em as EntityManager).getKnex());
+    const published = await checkpointCount(sqlOf(this.orm.em));
     if (published === 0) return;
     const where = this.options.witness.describe?.() ?? 'the configured witness';
     throw new WitnessUnavailableError(
@@ -114,15 +113,15 @@ export class LogVerifier {
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
     onProgress?: LogVerifyOptions['onProgress'],
   ) {
-    const knex = em.getTransactionContext<Knex.Transaction>()!;
-    await this.checkKeys(knex, trusted, fail);
+    const db = sqlIn(em);
+    await this.checkKeys(db, trusted, fail);
     const witnessed = witnessNote
       ? this.open(witnessNote, trusted, fail, 'WITNESS_CHECKPOINT_INVALID')
       : null;
     if (!witnessNote) fail('WITNESS_CHECKPOINT_INVALID', null, 'the witness holds no checkpoint yet');
 
     const checkpoints = (
-      await knex.raw<{ rows: CheckpointRow[] }>(
+      await db.raw<{ rows: CheckpointRow[] }>(
         'select * from audit.checkpoints order by tree_size, checkpoint_time, id',
       )
     ).rows;
@@ -131,14 +130,14 @@ export class LogVerifier {
     }
     // Leaves before the newest archive cut left the store: a run starts there at the latest,
     // with the chain heads the cut recorded (the archive segments verify offline).
-    const cut = await latestArchiveCut(knex);
-    const fromCut = cut ? await this.cutStart(knex, cut, trusted, fail) : null;
-    const last = mode === 'INCREMENTAL' ? await this.lastVerified(knex, trusted) : null;
+    const cut = await latestArchiveCut(db);
+    const fromCut = cut ? await this.cutStart(db, cut, trusted, fail) : null;
+    const last = mode === 'INCREMENTAL' ? await this.lastVerified(db, trusted) : null;
     const start = last && (!cut || last.size >= cut.size) ? last : null;
     const state = start ?? fromCut ?? { size: 0, range: [], chains: new Map<string, ChainPosition>() };
     // NOTE: read before the events, for the progress total; the snapshot makes it the same row.
     const log = (
-      await knex.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>('select * from audit.log_head')
+      await db.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>('select * from audit.log_head')
     ).rows[0];
     const progress =
       onProgress && ((size: number) => onProgress(size - state.size, Number(log.tree_size) - state.size));
@@ -158,7 +157,7 @@ export class LogVerifier {
         `the witness's checkpoint covers ${witnessed.size} events, the database holds ${result.size}`,
       );
     }
-    if (!start) await this.checkChainHeads(knex, result.chains, fail);
+    if (!start) await this.checkChainHeads(db, result.chains, fail);
     return {
       ...result,
       incremental: start !== null,
@@ -214,10 +213,10 @@ export class LogVerifier {
     };
     atSize();
     progress?.(size);
-    const knex = em.getTransactionContext<Knex.Transaction>()!;
-    const read = (after: number) => knex.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
+    const db = sqlIn(em);
+    const read = (after: number) => db.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
     const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
-      if (!start.chains) await this.loadPredecessors(knex, rows, chains);
+      if (!start.chains) await this.loadPredecessors(db, rows, chains);
       const verified = await ahead;
       for (const row of rows) {
         const globalSeq = Number(row.global_seq);
@@ -348,7 +347,7 @@ export class LogVerifier {
   }
 
   /** Incremental runs: the position before each entity's first new event, from the stored event. */
-  private async loadPredecessors(knex: Knex, rows: LogRow[], chains: Map<string, ChainPosition>) {
+  private async loadPredecessors(db: SqlSession, rows: LogRow[], chains: Map<string, ChainPosition>) {
     const firstOfEntity = new Map<string, LogRow>();
     for (const r of rows) {
       const key = chainKey(r.entity_type, r.entity_id);
@@ -356,7 +355,7 @@ export class LogVerifier {
     }
     const missing = [...firstOfEntity.values()].filter((r) => Number(r.chain_seq) > 1);
     if (missing.length === 0) return;
-    const found = await knex.raw<{
+    const found = await db.raw<{
       rows: { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[];
     }>(
       // NOTE: a predecessor that was archived is the entity's head at the cut (archive_heads).
@@ -379,7 +378,7 @@ export class LogVerifier {
 
   /** The state at the archive cut, its range checked against the segment's signed seal. */
   private async cutStart(
-    knex: Knex,
+    db: SqlSession,
     cut: ArchiveCut,
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
@@ -399,14 +398,14 @@ export class LogVerifier {
       );
     }
     const chains = new Map<string, ChainPosition>();
-    for (const head of (await archivedHeads(knex)).values())
+    for (const head of (await archivedHeads(db)).values())
       chains.set(chainKey(head.entityType, head.entityId), { chainSeq: head.chainSeq, hash: head.hash });
     return { size: cut.size, range: cut.range, chains };
   }
 
   /** Where the last successful run stopped, if its range still leads to a signed checkpoint's root. */
-  private async lastVerified(knex: Knex, trusted: SigningKeyRecord[]): Promise<Start | null> {
-    const rows = await knex.raw<{
+  private async lastVerified(db: SqlSession, trusted: SigningKeyRecord[]): Promise<Start | null> {
+    const rows = await db.raw<{
       rows: { tree_size: string; compact_range: string[]; checkpoint_note: string }[];
     }>(
       'select tree_size, compact_range, checkpoint_note from audit.log_verifications order by id desc limit 1',
@@ -426,12 +425,12 @@ export class LogVerifier {
   }
 
   private async checkKeys(
-    knex: Knex,
+    db: SqlSession,
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): Promise<void> {
     const stored = (
-      await knex.raw<{ rows: { key_id: string; verifier_key: string }[] }>(
+      await db.raw<{ rows: { key_id: string; verifier_key: string }[] }>(
         'select key_id, verifier_key from audit.signing_keys',
       )
     ).rows;
@@ -443,12 +442,12 @@ export class LogVerifier {
   }
 
   private async checkChainHeads(
-    knex: Knex,
+    db: SqlSession,
     chains: Map<string, ChainPosition>,
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): Promise<void> {
     const heads = (
-      await knex.raw<{
+      await db.raw<{
         rows: { entity_type: string; entity_id: string; last_seq: string; last_hash: Buffer | null }[];
       }>('select entity_type, entity_id, last_seq, last_hash from audit.chain_heads where last_seq > 0')
     ).rows;

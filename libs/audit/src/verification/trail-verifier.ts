@@ -1,5 +1,5 @@
 import { IsolationLevel, MikroORM } from '@mikro-orm/core';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
@@ -20,6 +20,7 @@ import { ChainCheck } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
+import { type SqlSession, sqlIn } from '../storage/sql-session';
 
 const PAGE = 2000;
 
@@ -51,7 +52,7 @@ export class TrailVerifier {
     const key = entityKey(entityType, entityId);
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
-        const trx = em.getTransactionContext<Knex.Transaction>()!;
+        const trx = sqlIn(em);
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
         const head = await em.execute<{ last_seq: string; last_hash: Buffer | null }[]>(
           'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
@@ -101,7 +102,7 @@ export class TrailVerifier {
    * hashed while PostgreSQL reads the next one.
    */
   private async chain(
-    trx: Knex.Transaction,
+    trx: SqlSession,
     entityType: string,
     entityId: string,
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {

@@ -1,8 +1,8 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { statedCheckpoint } from '../crypto/checkpoint';
 import { WitnessAheadOfStoreError, type WitnessedAhead } from '../errors/witness-ahead-of-store.error';
 import { checkpointByNote, latestCheckpoint, logSize } from '../storage/log.store';
 import type { AuditWitness } from './audit-witness';
+import { type SqlSession } from '../storage/sql-session';
 
 /**
  * Throws WitnessAheadOfStoreError when the witness holds a checkpoint the store has no copy of:
@@ -13,7 +13,7 @@ import type { AuditWitness } from './audit-witness';
  * found.
  */
 export async function assertStoreExtendsWitness(
-  db: Knex,
+  db: SqlSession,
   witness: AuditWitness,
   logOrigin: string,
 ): Promise<void> {
@@ -29,7 +29,7 @@ export async function assertStoreExtendsWitness(
  * published key. The store lost the key's record: recreated, or restored from an older backup.
  */
 export async function assertKeyUnpublished(
-  db: Knex,
+  db: SqlSession,
   witness: AuditWitness,
   logOrigin: string,
   keyId: string,
@@ -41,7 +41,7 @@ export async function assertKeyUnpublished(
 }
 
 async function witnessAhead(
-  db: Knex,
+  db: SqlSession,
   witness: AuditWitness,
   logOrigin: string,
   witnessed: WitnessedAhead,

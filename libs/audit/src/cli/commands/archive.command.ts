@@ -24,7 +24,7 @@ export const archiveCommand: CliCommand = (program, cli) => {
       cli.action<[{ before: string; dryRun?: boolean }]>(async (ctx, options) => {
         const before = new Date(isoDate(options.before, '--before'));
         const app = await ctx.app();
-        const { AuditArchiver } = await import('../../archive/audit-archiver.service');
+        const { AuditArchiver } = await import('../../archive/audit-archiver.service.js');
         const progress = ctx.output.progress('archive', 'rows');
         const report = await ctx
           .asOperator(() =>

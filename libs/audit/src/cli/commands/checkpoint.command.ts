@@ -24,16 +24,16 @@ export const checkpointCommand: CliCommand = (program, cli) => {
     .action(
       cli.action<[{ cut?: boolean }]>(async (ctx, options) => {
         const app = await ctx.app();
-        const [{ MikroORM }, { Checkpointer }, { knexOf }, { latestCheckpoint }] = await Promise.all([
+        const [{ MikroORM }, { Checkpointer }, { sqlOf }, { latestCheckpoint }] = await Promise.all([
           import('@mikro-orm/core'),
-          import('../../sealing/checkpointer'),
-          import('../../storage/audit-store'),
-          import('../../storage/log.store'),
+          import('../../sealing/checkpointer.js'),
+          import('../../storage/sql-session.js'),
+          import('../../storage/log.store.js'),
         ]);
         const checkpointer = app.get(Checkpointer);
         const { witness } = app.get<ResolvedAuditOptions>(AUDIT_OPTIONS);
         const cut = options.cut ? (await checkpointer.cut('NOW')) !== null : false;
-        const newest = await latestCheckpoint(knexOf(app.get(MikroORM)));
+        const newest = await latestCheckpoint(sqlOf(app.get(MikroORM)));
         if (!newest) {
           throw CliError.refused(
             'the store holds no checkpoint yet: run with --cut, or start a worker (it cuts one at start)',

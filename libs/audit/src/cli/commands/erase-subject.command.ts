@@ -19,7 +19,7 @@ export const eraseSubjectCommand: CliCommand = (program, cli) => {
     .action(
       cli.action<[string, { reason: string }]>(async (ctx, subjectId, options) => {
         const app = await ctx.app();
-        const { AuditSubjectErasure } = await import('../../personal-data/audit-subject-erasure.service');
+        const { AuditSubjectErasure } = await import('../../personal-data/audit-subject-erasure.service.js');
         const erasure = await ctx.asOperator(() =>
           app.get(AuditSubjectErasure).erase(subjectId, { reason: options.reason }),
         );

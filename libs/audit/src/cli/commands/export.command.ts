@@ -64,9 +64,9 @@ export const exportCommand: CliCommand = (program, cli) => {
         await refuseUsedDirectory(out);
         const app = await ctx.app();
         const [{ AuditExporter }, { DirectoryBundleStore }, { AuditService }] = await Promise.all([
-          import('../../export/audit-exporter'),
-          import('../../export/bundle-store'),
-          import('../../audit.service'),
+          import('../../export/audit-exporter.js'),
+          import('../../export/bundle-store.js'),
+          import('../../audit.service.js'),
         ]);
         const store = new DirectoryBundleStore(out);
         const progress = ctx.output.progress('export', 'rows');

@@ -21,7 +21,7 @@ function keyIdArgument(keyId: string): string {
 
 /** The app's KeyRegistry (loaded on use, like everything Nest: see cli-app.ts). */
 async function keyRegistry(ctx: CommandContext): Promise<KeyRegistry> {
-  const [app, { KeyRegistry }] = await Promise.all([ctx.app(), import('../../keys/key-registry.service')]);
+  const [app, { KeyRegistry }] = await Promise.all([ctx.app(), import('../../keys/key-registry.service.js')]);
   return app.get(KeyRegistry);
 }
 

@@ -18,7 +18,7 @@ const holdLine = (h: LegalHold) =>
 
 async function policyOf(ctx: CommandContext) {
   const app = await ctx.app();
-  const { RetentionPolicy } = await import('../../archive/retention-policy.service');
+  const { RetentionPolicy } = await import('../../archive/retention-policy.service.js');
   return app.get(RetentionPolicy);
 }
 
@@ -116,7 +116,7 @@ export const retentionCommand: CliCommand = (program, cli) => {
     .action(
       cli.action<[{ dryRun?: boolean }]>(async (ctx, options) => {
         const app = await ctx.app();
-        const { AuditArchiver } = await import('../../archive/audit-archiver.service');
+        const { AuditArchiver } = await import('../../archive/audit-archiver.service.js');
         const progress = ctx.output.progress('archive', 'rows');
         const report = await ctx
           .asOperator(() =>

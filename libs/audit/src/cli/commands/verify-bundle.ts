@@ -22,9 +22,9 @@ export async function verifyBundles(
   keysFile: string | undefined,
 ): Promise<ExitCode> {
   const [{ DirectoryBundleStore }, { verifyBundle }, { parsePublishedKeys }] = await Promise.all([
-    import('../../export/bundle-store'),
-    import('../../verification/bundle-verifier'),
-    import('../../keys/published-keys'),
+    import('../../export/bundle-store.js'),
+    import('../../verification/bundle-verifier.js'),
+    import('../../keys/published-keys.js'),
   ]);
   let trustedKeys;
   if (keysFile) {

@@ -67,7 +67,7 @@ export const verifyCommand: CliCommand = (program, cli) => {
         const app = await ctx.app();
         const [{ MikroORM }, { LogVerifier }] = await Promise.all([
           import('@mikro-orm/core'),
-          import('../../verification/log-verifier'),
+          import('../../verification/log-verifier.js'),
         ]);
         const progress = ctx.output.progress('verify', 'events');
         const started = Date.now();
