@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { peakResidentMb } from './worker-process';
 
 // `npx audit-ledger`, as `npm run bench` has just built it.
-const CLI = join(__dirname, '..', 'libs', 'audit', 'src', 'cli', 'main.js');
+const CLI = join(dirname(require.resolve('audit-ledger/package.json')), 'dist', 'cli', 'main.js');
 const SAMPLE_MS = 25;
 
 /** One run of the built CLI. */
