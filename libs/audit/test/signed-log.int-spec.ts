@@ -57,7 +57,8 @@ async function start(options: AuditModuleOptions = {}) {
 }
 
 // Every statement as an insider with superuser rights: append-only triggers disabled.
-const sql = (f: FixtureApp, text: string, ...params: unknown[]) => f.db.tamper(text, params);
+const sql = <T = Record<string, unknown>>(f: FixtureApp, text: string, ...params: unknown[]) =>
+  f.db.tamper<T>(text, params);
 
 // A fresh store per test: once a test has tampered with the log, the worker rightly refuses to
 // cut checkpoints on top of it.
@@ -220,6 +221,29 @@ describe('full log verification against the witness', () => {
     });
     expect(incremental.checkedEvents).toBe(incremental.treeSize - full.treeSize);
     expect(incremental.checkedEvents).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives a verdict, not a crash, when a record’s last events are deleted from the middle of the log under a checkpoint', async () => {
+    const victim = await sealedChain(t.f, 3);
+    await sealedChain(t.f, 3); // later events: the victim's are not the global tail
+    await t.checkpoint();
+    const deleted = await sql<{ global_seq: string }>(
+      t.f,
+      'delete from audit.events where entity_id = $1 and chain_seq > 2 returning global_seq',
+      victim,
+    );
+    // Two leaves out of the middle of a log of at least eight: the shape that used to crash the
+    // Merkle replay (its compact range no longer matched the size it was told).
+    expect(deleted.map((r) => Number(r.global_seq)).sort()).toEqual([4, 5]);
+    const report = await t.verifyLog('FULL');
+    expect(report.valid).toBe(false);
+    const reasons = new Set(report.failures.map((x) => x.reason));
+    expect(reasons).toContain('GLOBAL_SEQUENCE_GAP');
+    // The gap is named once, at the first missing position, not once for every later event.
+    expect(report.failures.filter((x) => x.reason === 'GLOBAL_SEQUENCE_GAP')).toHaveLength(1);
+    // Later batch statements sign roots over the deleted leaves; the witness's size is never reached.
+    expect(reasons).toContain('BATCH_INVALID');
+    expect(reasons).toContain('ROLLED_BACK');
   });
 
   it('detects a restore of an older backup (rollback) against the witness, and refuses to sign on top of it', async () => {

@@ -176,7 +176,11 @@ export class LogVerifier {
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
     progress?: (size: number) => void,
   ) {
+    // `size` counts the leaves replayed into `range` (the two must agree, or the next append reads
+    // a subtree that is not there); `lastSeq` is the position the store claimed last. A deleted
+    // event makes them differ: named once as a gap, then every later root simply fails to match.
     let { size, range } = start;
+    let lastSeq = size;
     const chains = start.chains ?? new Map<string, ChainPosition>();
     const pendingCheckpoints = checkpoints.filter((c) => Number(c.tree_size) >= size);
     let checkedCheckpoints = 0;
@@ -220,9 +224,10 @@ export class LogVerifier {
       const verified = await ahead;
       for (const row of rows) {
         const globalSeq = Number(row.global_seq);
-        if (globalSeq !== size + 1) {
-          fail('GLOBAL_SEQUENCE_GAP', size + 1, `expected global_seq ${size + 1}, found ${globalSeq}`);
+        if (globalSeq !== lastSeq + 1) {
+          fail('GLOBAL_SEQUENCE_GAP', lastSeq + 1, `expected global_seq ${lastSeq + 1}, found ${globalSeq}`);
         }
+        lastSeq = globalSeq;
         const key = chainKey(row.entity_type, row.entity_id);
         chains.set(
           key,
@@ -236,7 +241,7 @@ export class LogVerifier {
           ),
         );
         range = appendLeaf(range, size, merkleLeafHash(row.hash));
-        size = globalSeq;
+        size += 1;
         this.checkBatch(row, range, trusted, fail, verified);
         atSize();
         // NOTE: after every event, not every page: a store smaller than one page still reports
