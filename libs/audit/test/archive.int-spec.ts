@@ -163,6 +163,21 @@ describe('archival and retention', () => {
     });
   });
 
+  it('a record archived whole reads AUDIT_ARCHIVED, and its next event verifies before the next checkpoint', async () => {
+    const query = f.app.get(AuditQueryService);
+    const scope = { tenantId: null };
+    await expect(query.entityAt(scope, 'Account', oldOnly, new Date())).rejects.toMatchObject({
+      code: 'AUDIT_ARCHIVED',
+    });
+    await f.accounts.update(oldOnly, { name: 'b1' });
+    await waitForChain(f, oldOnly, 1);
+    // The latest checkpoint still commits to the archived head (chain_seq 1); the live event is 2.
+    const verified = await f.audit.verifyTrail('Account', oldOnly);
+    expect(verified.failures).toEqual([]);
+    expect(verified.valid).toBe(true);
+    expect(await query.entityAt(scope, 'Account', oldOnly, new Date())).toMatchObject({ name: 'b1' });
+  });
+
   it('reports a tampered archive cut instead of trusting it', async () => {
     await f.db.tamper('update audit.archive_heads set hash = $1 where entity_id = $2', [
       Buffer.alloc(32, 7),

@@ -75,12 +75,12 @@ export class AuditQueryService {
     scope: ReaderScope,
     entityType: string,
     entityId: string,
-  ): Promise<{ events: EventWithDrift[]; verification: ChainVerification }> {
-    const { events, verification } = await this.trail(scope, entityType, entityId);
+  ): Promise<{ events: EventWithDrift[]; verification: ChainVerification; archivedThrough?: number }> {
+    const { events, verification, archivedThrough } = await this.trail(scope, entityType, entityId);
     if (!verification.valid) throw new AuditChainTamperedError(entityType, entityId, verification.failures);
     // NOTE: in place: the events are this call's own, and a copy of each costs on long trails.
     const withDrift = events.map((e, i) => Object.assign(e, { drift: driftOf(e, events[i - 1]) }));
-    return { events: await this.personalData.reveal(withDrift), verification };
+    return { events: await this.personalData.reveal(withDrift), verification, archivedThrough };
   }
 
   /** The entity's state at `at`: its verified chain's patches replayed in order, up to that moment. */
@@ -90,11 +90,11 @@ export class AuditQueryService {
     entityId: string,
     at: Date,
   ): Promise<JsonObject | null> {
-    const { events } = await this.verifiedTrail(scope, entityType, entityId);
+    const { events, archivedThrough } = await this.verifiedTrail(scope, entityType, entityId);
     // NOTE: when the chain's start was archived, the first live event's `before` is the state it
-    // found; anything earlier is only in the archive segment.
+    // found; anything earlier is only in the archive segment (all of it, when no event is live).
     const first = events[0];
-    if (first && first.chainSeq > 1 && new Date(first.occurredAt) > at)
+    if (first ? first.chainSeq > 1 && new Date(first.occurredAt) > at : archivedThrough !== undefined)
       throw new AuditArchivedError(
         `${entityType} ${entityId} at ${at.toISOString()} lies in an archived period: verify and read its archive segment (audit-ledger verify --bundle).`,
       );

@@ -28,6 +28,8 @@ const PAGE = 2000;
 export interface VerifiedTrail {
   events: SealedAuditEvent[];
   verification: ChainVerification;
+  /** The last chain_seq moved to an archive segment, when the chain's start was archived. */
+  archivedThrough?: number;
 }
 
 /**
@@ -94,7 +96,11 @@ export class TrailVerifier {
     });
     const failures = [...chain.failures, ...signed].sort((a, b) => a.chainSeq - b.chainSeq);
     if (failures.length > 0) this.metrics.verificationFailures.inc({ reason: failures[0].reason });
-    return { events: loaded.events, verification: { ...chain, valid: failures.length === 0, failures } };
+    return {
+      events: loaded.events,
+      verification: { ...chain, valid: failures.length === 0, failures },
+      ...(loaded.archived ? { archivedThrough: loaded.archived.chainSeq } : {}),
+    };
   }
 
   /**
