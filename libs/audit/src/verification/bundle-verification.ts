@@ -23,7 +23,12 @@ export type BundleFailureReason =
   /** A batch statement or checkpoint does not open, or its root is not the tree the leaves make. */
   | 'PROOF_INVALID'
   /** Events or leaves are missing, extra or out of order against the manifest. */
-  | 'COUNT_MISMATCH';
+  | 'COUNT_MISMATCH'
+  /**
+   * A directory of archive segments does not form one chain from the log's first leaf: a segment
+   * is missing (the first one left starts later or names a predecessor), replaced or out of place.
+   */
+  | 'SEGMENT_MISSING';
 
 /** One problem found; the verifier stops at the hundredth. `detail` names files and lines, never their contents. */
 export interface BundleFailure {

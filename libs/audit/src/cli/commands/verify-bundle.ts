@@ -1,15 +1,11 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BundleVerification } from '../../verification/bundle-verification';
 import type { CommandContext } from '../cli-runtime';
 import { CliError } from '../cli.error';
 import { EXIT, type ExitCode } from '../exit-codes';
+import { checkSegmentChain, type SegmentReport } from './segment-chain';
 
 const row = (label: string, value: string) => `  ${label.padEnd(20)} ${value}`;
-
-interface SegmentReport extends BundleVerification {
-  bundle: string;
-}
 
 /**
  * Offline verification (no database): one bundle, or a directory of archive segments, each a
@@ -41,9 +37,8 @@ export async function verifyBundles(
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw CliError.usage(`--bundle ${dir}: no such directory`);
   });
-  const bundles = entries.some((e) => e.name === 'manifest.json')
-    ? [dir]
-    : entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  const single = entries.some((e) => e.name === 'manifest.json');
+  const bundles = single ? [dir] : entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
   if (bundles.length === 0)
     throw CliError.usage(`--bundle ${dir}: holds no manifest.json and no segment directories`);
 
@@ -56,7 +51,8 @@ export async function verifyBundles(
     }).finally(() => progress.stop());
     reports.push({ bundle, ...report });
   }
-  if (reports.length > 1) checkSegmentChain(reports);
+  // A directory of segments is the whole archive: it must chain from the log's first leaf.
+  if (!single) checkSegmentChain(reports);
   const valid = reports.every((r) => r.valid);
   const lines = [`Bundle verification (offline): ${valid ? 'OK' : 'FAILED'}`];
   for (const r of reports) {
@@ -79,22 +75,4 @@ export async function verifyBundles(
     );
   ctx.output.result({ valid, keysFromBundle: !keysFile, bundles: reports }, lines);
   return valid ? EXIT.OK : EXIT.FAILED;
-}
-
-/** Segments in log order, each continuing the previous one and naming its manifest. */
-function checkSegmentChain(reports: SegmentReport[]): void {
-  reports.sort((a, b) => a.leavesFrom - b.leavesFrom);
-  for (let i = 1; i < reports.length; i++) {
-    const [prev, next] = [reports[i - 1], reports[i]];
-    if (next.leavesFrom !== prev.treeSize || next.previousManifestSha256 !== prev.manifestSha256) {
-      next.valid = false;
-      next.failures.push({
-        reason: 'COUNT_MISMATCH',
-        file: 'manifest.json',
-        globalSeq: prev.treeSize + 1,
-        eventId: null,
-        detail: `does not continue ${prev.bundle} (which ends at ${prev.treeSize}, manifest ${prev.manifestSha256})`,
-      });
-    }
-  }
 }
