@@ -439,6 +439,26 @@ describe('audit GraphQL API of the library, over HTTP against the example app', 
     const report = (await ok('dave', VERIFY, { id: erin })).verifyAuditTrail;
     expect(report).toMatchObject({ valid: false, failures: [{ chainSeq: 2, reason: 'HASH_MISMATCH' }] });
   });
+
+  it('verifyAuditLog gives a verdict with reasons after the log is cut in the middle and at its tail, never an error', async () => {
+    const [{ last }] = await e.db.query<{ last: number }>(
+      'select max(global_seq)::int as last from audit.events',
+    );
+    // An insider deletes two events from the middle of the log, then its last three.
+    await e.db.tamper('delete from audit.events where global_seq in ($1, $2) or global_seq > $3', [
+      Math.floor(last / 2),
+      Math.floor(last / 2) + 1,
+      last - 3,
+    ]);
+    const res = await gql('grace', LOG);
+    expect(res.errors).toBeUndefined();
+    const log = res.data.verifyAuditLog;
+    expect(log.valid).toBe(false);
+    const reasons: string[] = log.failures.map((f: { reason: string }) => f.reason);
+    expect(reasons).toContain('GLOBAL_SEQUENCE_GAP');
+    // The log head (and the witness, once a checkpoint covered the tail) still count the deleted tail.
+    expect(reasons.some((r) => r === 'HEAD_MISMATCH' || r === 'ROLLED_BACK')).toBe(true);
+  });
 });
 
 function escalationActor(roleChanges: { edges: { node: { actor: { id: string } } }[] }): string {

@@ -3,6 +3,7 @@ import { InvalidHashError } from '../errors/invalid-hash.error';
 import { InvalidHeadMapProofError } from '../errors/invalid-head-map-proof.error';
 import { canonicalJson } from './canonical-json';
 import { merkleNodeHash } from './merkle';
+import { AuditInvariantError } from '../errors/audit-invariant.error';
 
 // Entity heads map: a compressed binary Merkle trie from a 32-byte key to an entity's latest chain
 // position. Each signed checkpoint commits to its root, so a reader proves an entity's head in
@@ -130,7 +131,9 @@ function childHash(nodes: ReadonlyMap<string, HeadMapNode>, parent: string, bit:
   // NOTE: an internal node has a non-empty child, so two missing children mean the caller did not
   // load deep enough (needsDeeper); reading them as EMPTY would silently corrupt the map.
   if (!nodes.has(`${parent}0`) && !nodes.has(`${parent}1`)) {
-    throw new Error(`Head map node '${parent}' is internal but no child was loaded: see needsDeeper.`);
+    throw new AuditInvariantError(
+      `Head map node '${parent}' is internal but no child was loaded: see needsDeeper.`,
+    );
   }
   return nodes.get(parent + bit)?.hash ?? EMPTY;
 }

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { pipeline as streamPipeline, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { AuditError } from '../errors/audit.error';
 
 /** What was written: the SHA-256 and length of the stored bytes (compressed, if the name ends in .gz). */
 export interface WrittenFile {
@@ -44,14 +45,14 @@ export type BundleFileProblem = 'NOT_REGULAR' | 'MISSING' | 'TOO_LARGE';
  * A bundle file a store or reader refuses. The message names the file and the problem, never the
  * file's contents: the verifier reports it as a failure of the bundle, it is not thrown to users.
  */
-export class BundleFileError extends Error {
+export class BundleFileError extends AuditError {
+  readonly code = 'AUDIT_BUNDLE_FILE_REFUSED';
   constructor(
     readonly file: string,
     readonly problem: BundleFileProblem,
     message: string,
   ) {
     super(message);
-    this.name = 'BundleFileError';
   }
 }
 

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { EcsDocument } from './ecs-document';
 import type { EventFileFormat } from './bundle-manifest';
 import { LineTooLongError, textLines } from './text-lines';
+import { AuditError } from '../errors/audit.error';
 
 /**
  * CSV columns: the ECS document's dotted field names. Members holding objects or arrays are
@@ -112,7 +113,8 @@ export async function* encodeEvents(
 }
 
 /** A parse failure inside an event file: the line (1-based, header included) and why. */
-export class EventLineError extends Error {
+export class EventLineError extends AuditError {
+  readonly code = 'AUDIT_EVENT_LINE_INVALID';
   constructor(
     readonly line: number,
     message: string,

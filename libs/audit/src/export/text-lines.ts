@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
+import { AuditError } from '../errors/audit.error';
 
 /** A line longer than the reader accepts: reading stops there, before the line is held whole. */
-export class LineTooLongError extends Error {
+export class LineTooLongError extends AuditError {
+  readonly code = 'AUDIT_LINE_TOO_LONG';
   constructor(
     readonly line: number,
     readonly maxBytes: number,
   ) {
     super(`line ${line} is longer than ${maxBytes} bytes`);
-    this.name = 'LineTooLongError';
   }
 }
 

@@ -1,6 +1,8 @@
+import { AuditError } from '../errors/audit.error';
+
 /** A probe that gave no answer in time: the dependency counts as down. */
-export class ProbeTimeoutError extends Error {
-  override readonly name = 'ProbeTimeoutError';
+export class ProbeTimeoutError extends AuditError {
+  readonly code = 'AUDIT_PROBE_TIMEOUT';
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
   }

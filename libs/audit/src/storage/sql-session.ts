@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, EntityManager, IsolationLevel } from '@mikro-orm/postgresql';
 import { CompiledQuery, type Kysely } from 'kysely';
+import { AuditInvariantError } from '../errors/audit-invariant.error';
 
 /** What a statement returned: its rows, and how many rows it changed (or returned). */
 export type SqlResult<R extends { rows: unknown[] }> = R & { rowCount: number };
@@ -53,7 +54,7 @@ const isTransaction = (runner: Runner): boolean =>
 export function positional(text: string, expected: number): string {
   let n = 0;
   const out = text.replace(/\\\?|\?/g, (m) => (m === '?' ? `$${++n}` : '?'));
-  if (n !== expected) throw new Error(`SQL expects ${n} parameters, got ${expected}`);
+  if (n !== expected) throw new AuditInvariantError(`SQL expects ${n} parameters, got ${expected}`);
   return out;
 }
 
@@ -76,7 +77,7 @@ export function sqlCurrent(em: AnyEntityManager): SqlSession {
 /** SQL inside the transaction `em` must be in (inside `em.transactional`). */
 export function sqlIn(em: AnyEntityManager): SqlSession {
   const trx = (em as EntityManager).getTransactionContext<Runner & object>();
-  if (!trx) throw new Error('sqlIn: the EntityManager is in no transaction');
+  if (!trx) throw new AuditInvariantError('sqlIn: the EntityManager is in no transaction');
   return new SqlSession(trx, connectionOf(em));
 }
 

@@ -6,6 +6,7 @@ import { EventLineError } from '../export/event-file';
 import { LineTooLongError, textLines } from '../export/text-lines';
 import { SAFE_NAME } from './bundle-manifest-schema';
 import type { BundleFailureReason } from './bundle-verification';
+import { AuditError } from '../errors/audit.error';
 
 /** The manifest, its seal and keys.json are read whole: none of them comes near these sizes. */
 export const MAX_MANIFEST_BYTES = 1 << 20;
@@ -22,7 +23,8 @@ export type Fail = (
 ) => void;
 
 /** A read failure inside one bundle file: the walk stops there. */
-export class FileError extends Error {
+export class FileError extends AuditError {
+  readonly code = 'AUDIT_BUNDLE_FILE_INVALID';
   constructor(
     readonly file: string,
     readonly reason: BundleFailureReason,

@@ -36,6 +36,7 @@ import { HEX_HASH, manifestProblems } from './bundle-manifest-schema';
 import type { BundleFailure, BundleVerification } from './bundle-verification';
 import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
+import { AuditError } from '../errors/audit.error';
 
 /** The verifier stops at the hundredth failure: a hostile bundle cannot keep it busy reporting. */
 const MAX_FAILURES = 100;
@@ -55,7 +56,9 @@ export interface BundleVerifyOptions {
 }
 
 /** Thrown by `fail` at the hundredth failure: verification ends with what it has. */
-class TooManyFailures extends Error {}
+class TooManyFailures extends AuditError {
+  readonly code = 'AUDIT_TOO_MANY_FAILURES';
+}
 
 /** Proofs read ahead of the walk, to have their signatures checked meanwhile. */
 const PROOFS_AHEAD = 256;
@@ -114,7 +117,7 @@ export async function verifyBundle(
       eventId: at.eventId ?? null,
       detail,
     });
-    if (failures.length >= MAX_FAILURES) throw new TooManyFailures();
+    if (failures.length >= MAX_FAILURES) throw new TooManyFailures(`stopped at failure ${MAX_FAILURES}`);
   };
   let partial: Partial<BundleVerification> = {};
   const result = (): BundleVerification => ({

@@ -4,6 +4,7 @@ import type { SealedAuditEvent } from '../events/audit-event';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { ChainFailure } from './chain-verification';
 import { openStatement } from './signed-statement';
+import { InvalidHeadMapProofError } from '../errors/invalid-head-map-proof.error';
 
 /** What ties an entity's chain to signed data, loaded in one snapshot of the database. */
 export interface TrailEvidence {
@@ -126,7 +127,7 @@ function checkCheckpoint(events: SealedAuditEvent[], evidence: TrailEvidence, fa
   }
   let value;
   try {
-    if (!evidence.mapProof) throw new Error('no heads-map proof');
+    if (!evidence.mapProof) throw new InvalidHeadMapProofError('no heads-map proof');
     value = verifyHeadMapProof(parseHeadsLine(checkpoint.extensions), evidence.entityKey, evidence.mapProof);
   } catch (error) {
     fail(end, null, 'CHECKPOINT_INVALID', `heads map: ${(error as Error).message}`);
