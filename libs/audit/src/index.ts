@@ -184,6 +184,8 @@ export { InvalidCheckpointError } from './errors/invalid-checkpoint.error';
 export { InvalidExportRequestError } from './errors/invalid-export-request.error';
 export { InvalidRetentionInputError } from './errors/invalid-retention-input.error';
 export { InvalidHeadMapProofError } from './errors/invalid-head-map-proof.error';
+export { InvalidQueryInputError } from './errors/invalid-query-input.error';
+export { AuditInvariantError } from './errors/audit-invariant.error';
 export { KeyProviderError } from './errors/key-provider.error';
 export { LogIntegrityError } from './errors/log-integrity.error';
 export { PoisonEventError } from './errors/poison-event.error';
