@@ -8,6 +8,8 @@ import type { CliEnvironment } from './cli-environment';
 import { CliLogger } from './cli-logger';
 import { CliModule } from './cli.module';
 import { redactUrls } from './command-line';
+import { sqlOf } from '../storage/sql-session';
+import { probeLogHead } from '../storage/status.store';
 
 /**
  * Builds the CLI's Nest application (CliModule) and checks at once that the store answers.
@@ -26,7 +28,7 @@ export async function createCliApp(
   try {
     // NOTE: MikroORM does not fail when the database is unreachable, the first query does:
     // ask at once, and name the URL (without its password) in the error.
-    await app.get(MikroORM).em.getConnection().execute('select tree_size from audit.log_head limit 1');
+    await probeLogHead(sqlOf(app.get(MikroORM)));
   } catch (error) {
     await app.close().catch(() => undefined);
     throw CliError.config(

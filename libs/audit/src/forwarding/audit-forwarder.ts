@@ -14,6 +14,7 @@ import type { AuditEventSink } from './audit-event-sink';
 import { ForwardCursors } from './forward-cursors';
 import { retryDelay } from './retry-policy';
 import { sqlOf } from '../storage/sql-session';
+import { lockForwardCursor, moveForwardCursor } from '../storage/forward-cursor.store';
 
 /** One sink's loop and its backoff state in this process. */
 interface Lane {
@@ -116,16 +117,12 @@ export class AuditForwarder {
   private async forwardBatch(sink: AuditEventSink): Promise<number | null> {
     const db = sqlOf(this.store);
     const sent = await db.transaction(async (trx) => {
-      const cursor = await trx.raw<{ rows: { global_seq: string }[] }>(
-        'select global_seq from audit.forward_cursors where sink = ? for update skip locked',
-        [sink.name],
-      );
-      if (cursor.rows.length === 0) {
+      const after = await lockForwardCursor(trx, sink.name);
+      if (after === null) {
         // Locked by another worker, or the row was deleted to start the sink again.
         await this.cursors.ensure(sink.name, trx);
         return null;
       }
-      const after = Number(cursor.rows[0].global_seq);
       const rows = await findEventRows(
         this.store.em.fork() as EntityManager,
         { globalSeq: { $gt: String(after) } },
@@ -135,10 +132,7 @@ export class AuditForwarder {
       const events = rows.map(toSealedEvent);
       this.reportGaps(sink.name, after, events);
       await sink.send(events.map(toEcsDocument));
-      await trx.raw('update audit.forward_cursors set global_seq = ?, updated_at = now() where sink = ?', [
-        events[events.length - 1].globalSeq,
-        sink.name,
-      ]);
+      await moveForwardCursor(trx, sink.name, events[events.length - 1].globalSeq);
       return events.length;
     });
     if (sent) this.metrics.forwarded.inc({ sink: sink.name }, sent);

@@ -4,6 +4,7 @@ import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { InjectAuditStore } from '../storage/audit-store';
 import { type SqlSession, sqlOf } from '../storage/sql-session';
+import { ensureForwardCursor, forwardCursors, forwardLag } from '../storage/forward-cursor.store';
 
 /**
  * The forwarding cursors (`audit.forward_cursors`): for each configured sink, the `global_seq`
@@ -25,12 +26,7 @@ export class ForwardCursors {
    * current size (`'now'`). An existing cursor is never moved.
    */
   async ensure(sink: string, db: SqlSession = sqlOf(this.store)): Promise<void> {
-    const start = this.options.forwarding.startAt === 'now' ? 'tree_size' : '0';
-    await db.raw(
-      `insert into audit.forward_cursors (sink, global_seq)
-       select ?, ${start} from audit.log_head on conflict (sink) do nothing`,
-      [sink],
-    );
+    await ensureForwardCursor(db, sink, this.options.forwarding.startAt !== 'now');
   }
 
   /**
@@ -51,21 +47,12 @@ export class ForwardCursors {
   /** Each configured sink's cursor (sinks with none yet are left out). */
   async read(): Promise<Map<string, number>> {
     if (this.names.length === 0) return new Map();
-    const result = await sqlOf(this.store).raw<{ rows: { sink: string; global_seq: string }[] }>(
-      'select sink, global_seq from audit.forward_cursors where sink = any(?)',
-      [this.names],
-    );
-    return new Map(result.rows.map((r) => [r.sink, Number(r.global_seq)]));
+    return forwardCursors(sqlOf(this.store), this.names);
   }
 
   /** How many events each configured sink is behind the log (its size minus the cursor). */
   async lag(): Promise<Map<string, number>> {
     if (this.names.length === 0) return new Map();
-    const result = await sqlOf(this.store).raw<{ rows: { sink: string; lag: string }[] }>(
-      `select c.sink, greatest(h.tree_size - c.global_seq, 0) as lag
-       from audit.forward_cursors c cross join audit.log_head h where c.sink = any(?)`,
-      [this.names],
-    );
-    return new Map(result.rows.map((r) => [r.sink, Number(r.lag)]));
+    return forwardLag(sqlOf(this.store), this.names);
   }
 }

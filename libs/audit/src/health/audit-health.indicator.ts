@@ -10,6 +10,7 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { outboxState } from '../storage/outbox-state.store';
 import { within } from './within';
 import { sqlOf } from '../storage/sql-session';
+import { checkpointAgeMs } from '../storage/status.store';
 
 /**
  * A terminus health indicator for the audit pipeline: down, with the reasons, when an event has
@@ -33,10 +34,9 @@ export class AuditHealthIndicator {
     // Every probe is bounded: a dependency that does not answer is down, and the check still answers.
     const [outbox, checkpoint, queue] = await Promise.all([
       within(outboxState(this.orm, this.store), timeoutMs).catch(() => null),
+      // Wrapped: no answer (null) differs from no checkpoint yet ({ ageMs: null }).
       within(
-        sqlOf(this.store).raw<{ rows: { age_ms: number | null }[] }>(
-          `select (extract(epoch from now() - max(checkpoint_time)) * 1000)::bigint as age_ms from audit.checkpoints`,
-        ),
+        checkpointAgeMs(sqlOf(this.store)).then((ageMs) => ({ ageMs })),
         timeoutMs,
       ).catch(() => null),
       this.queueCounts(timeoutMs),
@@ -54,8 +54,7 @@ export class AuditHealthIndicator {
     }
     if (queue === null) problems.push(`Redis (the sealing queue) does not answer within ${timeoutMs} ms`);
     else if (queue.failed > 0) problems.push(`${queue.failed} sealing job(s) failed every attempt`);
-    const age = checkpoint?.rows[0].age_ms;
-    const lastCheckpointAgeMs = age === null || age === undefined ? null : Number(age);
+    const lastCheckpointAgeMs = checkpoint?.ageMs ?? null;
     if (checkpoint === null) {
       problems.push(`PostgreSQL (the audit store) does not answer within ${timeoutMs} ms`);
     } else if (lastCheckpointAgeMs === null || lastCheckpointAgeMs > maxCheckpointAgeMs) {

@@ -8,10 +8,19 @@ import { KeyProviderError } from '../errors/key-provider.error';
 import type { JsonObject } from '../events/audit-event';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import type { SigningKeyRecord, SigningKeyStatus } from './signing-key-record';
-import { toKeyRecord, type SigningKeyRow } from './signing-key.rows';
+import { toKeyRecord } from './signing-key.rows';
 import { InjectAuditStore } from '../storage/audit-store';
 import { assertKeyUnpublished, assertStoreExtendsWitness } from '../witness/witness-continuity';
-import { sqlOf } from '../storage/sql-session';
+import {
+  activeKeyId,
+  insertActiveKey,
+  lockKeySetup,
+  markKeyCompromised,
+  retireKey,
+  setActiveKey,
+  storedSigningKeys,
+} from '../storage/signing-key.store';
+import { sqlCurrent, sqlOf } from '../storage/sql-session';
 
 /** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
 export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
@@ -96,7 +105,7 @@ export class KeyRegistry {
    */
   private withKeyLock<T>(fn: () => Promise<T>): Promise<T> {
     return this.em.transactional(async (em) => {
-      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [KEY_SETUP_LOCK]);
+      await lockKeySetup(sqlCurrent(em), KEY_SETUP_LOCK);
       return fn();
     });
   }
@@ -133,19 +142,11 @@ export class KeyRegistry {
       // witness does not know; a failed commit leaves only an unused key there.
       await assertKeyUnpublished(sqlOf(em), this.options.witness, this.options.logOrigin, keyId);
       await this.options.witness.publishKey(record);
-      await em.execute(
-        `insert into audit.signing_keys (key_id, key_set_id, name, algorithm, verifier_key, not_before, status)
-         values (?, ?, ?, ?, ?, ?, 'ACTIVE')`,
-        [keyId, record.keySetId, record.name, record.algorithm, record.verifierKey, now],
-      );
+      const db = sqlCurrent(em);
+      await insertActiveKey(db, record, now);
       const old = active && { ...active, status: 'RETIRED' as const, notAfter: now };
-      if (old) {
-        await em.execute(
-          "update audit.signing_keys set status = 'RETIRED', not_after = ? where key_id = ? and status = 'ACTIVE'",
-          [now, old.keyId],
-        );
-      }
-      await em.execute('update audit.log_head set active_key_id = ?', [keyId]);
+      if (old) await retireKey(db, old.keyId, now);
+      await setActiveKey(db, keyId);
       await this.recordEvent(em, 'KEY_ROTATED', {
         ...details,
         reason,
@@ -178,18 +179,14 @@ export class KeyRegistry {
     const { active } = await this.state(this.em);
     if (active?.keyId === keyId) await this.rotate('COMPROMISE', undefined, details);
     const record = await this.em.transactional(async (em) => {
-      const rows = await em.execute<SigningKeyRow[]>(
-        `update audit.signing_keys set status = 'COMPROMISED', compromised_at = ?
-         where key_id = ? and compromised_at is null returning *`,
-        [since, keyId],
-      );
-      if (!rows[0]) throw new KeyProviderError(`No key ${keyId} that is not already compromised.`);
+      const row = await markKeyCompromised(sqlCurrent(em), keyId, since);
+      if (!row) throw new KeyProviderError(`No key ${keyId} that is not already compromised.`);
       await this.recordEvent(em, 'KEY_COMPROMISED', {
         ...details,
         keyId,
         compromisedAt: since.toISOString(),
       });
-      return toKeyRecord(rows[0]);
+      return toKeyRecord(row);
     });
     await this.options.witness.publishKey(record);
     await this.options.keyProvider.destroySigner(keyId);
@@ -210,9 +207,7 @@ export class KeyRegistry {
 
   /** The stored public keys (the witness holds the trusted copy). */
   async storedKeys(em: EntityManager = this.em.fork()): Promise<SigningKeyRecord[]> {
-    return (await em.execute<SigningKeyRow[]>('select * from audit.signing_keys order by not_before')).map(
-      toKeyRecord,
-    );
+    return (await storedSigningKeys(sqlCurrent(em))).map(toKeyRecord);
   }
 
   /**
@@ -241,12 +236,10 @@ export class KeyRegistry {
   }
 
   private async state(em: EntityManager, lock = false) {
-    const head = await em.execute<{ active_key_id: string | null }[]>(
-      `select active_key_id from audit.log_head${lock ? ' for update' : ''}`,
-    );
+    const activeId = await activeKeyId(sqlCurrent(em), lock);
     const keys = await this.storedKeys(em);
     return {
-      active: keys.find((k) => k.keyId === head[0]?.active_key_id && k.status === 'ACTIVE') ?? null,
+      active: keys.find((k) => k.keyId === activeId && k.status === 'ACTIVE') ?? null,
       known: new Set(keys.map((k) => k.keyId)),
     };
   }

@@ -8,23 +8,15 @@ import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { DeadLetter } from './dead-letter';
 import type { SealJobEvent } from './seal-job';
-import { type SqlSession } from '../storage/sql-session';
+import {
+  countSealingFailure,
+  parkedEvents,
+  unparkEvent,
+  type FailureCount,
+} from '../storage/dead-letter.store';
+import type { SqlSession } from '../storage/sql-session';
 
-/** A failed sealing attempt, counted on its outbox row. */
-export interface FailureCount {
-  attempts: number;
-  parked: boolean;
-}
-
-interface DeadLetterRow {
-  id: string;
-  entity_type: string;
-  entity_id: string;
-  attempts: number;
-  last_error: string;
-  dead_lettered_at: Date;
-  blocked: number;
-}
+export type { FailureCount } from '../storage/dead-letter.store';
 
 /**
  * Poison events: outbox events the worker cannot seal (PoisonEventError). Each failed attempt is
@@ -66,14 +58,7 @@ export class AuditDeadLetters {
     eventId: string,
     error: PoisonEventError,
   ): Promise<FailureCount | undefined> {
-    const result = await outbox.raw<{ rows: FailureCount[] }>(
-      `update audit.outbox set attempts = attempts + 1, last_error = ?,
-         dead_lettered_at = case when attempts + 1 >= ? then now() end
-       where id = ? and dead_lettered_at is null
-       returning attempts, dead_lettered_at is not null as parked`,
-      [error.message, this.options.deadLetter.maxAttempts, eventId],
-    );
-    return result.rows[0];
+    return countSealingFailure(outbox, eventId, error.message, this.options.deadLetter.maxAttempts);
   }
 
   /** @internal Raises the alerts for an event `countFailure` parked: log, metric, `onDeadLetter` hook. */
@@ -89,29 +74,16 @@ export class AuditDeadLetters {
 
   /** The parked events, oldest first. */
   async list(filter: { eventId?: string } = {}): Promise<DeadLetter[]> {
-    const results = await Promise.all(
-      this.outboxes.map((db) =>
-        db.raw<{ rows: DeadLetterRow[] }>(
-          `select d.id, d.entity_type, d.entity_id, d.attempts, d.last_error, d.dead_lettered_at,
-             (select count(*)::int from audit.outbox o where o.entity_type = d.entity_type
-                and o.entity_id = d.entity_id and o.seq > d.seq) as blocked
-           from audit.outbox d where d.dead_lettered_at is not null ${filter.eventId ? 'and d.id = ?' : ''}
-           order by d.seq`,
-          filter.eventId ? [filter.eventId] : [],
-        ),
-      ),
-    );
-    return results
-      .flatMap((result) => result.rows)
-      .map((r) => ({
-        eventId: r.id,
-        entityType: r.entity_type,
-        entityId: r.entity_id,
-        attempts: r.attempts,
-        lastError: r.last_error,
-        deadLetteredAt: new Date(r.dead_lettered_at),
-        blockedEvents: r.blocked,
-      }));
+    const results = await Promise.all(this.outboxes.map((db) => parkedEvents(db, filter.eventId)));
+    return results.flat().map((r) => ({
+      eventId: r.id,
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      deadLetteredAt: new Date(r.dead_lettered_at),
+      blockedEvents: r.blocked,
+    }));
   }
 
   /**
@@ -119,16 +91,8 @@ export class AuditDeadLetters {
    * `deadLetter.maxAttempts` fresh attempts. Returns false when no such event is parked.
    */
   async retry(eventId: string): Promise<boolean> {
-    const results = await Promise.all(
-      this.outboxes.map((db) =>
-        db.raw<{ rows: { entity_type: string; entity_id: string }[] }>(
-          `update audit.outbox set dead_lettered_at = null, attempts = 0
-           where id = ? and dead_lettered_at is not null returning entity_type, entity_id`,
-          [eventId],
-        ),
-      ),
-    );
-    const row = results.flatMap((r) => r.rows)[0];
+    const results = await Promise.all(this.outboxes.map((db) => unparkEvent(db, eventId)));
+    const row = results.find((r) => r !== undefined);
     if (!row) return false;
     this.logger.warn(`Dead-lettered event ${eventId} (${row.entity_type} ${row.entity_id}) queued again`);
     await this.producer.requeue([{ eventId, entityType: row.entity_type, entityId: row.entity_id }]);

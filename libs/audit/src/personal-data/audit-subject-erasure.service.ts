@@ -7,8 +7,9 @@ import type { AuditActor } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { InjectAuditStore } from '../storage/audit-store';
-import { sqlOn, type Sql } from './subject-keys';
+import { sqlOn } from './subject-keys';
 import { sqlOf, sqlIn } from '../storage/sql-session';
+import { destroySubjectKey, insertErasedSubject, subjectKeyState } from '../storage/subject-key.store';
 
 /** Entity type of the audit events that record erasures (entity id: the subject id). */
 export const SUBJECT_ENTITY = 'audit.subject';
@@ -35,12 +36,6 @@ export interface SubjectKeyStatus {
 }
 
 // NOTE: the driver returns timestamptz as text (MikroORM's type parsers).
-interface KeyStateRow {
-  erased: boolean;
-  created_at: string | Date;
-  erased_at: string | Date | null;
-}
-
 const dateOf = (value: string | Date | null) => (value === null ? null : new Date(value));
 
 /**
@@ -75,13 +70,9 @@ export class AuditSubjectErasure {
       const sql = sqlOn(sqlIn(em));
       const erasedAt = new Date();
       // A tombstone when the subject has no key; else lock the row and destroy its key.
-      const tombstone = await sql(
-        `insert into audit.subject_keys (subject_id, wrapped_key, erased_at) values (?, null, ?)
-         on conflict do nothing returning subject_id`,
-        [subjectId, erasedAt],
-      );
-      if (tombstone.length === 0) {
-        const [row] = await this.state(sql, subjectId, true);
+      const tombstone = await insertErasedSubject(sql, subjectId, erasedAt);
+      if (!tombstone) {
+        const row = (await subjectKeyState(sql, subjectId, true))!;
         if (row.erased) {
           return {
             subjectId,
@@ -91,12 +82,9 @@ export class AuditSubjectErasure {
             eventId: null,
           };
         }
-        await sql('update audit.subject_keys set wrapped_key = null, erased_at = ? where subject_id = ?', [
-          erasedAt,
-          subjectId,
-        ]);
+        await destroySubjectKey(sql, subjectId, erasedAt);
       }
-      const keyDestroyed = tombstone.length === 0;
+      const keyDestroyed = !tombstone;
       const event = this.events.forDomainEvent(
         {
           action: 'ERASE',
@@ -116,7 +104,7 @@ export class AuditSubjectErasure {
 
   /** Whether the subject's personal values can still be read. */
   async status(subjectId: string): Promise<SubjectKeyStatus> {
-    const [row] = await this.state(sqlOn(sqlOf(this.store.em)), subjectId, false);
+    const row = await subjectKeyState(sqlOn(sqlOf(this.store.em)), subjectId, false);
     if (!row) return { subjectId, state: 'NONE', createdAt: null, erasedAt: null };
     return {
       subjectId,
@@ -124,13 +112,5 @@ export class AuditSubjectErasure {
       createdAt: dateOf(row.created_at),
       erasedAt: dateOf(row.erased_at),
     };
-  }
-
-  private state(sql: Sql, subjectId: string, lock: boolean): Promise<KeyStateRow[]> {
-    return sql<KeyStateRow>(
-      `select wrapped_key is null as erased, created_at, erased_at from audit.subject_keys
-       where subject_id = ?${lock ? ' for update' : ''}`,
-      [subjectId],
-    );
   }
 }

@@ -5,27 +5,17 @@ import { newSubjectKey, unwrapSubjectKey, wrapSubjectKey } from '../crypto/perso
 import { KeyProviderError } from '../errors/key-provider.error';
 import { PersonalDataUnreadableError } from '../errors/personal-data-unreadable.error';
 import { createKekFile, readKekFile } from './subject-kek.file';
-import { type SqlSession } from '../storage/sql-session';
+import {
+  anyWrappedSubjectKey,
+  insertSubjectKey,
+  subjectKeyRows,
+  type Sql,
+} from '../storage/subject-key.store';
 
-/** Runs one SQL statement (`?` placeholders) and returns its rows. */
-export type Sql = <T>(sql: string, params: unknown[]) => Promise<T[]>;
-
-/** Runs statements on a connection or in a transaction. */
-export const sqlOn =
-  (db: SqlSession): Sql =>
-  async <T>(sql: string, params: unknown[]) =>
-    (await db.raw<{ rows: T[] }>(sql, params)).rows;
+export { sqlOn, type Sql } from '../storage/subject-key.store';
 
 /** Subject id → its data key, or null once erased. */
 export type SubjectKeyMap = Map<string, Buffer | null>;
-
-interface KeyRow {
-  subject_id: string;
-  wrapped_key: Buffer | null;
-}
-
-const SELECT_KEYS =
-  'select subject_id, wrapped_key from audit.subject_keys where subject_id = any(?::text[])';
 
 /**
  * The per-subject data keys in `audit.subject_keys`, wrapped under the key-encryption key (which
@@ -44,7 +34,7 @@ export class SubjectKeys {
    * subject maps to null and gets no new key.
    */
   async forWrite(sql: Sql, subjects: string[]): Promise<SubjectKeyMap> {
-    const rows = await sql<KeyRow>(SELECT_KEYS, [subjects]);
+    const rows = await subjectKeyRows(sql, subjects);
     const found = new Set(rows.map((r) => r.subject_id));
     const missing = subjects.filter((s) => !found.has(s));
     const keys: SubjectKeyMap = new Map();
@@ -52,13 +42,8 @@ export class SubjectKeys {
       const kek = await this.kekForWrite(sql);
       for (const subject of missing) {
         const key = newSubjectKey();
-        const inserted = await sql<KeyRow>(
-          `insert into audit.subject_keys (subject_id, wrapped_key) values (?, ?)
-           on conflict do nothing returning subject_id`,
-          [subject, wrapSubjectKey(kek, subject, key)],
-        );
-        if (inserted.length > 0) keys.set(subject, key);
-        else rows.push(...(await sql<KeyRow>(SELECT_KEYS, [[subject]])));
+        if (await insertSubjectKey(sql, subject, wrapSubjectKey(kek, subject, key))) keys.set(subject, key);
+        else rows.push(...(await subjectKeyRows(sql, [subject])));
       }
     }
     const kek = rows.some((r) => r.wrapped_key) ? await this.kekForWrite(sql) : null;
@@ -78,7 +63,7 @@ export class SubjectKeys {
   async forRead(sql: Sql, subjects: string[], lenient = false): Promise<SubjectKeyMap> {
     const keys: SubjectKeyMap = new Map();
     if (subjects.length === 0) return keys;
-    const rows = await sql<KeyRow>(SELECT_KEYS, [subjects]);
+    const rows = await subjectKeyRows(sql, subjects);
     const kek = rows.some((r) => r.wrapped_key) ? await this.existingKek() : null;
     for (const { subject_id: subject, wrapped_key: wrapped } of rows) {
       if (!wrapped) {
@@ -121,11 +106,7 @@ export class SubjectKeys {
     const existing = await this.existingKek();
     if (existing) return existing;
     const source = this.options.subjectKek as { file: string };
-    const [{ wrapped }] = await sql<{ wrapped: boolean }>(
-      'select exists (select 1 from audit.subject_keys where wrapped_key is not null) as wrapped',
-      [],
-    );
-    if (wrapped) {
+    if (await anyWrappedSubjectKey(sql)) {
       throw new KeyProviderError(
         `Subject keys exist but their key-encryption key does not: restore ${source.file} or set AUDIT_SUBJECT_KEK.`,
       );

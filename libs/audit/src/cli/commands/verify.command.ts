@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/core';
 import type { LogFailure, LogVerification } from '../../verification/log-verification';
 import type { CliCommand } from '../cli-command';
 import { CliError } from '../cli.error';
@@ -13,14 +12,6 @@ function firstBad(failures: LogFailure[]): LogFailure | null {
 }
 
 const where = (f: LogFailure) => (f.globalSeq === null ? '' : ` at global_seq ${f.globalSeq}`);
-
-/** The id of the event at `globalSeq`, if the store holds one. */
-async function eventIdAt(orm: MikroORM, globalSeq: number): Promise<string | null> {
-  const rows = await orm.em
-    .getConnection()
-    .execute<{ id: string }[]>('select id from audit.events where global_seq = ?', [globalSeq]);
-  return rows[0]?.id ?? null;
-}
 
 const row = (label: string, value: string) => `  ${label.padEnd(20)} ${value}`;
 
@@ -65,9 +56,11 @@ export const verifyCommand: CliCommand = (program, cli) => {
         if (options.keys && !options.bundle) throw CliError.usage('--keys goes with --bundle');
         if (options.bundle) return verifyBundles(ctx, options.bundle, options.keys);
         const app = await ctx.app();
-        const [{ MikroORM }, { LogVerifier }] = await Promise.all([
+        const [{ MikroORM }, { LogVerifier }, { eventIdAt }, { sqlOf }] = await Promise.all([
           import('@mikro-orm/core'),
           import('../../verification/log-verifier.js'),
+          import('../../storage/status.store.js'),
+          import('../../storage/sql-session.js'),
         ]);
         const progress = ctx.output.progress('verify', 'events');
         const started = Date.now();
@@ -81,7 +74,7 @@ export const verifyCommand: CliCommand = (program, cli) => {
         const bad = firstBad(report.failures);
         const firstBadEvent = bad && {
           ...bad,
-          eventId: bad.globalSeq === null ? null : await eventIdAt(app.get(MikroORM), bad.globalSeq),
+          eventId: bad.globalSeq === null ? null : await eventIdAt(sqlOf(app.get(MikroORM)), bad.globalSeq),
         };
         const lines = [
           `Log verification (${report.mode}): ${report.valid ? 'OK' : 'FAILED'}`,
