@@ -8,7 +8,7 @@ import {
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS, CAPTURE_CONTEXT_SETTING } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { EntityStateReader } from '../capture/entity-state.reader';
+import { EntityStateReader } from '../storage/entity-state.reader';
 import { scalarText } from '../capture/scalar-text';
 import { primaryKeyOf, toJsonValue } from '../capture/to-json-value';
 import type { AuditContextSnapshot } from '../context/audit-context';

@@ -1,6 +1,6 @@
 import { LockMode, wrap, type EntityManager, type EntityMetadata } from '@mikro-orm/core';
 import type { JsonObject } from '../events/audit-event';
-import { snapshotEntity } from './entity-snapshot';
+import { snapshotEntity } from '../capture/entity-snapshot';
 
 /**
  * Reads an entity's state inside the audited transaction. The before-read locks the row
