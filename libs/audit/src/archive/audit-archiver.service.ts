@@ -7,7 +7,16 @@ import { statedCheckpoint } from '../crypto/checkpoint';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import { AuditExporter, type ProgressListener } from '../export/audit-exporter';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
-import { latestArchiveCut } from '../storage/archive.store';
+import {
+  dropEventPartition,
+  eventPartitionNames,
+  insertArchiveHeads,
+  insertArchiveSegment,
+  latestArchiveCut,
+  lockArchive,
+  partitionStats,
+  sinksBehind,
+} from '../storage/archive.store';
 import { InjectAuditStore } from '../storage/audit-store';
 import { verifyBundle } from '../verification/bundle-verifier';
 import type { PartitionDecision } from './retention';
@@ -67,11 +76,7 @@ export class AuditArchiver {
     const decisions: PartitionDecision[] = [];
     for (const { name, start, end } of await this.partitions(db)) {
       if (end.getTime() > limit) continue;
-      const [stats] = (
-        await db.raw<{ rows: { events: string; first: string | null; last: string | null }[] }>(
-          `select count(*) as events, min(global_seq) as first, max(global_seq) as last from "audit"."${name}"`,
-        )
-      ).rows;
+      const stats = await partitionStats(db, name);
       decisions.push(
         await this.policy.decide(
           db,
@@ -79,9 +84,9 @@ export class AuditArchiver {
             partition: name,
             periodStart: start,
             periodEnd: end,
-            events: Number(stats.events),
-            fromSeq: stats.first === null ? null : Number(stats.first),
-            toSeq: stats.last === null ? null : Number(stats.last),
+            events: stats.events,
+            fromSeq: stats.first,
+            toSeq: stats.last,
           },
           now,
         ),
@@ -140,22 +145,8 @@ export class AuditArchiver {
       blockers.push(
         `the witness's checkpoint covers ${witnessed} events, this month ends at ${to}: wait for the next checkpoint (or run \`audit-ledger checkpoint publish --cut\`)`,
       );
-    if (
-      (
-        await db.raw<{ rows: { t: string | null }[] }>(
-          "select to_regclass('audit.forward_cursors')::text as t",
-        )
-      ).rows[0].t
-    ) {
-      const behind = (
-        await db.raw<{ rows: { sink: string; global_seq: string }[] }>(
-          'select sink, global_seq from audit.forward_cursors where global_seq < ? order by sink',
-          [to],
-        )
-      ).rows;
-      for (const b of behind)
-        blockers.push(`forwarding sink "${b.sink}" has sent only up to ${b.global_seq}`);
-    }
+    for (const b of await sinksBehind(db, to))
+      blockers.push(`forwarding sink "${b.sink}" has sent only up to ${b.globalSeq}`);
     return { ...decision, allowed: blockers.length === 0, blockers };
   }
 
@@ -214,35 +205,25 @@ export class AuditArchiver {
     };
     await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
       const db = sqlIn(em);
-      await db.raw("select pg_advisory_xact_lock(hashtext('audit-ledger:archive'))");
+      await lockArchive(db);
       if (((await latestArchiveCut(db))?.size ?? 0) !== from - 1)
         throw new LogIntegrityError(
           `Another archive run moved the cut meanwhile; ${decision.partition} stays.`,
         );
-      await db.raw(
-        `insert into audit.archive_segments (partition_name, period_start, period_end, from_seq, to_seq, event_count,
-           manifest_sha256, previous_manifest_sha256, seal_note, end_range, location)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
-        [
-          decision.partition,
-          decision.periodStart,
-          decision.periodEnd,
-          from,
-          to,
-          decision.events,
-          result.manifestSha256,
-          previous?.manifestSha256 ?? null,
-          result.seal,
-          JSON.stringify(result.endRange.map((h) => h.toString('hex'))),
-          store.location,
-        ],
-      );
-      await db.raw(
-        `insert into audit.archive_heads (cut_seq, entity_type, entity_id, chain_seq, hash)
-         select distinct on (entity_type, entity_id) ?::bigint, entity_type, entity_id, chain_seq, hash
-         from "audit"."${decision.partition}" order by entity_type, entity_id, chain_seq desc`,
-        [to],
-      );
+      await insertArchiveSegment(db, {
+        partition: decision.partition,
+        periodStart: decision.periodStart,
+        periodEnd: decision.periodEnd,
+        fromSeq: from,
+        toSeq: to,
+        events: decision.events,
+        manifestSha256: result.manifestSha256,
+        previousManifestSha256: previous?.manifestSha256 ?? null,
+        sealNote: result.seal,
+        endRange: result.endRange,
+        location: store.location,
+      });
+      await insertArchiveHeads(db, decision.partition, to);
       await this.recorder.record(em, {
         action: 'ARCHIVE',
         entityType: ARCHIVE_ENTITY,
@@ -257,19 +238,14 @@ export class AuditArchiver {
           location: store.location,
         },
       });
-      await db.raw(`alter table audit.events detach partition "audit"."${decision.partition}"`);
-      await db.raw(`drop table "audit"."${decision.partition}"`);
+      await dropEventPartition(db, decision.partition);
     });
     return segment;
   }
 
   /** The live monthly partitions, oldest first. */
   private async partitions(db: SqlSession): Promise<{ name: string; start: Date; end: Date }[]> {
-    const rows = await db.raw<{ rows: { name: string }[] }>(
-      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
-       where i.inhparent = 'audit.events'::regclass order by 1`,
-    );
-    return rows.rows.flatMap(({ name }) => {
+    return (await eventPartitionNames(db)).flatMap((name) => {
       const m = PARTITION.exec(name);
       if (!m) return [];
       const [year, month] = [Number(m[1]), Number(m[2])];

@@ -6,53 +6,21 @@ import { InvalidRetentionInputError } from '../errors/invalid-retention-input.er
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import { InjectAuditStore } from '../storage/audit-store';
 import type { LegalHold, PartitionDecision, RetentionRule } from './retention';
-import { type SqlSession, sqlOf } from '../storage/sql-session';
+import {
+  insertLegalHold,
+  insertRetentionRule,
+  legalHolds,
+  partitionGroups,
+  partitionHasRecord,
+  releaseLegalHold,
+  retentionRules,
+} from '../storage/retention.store';
+import { type SqlSession, sqlIn, sqlOf } from '../storage/sql-session';
 
 export const RETENTION_ENTITY = 'audit.retention';
 export const LEGAL_HOLD_ENTITY = 'audit.legal-hold';
 const DAY_MS = 86_400_000;
 
-interface RuleRow {
-  id: string;
-  tenant_id: string | null;
-  entity_type: string | null;
-  archive_after_days: number;
-  reason: string;
-  created_by: string;
-  created_at: string | Date;
-}
-interface HoldRow {
-  id: string;
-  tenant_id: string | null;
-  entity_type: string | null;
-  entity_id: string | null;
-  reason: string;
-  created_by: string;
-  created_at: string | Date;
-  released_at: string | Date | null;
-  released_by: string | null;
-}
-
-const toRule = (r: RuleRow): RetentionRule => ({
-  id: String(r.id),
-  tenantId: r.tenant_id,
-  entityType: r.entity_type,
-  archiveAfterDays: r.archive_after_days,
-  reason: r.reason,
-  createdBy: r.created_by,
-  createdAt: new Date(r.created_at),
-});
-const toHold = (r: HoldRow): LegalHold => ({
-  id: String(r.id),
-  tenantId: r.tenant_id,
-  entityType: r.entity_type,
-  entityId: r.entity_id,
-  reason: r.reason,
-  createdBy: r.created_by,
-  createdAt: new Date(r.created_at),
-  releasedAt: r.released_at === null ? null : new Date(r.released_at),
-  releasedBy: r.released_by,
-});
 const scope = (tenantId: string | null, entityType: string | null) =>
   `tenant=${tenantId ?? '*'} type=${entityType ?? '*'}`;
 /** The most specific rule first: tenant and type, tenant, type, everything. */
@@ -75,11 +43,7 @@ export class RetentionPolicy {
 
   /** The rules in force: the newest of each scope. */
   async rules(db: SqlSession = this.db()): Promise<RetentionRule[]> {
-    const rows = await db.raw<{ rows: RuleRow[] }>(
-      `select distinct on (tenant_id, entity_type) * from audit.retention_rules
-       order by tenant_id nulls first, entity_type nulls first, id desc`,
-    );
-    return rows.rows.map(toRule);
+    return retentionRules(db);
   }
 
   async setRule(input: {
@@ -94,12 +58,13 @@ export class RetentionPolicy {
       );
     const reason = this.reasonOf(input.reason);
     return this.transaction(async (em, by) => {
-      const [row] = await em.execute<RuleRow[]>(
-        `insert into audit.retention_rules (tenant_id, entity_type, archive_after_days, reason, created_by)
-         values (?, ?, ?, ?, ?) returning *`,
-        [input.tenantId ?? null, input.entityType ?? null, input.archiveAfterDays, reason, by],
-      );
-      const rule = toRule(row);
+      const rule = await insertRetentionRule(sqlIn(em), {
+        tenantId: input.tenantId ?? null,
+        entityType: input.entityType ?? null,
+        archiveAfterDays: input.archiveAfterDays,
+        reason,
+        createdBy: by,
+      });
       await this.recorder.record(em, {
         action: 'RETENTION_RULE_SET',
         entityType: RETENTION_ENTITY,
@@ -112,10 +77,7 @@ export class RetentionPolicy {
 
   /** Legal holds, newest first; released ones too when asked. */
   async holds(includeReleased = false, db: SqlSession = this.db()): Promise<LegalHold[]> {
-    const rows = await db.raw<{ rows: HoldRow[] }>(
-      `select * from audit.legal_holds ${includeReleased ? '' : 'where released_at is null'} order by id desc`,
-    );
-    return rows.rows.map(toHold);
+    return legalHolds(db, includeReleased);
   }
 
   async placeHold(input: {
@@ -128,12 +90,13 @@ export class RetentionPolicy {
       throw new InvalidRetentionInputError('A hold on one record names its entity type too (--entity-type).');
     const reason = this.reasonOf(input.reason);
     return this.transaction(async (em, by) => {
-      const [row] = await em.execute<HoldRow[]>(
-        `insert into audit.legal_holds (tenant_id, entity_type, entity_id, reason, created_by)
-         values (?, ?, ?, ?, ?) returning *`,
-        [input.tenantId ?? null, input.entityType ?? null, input.entityId ?? null, reason, by],
-      );
-      const hold = toHold(row);
+      const hold = await insertLegalHold(sqlIn(em), {
+        tenantId: input.tenantId ?? null,
+        entityType: input.entityType ?? null,
+        entityId: input.entityId ?? null,
+        reason,
+        createdBy: by,
+      });
       await this.recorder.record(em, {
         action: 'LEGAL_HOLD_PLACED',
         entityType: LEGAL_HOLD_ENTITY,
@@ -148,11 +111,8 @@ export class RetentionPolicy {
     const why = this.reasonOf(reason);
     if (!/^[1-9][0-9]*$/.test(id)) throw new InvalidRetentionInputError(`"${id}" is not a legal hold id.`);
     return this.transaction(async (em, by) => {
-      const rows = await em.execute<HoldRow[]>(
-        'update audit.legal_holds set released_at = now(), released_by = ? where id = ? and released_at is null returning *',
-        [by, id],
-      );
-      if (!rows[0])
+      const released = await releaseLegalHold(sqlIn(em), id, by);
+      if (!released)
         throw new InvalidRetentionInputError(`No active legal hold ${id}: unknown or already released.`);
       await this.recorder.record(em, {
         action: 'LEGAL_HOLD_RELEASED',
@@ -160,7 +120,7 @@ export class RetentionPolicy {
         entityId: id,
         metadata: { reason: why },
       });
-      return toHold(rows[0]);
+      return released;
     });
   }
 
@@ -174,12 +134,7 @@ export class RetentionPolicy {
     now: Date,
   ): Promise<PartitionDecision> {
     const blockers: string[] = [];
-    const table = `"audit"."${partition.partition}"`;
-    const groups = (
-      await db.raw<{ rows: { tenant_id: string | null; entity_type: string; events: string }[] }>(
-        `select tenant_id, entity_type, count(*) as events from ${table} group by 1, 2 order by 1, 2`,
-      )
-    ).rows;
+    const groups = await partitionGroups(db, partition.partition);
     const rules = (await this.rules(db)).sort((a, b) => specificity(b) - specificity(a));
     const holds = await this.holds(false, db);
     for (const g of groups) {
@@ -205,11 +160,7 @@ export class RetentionPolicy {
       }
     }
     for (const h of holds.filter((x) => x.entityId !== null)) {
-      const hit = await db.raw<{ rows: unknown[] }>(
-        `select 1 from ${table} where entity_type = ? and entity_id = ? and (?::text is null or tenant_id = ?) limit 1`,
-        [h.entityType, h.entityId, h.tenantId, h.tenantId],
-      );
-      if (hit.rows.length)
+      if (await partitionHasRecord(db, partition.partition, h))
         blockers.push(`legal hold ${h.id} (${h.reason}) covers ${h.entityType} ${h.entityId}`);
     }
     return { ...partition, allowed: blockers.length === 0, blockers: [...new Set(blockers)] };

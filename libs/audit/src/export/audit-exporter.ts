@@ -12,7 +12,15 @@ import { LogIntegrityError } from '../errors/log-integrity.error';
 import { KeyRegistry } from '../keys/key-registry.service';
 import { formatPublishedKeys } from '../keys/published-keys';
 import { InjectAuditStore } from '../storage/audit-store';
-import { pagesAhead, toSealedEvent, type EventRow } from '../storage/sealed-event.mapper';
+import {
+  batchTreeSizeOf,
+  leafPage,
+  proofPage,
+  recordedSeqRange,
+  selectedEventPage,
+} from '../storage/export.store';
+import { pagesAhead, toSealedEvent } from '../storage/sealed-event.mapper';
+import { batchNoteAt } from '../storage/verification.store';
 import { openStatement } from '../verification/signed-statement';
 import {
   BUNDLE_FORMAT,
@@ -31,6 +39,7 @@ import { toEcsDocument, type EcsDocument } from './ecs-document';
 import { encodeEvents } from './event-file';
 import { anchorAtOrBefore } from './log-anchor';
 import { type SqlSession, sqlOf } from '../storage/sql-session';
+import { activeKeyId } from '../storage/signing-key.store';
 
 const PAGE = 2000;
 
@@ -164,23 +173,15 @@ export class AuditExporter {
       throw new InvalidExportRequestError(
         `The export period [${selection.from}, ${selection.to}) is not a valid date range: give ISO-8601 dates, from before to.`,
       );
-    const rows = await db.raw<{ rows: { first: string | null; last: string | null }[] }>(
-      'select min(global_seq) as first, max(global_seq) as last from audit.events where recorded_at >= ? and recorded_at < ?',
-      [from, to],
-    );
-    const { first, last } = rows.rows[0];
-    return first === null || last === null ? null : { from: Number(first), to: Number(last) };
+    return recordedSeqRange(db, from, to);
   }
 
   /** Where the batch holding `seq` ends: the first signed root covering it. */
   private async batchEnd(db: SqlSession, seq: number): Promise<number> {
-    const rows = await db.raw<{ rows: { batch_tree_size: string | null }[] }>(
-      'select batch_tree_size from audit.events where global_seq = ?',
-      [seq],
-    );
-    const size = rows.rows[0]?.batch_tree_size;
-    if (!size) throw new LogIntegrityError(`Event ${seq} has no signed batch: the store is incomplete.`);
-    return Number(size);
+    const size = await batchTreeSizeOf(db, seq);
+    if (size === null)
+      throw new LogIntegrityError(`Event ${seq} has no signed batch: the store is incomplete.`);
+    return size;
   }
 
   private async *leafLines(
@@ -190,13 +191,7 @@ export class AuditExporter {
     onLeaf: (hash: Buffer, size: number) => void,
   ): AsyncIterable<string> {
     let size = from;
-    const read = (after: number) =>
-      db
-        .raw<{ rows: { global_seq: string; hash: Buffer }[] }>(
-          'select global_seq, hash from audit.events where global_seq > ? and global_seq <= ? order by global_seq limit ?',
-          [after, to, PAGE],
-        )
-        .then((r) => r.rows);
+    const read = (after: number) => leafPage(db, after, to, PAGE);
     for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), from, PAGE)) {
       const lines: string[] = [];
       for (const row of rows) {
@@ -218,18 +213,7 @@ export class AuditExporter {
     selection: BundleSelection,
     onDocument: (doc: EcsDocument) => void,
   ): AsyncIterable<EcsDocument> {
-    const filters = [
-      ...(selection.entityType ? [['entity_type', selection.entityType]] : []),
-      ...(selection.tenantId ? [['tenant_id', selection.tenantId]] : []),
-    ];
-    const read = (after: number) =>
-      db
-        .raw<{ rows: EventRow[] }>(
-          `select * from audit.events where global_seq > ? and global_seq <= ?
-           ${filters.map(([column]) => `and ${column} = ?`).join(' ')} order by global_seq limit ?`,
-          [after, range.to, ...filters.map(([, value]) => value), PAGE],
-        )
-        .then((r) => r.rows);
+    const read = (after: number) => selectedEventPage(db, after, range.to, selection, PAGE);
     for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), range.from - 1, PAGE)) {
       for (const row of rows) {
         const doc = toEcsDocument(toSealedEvent(row));
@@ -245,20 +229,9 @@ export class AuditExporter {
     to: number,
     onProof: () => void,
   ): AsyncIterable<string> {
-    // Batch statements and checkpoints merged by tree size (a batch first at equal sizes), paged
-    // on (tree_size, type) so a page boundary never splits or repeats a size.
     let cursor: [number, string] = [from, ''];
     for (;;) {
-      const rows = (
-        await db.raw<{ rows: { type: BundleProof['type']; tree_size: string; note: string }[] }>(
-          `select * from (
-             select 'batch' as type, tree_size, note from audit.batches where tree_size > ? and tree_size <= ?
-             union all
-             select 'checkpoint' as type, tree_size, note from audit.checkpoints where tree_size >= ? and tree_size <= ?
-           ) p where (tree_size, type) > (?, ?) order by tree_size, type limit ?`,
-          [from, to, from, to, cursor[0], cursor[1], PAGE],
-        )
-      ).rows;
+      const rows = await proofPage(db, from, to, cursor, PAGE);
       if (rows.length === 0) return;
       const lines = rows.map((row) => {
         onProof();
@@ -277,11 +250,8 @@ export class AuditExporter {
     root: Buffer,
     trusted: Parameters<typeof openStatement>[1],
   ) {
-    const rows = await db.raw<{ rows: { note: string }[] }>(
-      'select note from audit.batches where tree_size = ?',
-      [end],
-    );
-    const opened = rows.rows[0] ? openStatement(rows.rows[0].note, trusted, this.options.logOrigin) : null;
+    const note = await batchNoteAt(db, end);
+    const opened = note !== null ? openStatement(note, trusted, this.options.logOrigin) : null;
     if (!opened?.ok || !opened.checkpoint.root.equals(root))
       throw new LogIntegrityError(
         `The store's leaves up to ${end} do not rebuild the signed batch root: run \`audit-ledger verify\`; nothing was exported.`,
@@ -289,10 +259,7 @@ export class AuditExporter {
   }
 
   private async activeSigner(db: SqlSession) {
-    const rows = await db.raw<{ rows: { active_key_id: string | null }[] }>(
-      'select active_key_id from audit.log_head',
-    );
-    const keyId = rows.rows[0]?.active_key_id;
+    const keyId = await activeKeyId(db, false);
     if (!keyId) throw new LogIntegrityError('The log has no active signing key yet: start a worker first.');
     return this.keys.signer(keyId);
   }

@@ -2,6 +2,7 @@ import { rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { LogIntegrityError } from '../errors/log-integrity.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { openStatement } from '../verification/signed-statement';
+import { signedPointAtOrBefore } from '../storage/export.store';
 import { type SqlSession } from '../storage/sql-session';
 
 /** A signed point of the log to rebuild the tree from: its size, compact range and signed note. */
@@ -24,19 +25,7 @@ export async function anchorAtOrBefore(
   trusted: SigningKeyRecord[],
   origin: string,
 ): Promise<LogAnchor> {
-  const rows = (
-    await db.raw<{ rows: { size: string; range: string[]; note: string }[] }>(
-      `select * from (
-         (select tree_size as size, compact_range as range, note from audit.checkpoints
-           where tree_size <= ? order by tree_size desc limit 1)
-         union all
-         (select to_seq as size, end_range as range, seal_note as note from audit.archive_segments
-           where to_seq <= ? order by to_seq desc limit 1)
-       ) a order by size desc limit 1`,
-      [size, size],
-    )
-  ).rows;
-  const row = rows[0];
+  const row = await signedPointAtOrBefore(db, size);
   if (!row || Number(row.size) === 0) return { size: 0, range: [], note: null };
   const range = row.range.map((h) => Buffer.from(h, 'hex'));
   const opened = openStatement(row.note, trusted, origin);

@@ -11,23 +11,26 @@ import { merkleLeafHash } from '../crypto/merkle';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { checkpointCount, rangeOf, type CheckpointRow } from '../storage/log.store';
-import { pagesAhead, recordedFields, storedLinkOf, type EventRow } from '../storage/sealed-event.mapper';
+import { pagesAhead, recordedFields, storedLinkOf } from '../storage/sealed-event.mapper';
 import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
+import {
+  allCheckpoints,
+  chainHeads,
+  chainPositions,
+  insertLogVerification,
+  lastLogVerification,
+  logHeadRoot,
+  logPage,
+  storedVerifierKeys,
+  type LogRow,
+} from '../storage/verification.store';
 
 const PAGE = 5000;
-
-/** A page of the log: every stored column, and the batch statement of the batch ending there. */
-type LogRow = EventRow & { batch_note: string | null };
-
-// NOTE: a scalar subquery, not a join: were tree_size ever not unique, the page fails loudly
-// instead of repeating an event.
-const PAGE_SQL = `select e.*, (select b.note from audit.batches b where b.tree_size = e.global_seq) as batch_note
-  from audit.events e where e.global_seq > ? order by e.global_seq limit ?`;
 
 const GENESIS: ChainPosition = { chainSeq: 0, hash: Buffer.alloc(32) };
 
@@ -73,10 +76,12 @@ export class LogVerifier {
     );
     const valid = failures.length === 0;
     if (valid && run.latest && Number(run.latest.tree_size) === run.size) {
-      await sqlOf(this.orm).raw(
-        'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
-        [mode, run.size, JSON.stringify(run.range.map((h) => h.toString('hex'))), run.latest.note],
-      );
+      await insertLogVerification(sqlOf(this.orm), {
+        mode,
+        treeSize: run.size,
+        compactRange: run.range,
+        checkpointNote: run.latest.note,
+      });
     }
     return {
       valid,
@@ -120,11 +125,7 @@ export class LogVerifier {
       : null;
     if (!witnessNote) fail('WITNESS_CHECKPOINT_INVALID', null, 'the witness holds no checkpoint yet');
 
-    const checkpoints = (
-      await db.raw<{ rows: CheckpointRow[] }>(
-        'select * from audit.checkpoints order by tree_size, checkpoint_time, id',
-      )
-    ).rows;
+    const checkpoints = await allCheckpoints(db);
     if (witnessNote && !checkpoints.some((c) => c.note === witnessNote)) {
       fail('ROLLED_BACK', witnessed?.size ?? null, "the database lacks the witness's checkpoint");
     }
@@ -136,9 +137,7 @@ export class LogVerifier {
     const start = last && (!cut || last.size >= cut.size) ? last : null;
     const state = start ?? fromCut ?? { size: 0, range: [], chains: new Map<string, ChainPosition>() };
     // NOTE: read before the events, for the progress total; the snapshot makes it the same row.
-    const log = (
-      await db.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>('select * from audit.log_head')
-    ).rows[0];
+    const log = await logHeadRoot(db);
     const progress =
       onProgress && ((size: number) => onProgress(size - state.size, Number(log.tree_size) - state.size));
     const result = await this.stream(em, state, checkpoints, trusted, witnessed, fail, progress);
@@ -218,7 +217,7 @@ export class LogVerifier {
     atSize();
     progress?.(size);
     const db = sqlIn(em);
-    const read = (after: number) => db.raw<{ rows: LogRow[] }>(PAGE_SQL, [after, PAGE]).then((r) => r.rows);
+    const read = (after: number) => logPage(db, after, PAGE);
     const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
       const verified = await ahead;
@@ -360,23 +359,15 @@ export class LogVerifier {
     }
     const missing = [...firstOfEntity.values()].filter((r) => Number(r.chain_seq) > 1);
     if (missing.length === 0) return;
-    const found = await db.raw<{
-      rows: { entity_type: string; entity_id: string; chain_seq: string; hash: Buffer }[];
-    }>(
-      // NOTE: a predecessor that was archived is the entity's head at the cut (archive_heads).
-      `with p as (select * from jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint))
-       select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
-         join p on e.entity_type = p.t and e.entity_id = p.i and e.chain_seq = p.s
-       union all
-       select h.entity_type, h.entity_id, h.chain_seq, h.hash from audit.archive_heads h
-         join p on h.entity_type = p.t and h.entity_id = p.i and h.chain_seq = p.s`,
-      [
-        JSON.stringify(
-          missing.map((r) => ({ t: r.entity_type, i: r.entity_id, s: Number(r.chain_seq) - 1 })),
-        ),
-      ],
+    const found = await chainPositions(
+      db,
+      missing.map((r) => ({
+        entityType: r.entity_type,
+        entityId: r.entity_id,
+        chainSeq: Number(r.chain_seq) - 1,
+      })),
     );
-    for (const r of found.rows) {
+    for (const r of found) {
       chains.set(chainKey(r.entity_type, r.entity_id), { chainSeq: Number(r.chain_seq), hash: r.hash });
     }
   }
@@ -410,12 +401,7 @@ export class LogVerifier {
 
   /** Where the last successful run stopped, if its range still leads to a signed checkpoint's root. */
   private async lastVerified(db: SqlSession, trusted: SigningKeyRecord[]): Promise<Start | null> {
-    const rows = await db.raw<{
-      rows: { tree_size: string; compact_range: string[]; checkpoint_note: string }[];
-    }>(
-      'select tree_size, compact_range, checkpoint_note from audit.log_verifications order by id desc limit 1',
-    );
-    const last = rows.rows[0];
+    const last = await lastLogVerification(db);
     if (!last) return null;
     const opened = openStatement(last.checkpoint_note, trusted, this.options.logOrigin);
     const range = rangeOf({ compact_range: last.compact_range } as CheckpointRow);
@@ -434,12 +420,7 @@ export class LogVerifier {
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): Promise<void> {
-    const stored = (
-      await db.raw<{ rows: { key_id: string; verifier_key: string }[] }>(
-        'select key_id, verifier_key from audit.signing_keys',
-      )
-    ).rows;
-    for (const key of stored) {
+    for (const key of await storedVerifierKeys(db)) {
       if (!trusted.some((t) => t.keyId === key.key_id && t.verifierKey === key.verifier_key)) {
         fail('KEY_MISMATCH', null, `stored key ${key.key_id} is not a key the witness published`);
       }
@@ -451,11 +432,7 @@ export class LogVerifier {
     chains: Map<string, ChainPosition>,
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): Promise<void> {
-    const heads = (
-      await db.raw<{
-        rows: { entity_type: string; entity_id: string; last_seq: string; last_hash: Buffer | null }[];
-      }>('select entity_type, entity_id, last_seq, last_hash from audit.chain_heads where last_seq > 0')
-    ).rows;
+    const heads = await chainHeads(db);
     const seen = new Set<string>();
     for (const h of heads) {
       const key = chainKey(h.entity_type, h.entity_id);

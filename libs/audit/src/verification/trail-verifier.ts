@@ -8,19 +8,14 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
-import {
-  pagesAhead,
-  recordedFields,
-  storedLinkOf,
-  toSealedEvent,
-  type EventRow,
-} from '../storage/sealed-event.mapper';
+import { pagesAhead, recordedFields, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { ChainCheck } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
 import { type SqlSession, sqlIn } from '../storage/sql-session';
+import { batchNoteAt, chainHead, entityEventPage } from '../storage/verification.store';
 
 const PAGE = 2000;
 
@@ -56,22 +51,15 @@ export class TrailVerifier {
       async (em) => {
         const trx = sqlIn(em);
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
-        const head = await em.execute<{ last_seq: string; last_hash: Buffer | null }[]>(
-          'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
-          [entityType, entityId],
-        );
+        const head = await chainHead(trx, entityType, entityId);
         const last = events[events.length - 1];
-        const batch = last?.batchTreeSize
-          ? await em.execute<{ note: string }[]>('select note from audit.batches where tree_size = ?', [
-              last.batchTreeSize,
-            ])
-          : [];
+        const batchNote = last?.batchTreeSize ? await batchNoteAt(trx, last.batchTreeSize) : null;
         const checkpoint = await latestCheckpoint(trx);
         return {
           events,
           check,
-          head: head[0] ? { lastSeq: Number(head[0].last_seq), lastHash: head[0].last_hash } : null,
-          batchNote: batch[0]?.note ?? null,
+          head: head ? { lastSeq: Number(head.last_seq), lastHash: head.last_hash } : null,
+          batchNote,
           checkpointNote: checkpoint?.note ?? null,
           mapProof: checkpoint ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
           witnessHeld: witnessNote !== null && (await checkpointByNote(trx, witnessNote)) !== null,
@@ -112,14 +100,7 @@ export class TrailVerifier {
     entityType: string,
     entityId: string,
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
-    const read = (after: number) =>
-      trx
-        .raw<{ rows: EventRow[] }>(
-          `select * from audit.events where entity_type = ? and entity_id = ? and chain_seq > ?
-           order by chain_seq limit ?`,
-          [entityType, entityId, after, PAGE],
-        )
-        .then((r) => r.rows);
+    const read = (after: number) => entityEventPage(trx, entityType, entityId, after, PAGE);
     const events: SealedAuditEvent[] = [];
     let check: ChainCheck | null = null;
     let archived: ArchivedHead | null = null;

@@ -1,0 +1,158 @@
+import type { CheckpointRow } from './log.store';
+import type { EventRow } from './sealed-event.mapper';
+import { type SqlSession } from './sql-session';
+
+/** A page of the log: every stored column, and the batch statement of the batch ending there. */
+export type LogRow = EventRow & { batch_note: string | null };
+
+/** A stored chain position, as the driver returns it. */
+export interface ChainPositionRow {
+  entity_type: string;
+  entity_id: string;
+  chain_seq: string;
+  hash: Buffer;
+}
+
+/** A row of `audit.chain_heads` (the sealer's record of each entity's last event). */
+export interface ChainHeadRow {
+  entity_type: string;
+  entity_id: string;
+  last_seq: string;
+  last_hash: Buffer | null;
+}
+
+/** Where a successful log verification stopped. */
+export interface LogVerificationRow {
+  tree_size: string;
+  compact_range: string[];
+  checkpoint_note: string;
+}
+
+/**
+ * Every checkpoint, oldest first, as stored. NOTE: unlike log.store's reads, `checkpoint_time`
+ * stays as the driver returns it: verifiers trust only the note.
+ */
+export async function allCheckpoints(db: SqlSession): Promise<CheckpointRow[]> {
+  const rows = await db.raw<{ rows: CheckpointRow[] }>(
+    'select * from audit.checkpoints order by tree_size, checkpoint_time, id',
+  );
+  return rows.rows;
+}
+
+/** The log head's size and root. */
+export async function logHeadRoot(db: SqlSession): Promise<{ tree_size: string; root_hash: Buffer }> {
+  const rows = await db.raw<{ rows: { tree_size: string; root_hash: Buffer }[] }>(
+    'select * from audit.log_head',
+  );
+  return rows.rows[0];
+}
+
+// NOTE: a scalar subquery, not a join: were tree_size ever not unique, the page fails loudly
+// instead of repeating an event.
+const LOG_PAGE_SQL = `select e.*, (select b.note from audit.batches b where b.tree_size = e.global_seq) as batch_note
+  from audit.events e where e.global_seq > ? order by e.global_seq limit ?`;
+
+/** Up to `limit` events after `after` (global_seq), in order, each with the batch statement ending there. */
+export async function logPage(db: SqlSession, after: number, limit: number): Promise<LogRow[]> {
+  return (await db.raw<{ rows: LogRow[] }>(LOG_PAGE_SQL, [after, limit])).rows;
+}
+
+/**
+ * The stored positions `chainSeq` of the given entities, live or, when archived, the entity's
+ * head at the cut (archive_heads).
+ */
+export async function chainPositions(
+  db: SqlSession,
+  wanted: { entityType: string; entityId: string; chainSeq: number }[],
+): Promise<ChainPositionRow[]> {
+  const rows = await db.raw<{ rows: ChainPositionRow[] }>(
+    `with p as (select * from jsonb_to_recordset(?::jsonb) as p(t text, i text, s bigint))
+     select e.entity_type, e.entity_id, e.chain_seq, e.hash from audit.events e
+       join p on e.entity_type = p.t and e.entity_id = p.i and e.chain_seq = p.s
+     union all
+     select h.entity_type, h.entity_id, h.chain_seq, h.hash from audit.archive_heads h
+       join p on h.entity_type = p.t and h.entity_id = p.i and h.chain_seq = p.s`,
+    [JSON.stringify(wanted.map((w) => ({ t: w.entityType, i: w.entityId, s: w.chainSeq })))],
+  );
+  return rows.rows;
+}
+
+/** The newest successful log verification, or null before the first. */
+export async function lastLogVerification(db: SqlSession): Promise<LogVerificationRow | null> {
+  const rows = await db.raw<{ rows: LogVerificationRow[] }>(
+    'select tree_size, compact_range, checkpoint_note from audit.log_verifications order by id desc limit 1',
+  );
+  return rows.rows[0] ?? null;
+}
+
+/** Records where a successful run stopped: an incremental run starts there. */
+export async function insertLogVerification(
+  db: SqlSession,
+  run: { mode: 'FULL' | 'INCREMENTAL'; treeSize: number; compactRange: Buffer[]; checkpointNote: string },
+): Promise<void> {
+  await db.raw(
+    'insert into audit.log_verifications (mode, tree_size, compact_range, checkpoint_note) values (?, ?, ?::jsonb, ?)',
+    [
+      run.mode,
+      run.treeSize,
+      JSON.stringify(run.compactRange.map((h) => h.toString('hex'))),
+      run.checkpointNote,
+    ],
+  );
+}
+
+/** Every signing key the store holds, with its verifier key. */
+export async function storedVerifierKeys(
+  db: SqlSession,
+): Promise<{ key_id: string; verifier_key: string }[]> {
+  const rows = await db.raw<{ rows: { key_id: string; verifier_key: string }[] }>(
+    'select key_id, verifier_key from audit.signing_keys',
+  );
+  return rows.rows;
+}
+
+/** The chain head of every entity with at least one event. */
+export async function chainHeads(db: SqlSession): Promise<ChainHeadRow[]> {
+  const rows = await db.raw<{ rows: ChainHeadRow[] }>(
+    'select entity_type, entity_id, last_seq, last_hash from audit.chain_heads where last_seq > 0',
+  );
+  return rows.rows;
+}
+
+/** One entity's chain head, or null when it has none. */
+export async function chainHead(
+  db: SqlSession,
+  entityType: string,
+  entityId: string,
+): Promise<Pick<ChainHeadRow, 'last_seq' | 'last_hash'> | null> {
+  const rows = await db.raw<{ rows: Pick<ChainHeadRow, 'last_seq' | 'last_hash'>[] }>(
+    'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
+    [entityType, entityId],
+  );
+  return rows.rows[0] ?? null;
+}
+
+/** The statement of the batch ending at `treeSize`, or null when there is none. */
+export async function batchNoteAt(db: SqlSession, treeSize: number): Promise<string | null> {
+  const rows = await db.raw<{ rows: { note: string }[] }>(
+    'select note from audit.batches where tree_size = ?',
+    [treeSize],
+  );
+  return rows.rows[0]?.note ?? null;
+}
+
+/** Up to `limit` of one entity's events after `after` (chain_seq), in chain order. */
+export async function entityEventPage(
+  db: SqlSession,
+  entityType: string,
+  entityId: string,
+  after: number,
+  limit: number,
+): Promise<EventRow[]> {
+  const rows = await db.raw<{ rows: EventRow[] }>(
+    `select * from audit.events where entity_type = ? and entity_id = ? and chain_seq > ?
+     order by chain_seq limit ?`,
+    [entityType, entityId, after, limit],
+  );
+  return rows.rows;
+}
