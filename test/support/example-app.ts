@@ -69,7 +69,7 @@ export async function startExampleApp(extraEnv: Record<string, string> = {}): Pr
       (
         await db.query<{ n: number }>(
           `select count(*)::int as n from audit.${table}
-           where entity_type not in ('AuditSigningKey', 'http.request')`,
+           where entity_type not in ('audit.signing_key', 'http.request')`,
         )
       )[0].n,
     close: async () => {

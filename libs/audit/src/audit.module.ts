@@ -43,7 +43,7 @@ import { PersonalDataReader } from './personal-data/personal-data.reader';
 import { SubjectKeys } from './personal-data/subject-keys';
 import { Checkpointer } from './sealing/checkpointer';
 import { EventSealer } from './sealing/event-sealer';
-import { OutboxRelay } from './sealing/outbox.relay';
+import { OutboxRelay } from './outbox/outbox.relay';
 import { RequestAuditMiddleware } from './request/request-audit.middleware';
 import { RequestAuditRecorder } from './request/request-audit.recorder';
 import { PartitionUpkeep } from './sealing/partition-upkeep';

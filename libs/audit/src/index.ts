@@ -20,7 +20,14 @@ export { AuditService } from './audit.service';
 export { AuditContextService } from './context/audit-context.service';
 export type { AuditContextSnapshot } from './context/audit-context';
 export { requestIdResolver } from './context/request-id';
-export { AUDIT_QUERY_ENTITY, auditReadEvent, type AuditReadDecision } from './context/audit-read-access';
+export { auditReadEvent, type AuditReadDecision } from './context/audit-read-access';
+export {
+  ARCHIVE_ENTITY,
+  AUDIT_QUERY_ENTITY,
+  HTTP_REQUEST_ENTITY,
+  SIGNING_KEY_ENTITY,
+  SUBJECT_ENTITY,
+} from './events/library-entities';
 export type {
   ActorType,
   AuditActor,
@@ -35,7 +42,7 @@ export type {
 } from './events/audit-event';
 export type { RecordAuditEventInput } from './events/record-audit-event.input';
 export { EventSealer } from './sealing/event-sealer';
-export { OutboxRelay } from './sealing/outbox.relay';
+export { OutboxRelay } from './outbox/outbox.relay';
 export { AuditDeadLetters } from './outbox/dead-letters';
 export type { DeadLetter } from './outbox/dead-letter';
 export { AUDIT_ENTITIES } from './storage/audit-entities';
@@ -120,19 +127,14 @@ export {
 export { ECS_VERSION, fromEcsDocument, toEcsDocument, type EcsDocument } from './export/ecs-document';
 export { formatPublishedKeys, parsePublishedKeys } from './keys/published-keys';
 export { DirectoryArchiveSink, type ArchiveSink } from './archive/archive-sink';
-export {
-  ARCHIVE_ENTITY,
-  AuditArchiver,
-  type ArchivedSegment,
-  type ArchiveReport,
-} from './archive/audit-archiver.service';
+export { AuditArchiver, type ArchivedSegment, type ArchiveReport } from './archive/audit-archiver.service';
 export { LEGAL_HOLD_ENTITY, RETENTION_ENTITY, RetentionPolicy } from './archive/retention-policy.service';
 export type { LegalHold, PartitionDecision, RetentionRule } from './archive/retention';
 export type { AuditKeyProvider } from './keys/audit-key-provider';
 export { DirectoryKeyProvider } from './keys/directory.key-provider';
 export { EnvKeyProvider } from './keys/env.key-provider';
 export { auditOptionsFromEnv, type AuditEnvironment } from './audit-env';
-export { KeyRegistry, SIGNING_KEY_ENTITY, type RotationReason } from './keys/key-registry.service';
+export { KeyRegistry, type RotationReason } from './keys/key-registry.service';
 export type { SigningKeyRecord, SigningKeyStatus } from './keys/signing-key-record';
 export type { AuditWitness } from './witness/audit-witness';
 export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/directory.witness';
@@ -144,12 +146,11 @@ export { CLIENT_ERROR_CODES } from './errors/client-error-codes';
 export { INTERNAL_ERROR_MESSAGE, reportInternalError } from './errors/internal-error-report';
 export { auditRequestPlugin, type AuditRequestPluginOptions } from './request/audit-request.plugin';
 export type { AuditedRequest, RequestOutcome } from './request/audited-request';
-export { HTTP_REQUEST_ACTION, HTTP_REQUEST_ENTITY } from './request/request-audit.recorder';
+export { HTTP_REQUEST_ACTION } from './request/request-audit.recorder';
 export { GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
 export {
   AuditSubjectErasure,
-  SUBJECT_ENTITY,
   type SubjectErasure,
   type SubjectKeyStatus,
 } from './personal-data/audit-subject-erasure.service';

@@ -371,7 +371,7 @@ describe('keys: rotation, validity windows, compromise', () => {
     ).toEqual([created.keyId]);
     const rotations = await sql(
       t.f,
-      `select metadata from audit.events where entity_type = 'AuditSigningKey' and action = 'KEY_ROTATED' order by global_seq`,
+      `select metadata from audit.events where entity_type = 'audit.signing_key' and action = 'KEY_ROTATED' order by global_seq`,
     );
     expect(rotations.map((r) => (r.metadata as { reason: string }).reason)).toEqual(['INITIAL', 'ON_DEMAND']);
     expect(rotations[1].metadata).toMatchObject({ keyId: created.keyId, previousKeyId: oldKey.keyId });

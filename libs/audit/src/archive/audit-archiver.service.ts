@@ -13,7 +13,6 @@ import {
   insertArchiveHeads,
   insertArchiveSegment,
   latestArchiveCut,
-  lockArchive,
   partitionStats,
   sinksBehind,
 } from '../storage/archive.store';
@@ -22,8 +21,12 @@ import { verifyBundle } from '../verification/bundle-verifier';
 import type { PartitionDecision } from './retention';
 import { RetentionPolicy } from './retention-policy.service';
 import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
+import { ARCHIVE_ENTITY } from '../events/library-entities';
+import { advisoryXactLock } from '../storage/locks.store';
 
-export const ARCHIVE_ENTITY = 'audit.archive';
+/** One archival at a time, whichever process runs it. */
+const ARCHIVE_LOCK = 'audit-ledger:archive';
+
 const PARTITION = /^events_(\d{4})_(\d{2})$/;
 
 /** One archived month. */
@@ -205,7 +208,7 @@ export class AuditArchiver {
     };
     await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
       const db = sqlIn(em);
-      await lockArchive(db);
+      await advisoryXactLock(db, ARCHIVE_LOCK);
       if (((await latestArchiveCut(db))?.size ?? 0) !== from - 1)
         throw new LogIntegrityError(
           `Another archive run moved the cut meanwhile; ${decision.partition} stays.`,

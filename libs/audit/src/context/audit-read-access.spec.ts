@@ -32,7 +32,7 @@ describe('decideAuditRead (default resolvers)', () => {
       expect(decision).toMatchObject({ tenantId: null, denied: expect.stringMatching(/names no tenant/) });
       expect(auditReadEvent(decision, { query: 'auditTrail' })).toMatchObject({
         action: 'PERMISSION_DENIED',
-        entityType: 'AuditQuery',
+        entityType: 'audit.query',
         entityId: 'x',
         metadata: { query: 'auditTrail', reason: decision.denied },
       });

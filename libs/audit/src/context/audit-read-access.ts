@@ -1,9 +1,8 @@
 import type { AuditRequest, ResolvedAuditOptions } from '../audit-options.interface';
 import type { AuditActor, JsonObject } from '../events/audit-event';
 import type { RecordAuditEventInput } from '../events/record-audit-event.input';
+import { AUDIT_QUERY_ENTITY } from '../events/library-entities';
 
-/** Entity type of AUDIT_QUERY and PERMISSION_DENIED events; the entity id is the reader's id. */
-export const AUDIT_QUERY_ENTITY = 'AuditQuery';
 /** Entity id of the refusals of requests without a principal. */
 const ANONYMOUS_READER = 'anonymous';
 

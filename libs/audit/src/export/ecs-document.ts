@@ -5,6 +5,7 @@ import type {
   JsonObject,
   SealedAuditEvent,
 } from '../events/audit-event';
+import { HTTP_REQUEST_ENTITY } from '../events/library-entities';
 
 /** The Elastic Common Schema version the documents follow. */
 export const ECS_VERSION = '8.11.0';
@@ -79,7 +80,7 @@ const TYPES: Record<string, string> = { CREATE: 'creation', UPDATE: 'change', DE
 
 /** ECS categorisation: identity records are `iam`, HTTP requests `web`, every other record `database`. */
 function categoryOf(event: SealedAuditEvent): string {
-  if (event.entityType === 'http.request') return 'web';
+  if (event.entityType === HTTP_REQUEST_ENTITY) return 'web';
   return /user|role|permission|account|session|key/i.test(event.entityType) ? 'iam' : 'database';
 }
 

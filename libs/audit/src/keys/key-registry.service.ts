@@ -14,16 +14,14 @@ import { assertKeyUnpublished, assertStoreExtendsWitness } from '../witness/witn
 import {
   activeKeyId,
   insertActiveKey,
-  lockKeySetup,
   markKeyCompromised,
   retireKey,
   setActiveKey,
   storedSigningKeys,
 } from '../storage/signing-key.store';
 import { sqlCurrent, sqlOf } from '../storage/sql-session';
-
-/** Entity type of the audit events that record key lifecycle changes (entity id: the key set). */
-export const SIGNING_KEY_ENTITY = 'AuditSigningKey';
+import { SIGNING_KEY_ENTITY } from '../events/library-entities';
+import { advisoryXactLock } from '../storage/locks.store';
 
 const KEY_SETUP_LOCK = 'audit-ledger:signing-keys';
 
@@ -105,7 +103,7 @@ export class KeyRegistry {
    */
   private withKeyLock<T>(fn: () => Promise<T>): Promise<T> {
     return this.em.transactional(async (em) => {
-      await lockKeySetup(sqlCurrent(em), KEY_SETUP_LOCK);
+      await advisoryXactLock(sqlCurrent(em), KEY_SETUP_LOCK);
       return fn();
     });
   }

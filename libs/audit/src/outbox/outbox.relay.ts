@@ -2,9 +2,10 @@ import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { AuditQueueProducer } from '../outbox/audit-queue.producer';
+import { AuditQueueProducer } from './audit-queue.producer';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
-import { PeriodicPass } from './periodic-pass';
+import { PeriodicPass } from '../sealing/periodic-pass';
+import { relayableRows } from '../storage/outbox.store';
 import { type SqlSession } from '../storage/sql-session';
 
 /**
@@ -42,22 +43,14 @@ export class OutboxRelay {
   }
 
   private async relayFrom(db: SqlSession, graceMs: number): Promise<number> {
-    const result = await db.raw<{ rows: { id: string; entity_type: string; entity_id: string }[] }>(
-      // Entities blocked by a dead letter wait for its retry (AuditDeadLetters), not for the relay.
-      `select id, entity_type, entity_id from audit.outbox o
-       where created_at < now() - make_interval(secs => ?)
-         and not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
-                         and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
-       order by seq limit ?`,
-      [graceMs / 1000, this.options.relay.batchSize],
-    );
-    if (result.rows.length === 0) return 0;
+    const rows = await relayableRows(db, graceMs, this.options.relay.batchSize);
+    if (rows.length === 0) return 0;
     // One sweep seals the backlog in batches (rows captured outside the app have no job at all);
     // the per-event jobs after it find their events sealed, or count a poison event's attempts.
     await this.producer.enqueueSweep();
     await this.producer.requeue(
-      result.rows.map((r) => ({ eventId: r.id, entityType: r.entity_type, entityId: r.entity_id })),
+      rows.map((r) => ({ eventId: r.id, entityType: r.entity_type, entityId: r.entity_id })),
     );
-    return result.rows.length;
+    return rows.length;
   }
 }

@@ -10,9 +10,7 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { sqlOn } from './subject-keys';
 import { sqlOf, sqlIn } from '../storage/sql-session';
 import { destroySubjectKey, insertErasedSubject, subjectKeyState } from '../storage/subject-key.store';
-
-/** Entity type of the audit events that record erasures (entity id: the subject id). */
-export const SUBJECT_ENTITY = 'audit.subject';
+import { SUBJECT_ENTITY } from '../events/library-entities';
 
 /** What `AuditSubjectErasure.erase` did. */
 export interface SubjectErasure {

@@ -11,9 +11,8 @@ import { requestIdFrom } from '../context/request-id';
 import type { AuditedRequest } from './audited-request';
 import { GRAPHQL_OPERATION_KEY, type GraphqlOperation } from './graphql-operation';
 import { auditedRequest, isAlwaysRecorded, levelOf } from './request-outcome';
+import { HTTP_REQUEST_ENTITY } from '../events/library-entities';
 
-/** Entity type of request entries (and the `msg` of their log lines). */
-export const HTTP_REQUEST_ENTITY = 'http.request';
 /** Action of a sealed request entry. */
 export const HTTP_REQUEST_ACTION = 'HTTP_REQUEST';
 

@@ -10,6 +10,7 @@ import { LogIntegrityError } from '../errors/log-integrity.error';
 import { PeriodicPass } from './periodic-pass';
 import { WitnessConflictError } from '../errors/witness-conflict.error';
 import { KeyRegistry } from '../keys/key-registry.service';
+import { headMapRoot, insertCheckpoint, readLogHead, setCheckpointSize } from '../storage/checkpoint.store';
 import { loadHeadMapPaths, saveHeadMapNodes } from '../storage/head-map.store';
 import {
   checkpointByNote,
@@ -21,6 +22,8 @@ import {
 } from '../storage/log.store';
 import { InjectAuditStore } from '../storage/audit-store';
 import { type SqlSession, sqlOf } from '../storage/sql-session';
+import { advisoryXactLock } from '../storage/locks.store';
+import { activeKeyId } from '../storage/signing-key.store';
 
 /**
  * Why a checkpoint pass runs: enough new events (EVENTS), the schedule (INTERVAL: cut if the log
@@ -91,16 +94,13 @@ export class Checkpointer {
       // Cutters take turns (the heads map is updated checkpoint after checkpoint); sealers do not
       // wait for the leaves, the range and the heads map: the log head is read, not locked, and
       // its size and root are one row's, committed with the leaves they cover.
-      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [CUT_LOCK]);
-      const head = await trx.raw<{
-        rows: { tree_size: string; root_hash: Buffer; active_key_id: string | null }[];
-      }>('select tree_size, root_hash, active_key_id from audit.log_head');
-      const { root_hash: recordedRoot } = head.rows[0];
-      const size = Number(head.rows[0].tree_size);
+      await advisoryXactLock(trx, CUT_LOCK);
+      const head = await readLogHead(trx);
+      const { root_hash: recordedRoot } = head;
+      const size = Number(head.tree_size);
       const last = await latestCheckpoint(trx);
       const from = last ? Number(last.tree_size) : 0;
-      if (!this.due(trigger, size - from, last?.checkpoint_time ?? null) || !head.rows[0].active_key_id)
-        return null;
+      if (!this.due(trigger, size - from, last?.checkpoint_time ?? null) || !head.active_key_id) return null;
       await this.assertWitnessHeld(trx);
       const leaves = await leavesBetween(trx, from, size);
       const hashes = leafHashes(leaves, from, size);
@@ -113,21 +113,15 @@ export class Checkpointer {
       const headsRoot = await this.updateHeadsMap(trx, leaves);
       // Only now the log-head lock, for the signature: a key rotation (which updates the row)
       // cannot retire the key between reading and using it. Held for one signature and two writes.
-      const locked = await trx.raw<{ rows: { active_key_id: string }[] }>(
-        'select active_key_id from audit.log_head for update',
-      );
-      const keyId = locked.rows[0].active_key_id;
+      // The head named a key above; a rotation replaces it, never clears it.
+      const keyId = (await activeKeyId(trx, true))!;
       const time = new Date(Math.max(Date.now(), last?.checkpoint_time.getTime() ?? 0));
       const note = signCheckpoint(
         { origin: this.options.logOrigin, size, root, time, extensions: [headsLine(headsRoot)] },
         await this.keys.signer(keyId),
       );
-      await trx.raw(
-        `insert into audit.checkpoints (tree_size, root_hash, heads_root, checkpoint_time, key_id, compact_range, note)
-         values (?, ?, ?, ?, ?, ?::jsonb, ?)`,
-        [size, root, headsRoot, time, keyId, JSON.stringify(range.map((h) => h.toString('hex'))), note],
-      );
-      await trx.raw('update audit.log_head set checkpoint_size = ?', [size]);
+      await insertCheckpoint(trx, { size, root, headsRoot, time, keyId, range, note });
+      await setCheckpointSize(trx, size);
       return size;
     });
   }
@@ -201,12 +195,7 @@ export class Checkpointer {
       latest.set(key.toString('hex'), { key, chainSeq: Number(leaf.chain_seq), headHash: leaf.hash });
     }
     const updates = [...latest.values()];
-    if (updates.length === 0) {
-      const root = await trx.raw<{ rows: { hash: Buffer }[] }>(
-        "select hash from audit.head_map_nodes where prefix = ''",
-      );
-      return root.rows[0]?.hash ?? Buffer.alloc(32);
-    }
+    if (updates.length === 0) return (await headMapRoot(trx)) ?? Buffer.alloc(32);
     const nodes = await loadHeadMapPaths(
       trx,
       updates.map((u) => u.key),

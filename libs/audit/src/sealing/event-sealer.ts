@@ -2,9 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { driftedFields, type ComparableValue } from '../capture/drift';
 import { AuditContextService } from '../context/audit-context.service';
-import { eventHash, GENESIS_HASH } from '../crypto/event-hash';
 import { AuditableMisconfiguredError } from '../errors/auditable-misconfigured.error';
 import { KeyProviderError } from '../errors/key-provider.error';
 import { LogIntegrityError } from '../errors/log-integrity.error';
@@ -20,43 +18,33 @@ import { AuditMetrics } from '../metrics/audit-metrics';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { sqlOn } from '../personal-data/subject-keys';
-import { capturedChange, type CapturedChange } from '../capture/captured-row';
+import { capturedChange } from '../capture/captured-row';
 import { CapturedTables } from '../capture/captured-tables.registry';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
+import {
+  batchCandidates,
+  deleteOutboxRows,
+  ensureChainHead,
+  ensureChainHeads,
+  lastAfters,
+  lockChainHead,
+  lockChainHeads,
+  lockFreeChainHeads,
+  lockLogHead,
+  oldestOutboxRows,
+  oldestRowsOf,
+  outboxHoldsEntity,
+  sealedIds,
+  updateChainHeads,
+  waitingEntities,
+  type ChainHeadRow,
+  type EntityKeyRow,
+  type OutboxRow,
+} from '../storage/sealing.store';
+import { type SqlSession, sqlOf } from '../storage/sql-session';
+import { chainEntities, chainHeadUpdates, eventsOf, type SealItem } from './chain-builder';
 import { Checkpointer } from './checkpointer';
 import { appendPrepared, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
-import { type SqlSession, sqlOf } from '../storage/sql-session';
-
-interface OutboxRow {
-  id: string;
-  entity_type: string;
-  entity_id: string;
-  /** An event the application wrote (null for a captured row). */
-  payload: unknown;
-  /** A captured row's payload as PostgreSQL wrote it (parsed without losing a digit). */
-  payload_text: string | null;
-  captured: boolean;
-  db_txid: string | null;
-  db_role: string | null;
-  db_time: Date | string | null;
-  parked: boolean;
-}
-
-/** The outbox columns the sealer reads (`o`: the outbox). */
-const OUTBOX_COLUMNS = `o.id, o.entity_type, o.entity_id,
-  case when o.captured then null else o.payload end as payload,
-  case when o.captured then o.payload::text end as payload_text,
-  o.captured, o.db_txid::text as db_txid, o.db_role, o.db_time, o.dead_lettered_at is not null as parked`;
-
-/** An event to chain, or a captured change that becomes one once its record's previous state is known. */
-type SealItem = AuditEvent | CapturedChange;
-
-interface ChainHeadRow {
-  entity_type: string;
-  entity_id: string;
-  last_seq: string;
-  last_hash: Buffer | null;
-}
 
 /** An entity whose chain head this transaction holds, with its oldest waiting outbox rows. */
 interface HeldEntity {
@@ -112,15 +100,6 @@ type Outcome = SealResult & Pick<Taken, 'poison'> & { consumed: number };
 
 /** A sealing transaction that took no outbox row. */
 const NOTHING_TAKEN: Taken = { sealed: 0, checkpointDue: false, consumed: [], occurredAt: [] };
-
-/** Entity keys passed as one JSON parameter. */
-const KEYS = 'jsonb_to_recordset(?::jsonb) as k(entity_type text, entity_id text)';
-const ORDERED_KEYS = 'jsonb_to_recordset(?::jsonb) as k(entity_type text, entity_id text, ord int)';
-
-interface EntityKeyRow {
-  entity_type: string;
-  entity_id: string;
-}
 
 const keyOf = (entityType: string, entityId: string) => `${entityType}\u0000${entityId}`;
 const headKey = (h: ChainHeadRow) => keyOf(h.entity_type, h.entity_id);
@@ -268,12 +247,11 @@ export class EventSealer {
   ): Promise<{ entityType: string; entityId: string }[]> {
     const waiting = new Map<string, { entityType: string; entityId: string }>();
     for (const outbox of outboxes.length > 0 ? outboxes : outboxesOf(this.orm, this.store)) {
-      const rows = await outbox.raw<{ rows: { entity_type: string; entity_id: string }[] }>(
-        `select distinct entity_type, entity_id from audit.outbox
-         where id = any(?::uuid[]) and dead_lettered_at is null`,
-        [own.map((e) => e.eventId)],
+      const rows = await waitingEntities(
+        outbox,
+        own.map((e) => e.eventId),
       );
-      for (const r of rows.rows) {
+      for (const r of rows) {
         waiting.set(keyOf(r.entity_type, r.entity_id), { entityType: r.entity_type, entityId: r.entity_id });
       }
     }
@@ -294,23 +272,11 @@ export class EventSealer {
     return this.sealing(
       source,
       async (trx, outbox) => {
-        const key = [entityType, entityId];
-        await trx.raw(
-          'insert into audit.chain_heads (entity_type, entity_id) values (?, ?) on conflict do nothing',
-          key,
-        );
-        const head = await trx.raw<{ rows: ChainHeadRow[] }>(
-          `select entity_type, entity_id, last_seq, last_hash from audit.chain_heads
-           where entity_type = ? and entity_id = ? for update`,
-          key,
-        );
+        await ensureChainHead(trx, entityType, entityId);
+        const head = await lockChainHead(trx, entityType, entityId);
         // Read under the chain-head lock, so one sealer at a time takes an entity's events.
-        const rows = await outbox.raw<{ rows: OutboxRow[] }>(
-          `select ${OUTBOX_COLUMNS}
-           from audit.outbox o where entity_type = ? and entity_id = ? order by seq limit ?`,
-          [...key, limit],
-        );
-        return [{ head: head.rows[0], rows: rows.rows }];
+        const rows = await oldestOutboxRows(outbox, entityType, entityId, limit);
+        return [{ head, rows }];
       },
       true,
       limit === 1,
@@ -322,26 +288,12 @@ export class EventSealer {
    * and reads their waiting rows. Entities blocked by a dead letter are left to its retry.
    */
   private async holdBatch(trx: SqlSession, outbox: SqlSession, source: SqlSession): Promise<HeldEntity[]> {
-    const candidates = await source.raw<{ rows: EntityKeyRow[] }>(
-      `select entity_type, entity_id from (
-         select entity_type, entity_id, seq from audit.outbox o where dead_lettered_at is null
-           and not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
-                           and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
-         order by seq limit ${8 * this.batchEntities}) w
-       group by entity_type, entity_id order by min(seq)`,
-    );
-    if (candidates.rows.length === 0) return [];
-    await this.ensureHeads(candidates.rows);
+    const candidates = await batchCandidates(source, 8 * this.batchEntities);
+    if (candidates.length === 0) return [];
+    await this.ensureHeads(candidates);
     // Oldest first, skipping heads other sealers hold: concurrent sealers take disjoint entities.
-    // NOTE: two statements, not one join of the outbox with the heads: over a large outbox the
-    // planner hashes and sorts all of it for that join (measured: 73 ms at 50,000 rows).
-    const heads = await trx.raw<{ rows: ChainHeadRow[] }>(
-      `select h.entity_type, h.entity_id, h.last_seq, h.last_hash
-       from audit.chain_heads h join ${ORDERED_KEYS} using (entity_type, entity_id)
-       order by k.ord limit ${this.batchEntities} for update of h skip locked`,
-      [JSON.stringify(candidates.rows.map((c, ord) => ({ ...c, ord })))],
-    );
-    return this.waitingRows(outbox, heads.rows);
+    const heads = await lockFreeChainHeads(trx, candidates, this.batchEntities);
+    return this.waitingRows(outbox, heads);
   }
 
   /**
@@ -351,25 +303,12 @@ export class EventSealer {
    */
   private async holdEntities(trx: SqlSession, outbox: SqlSession, entities: EntityKeyRow[]) {
     await this.ensureHeads(entities);
-    const heads = await trx.raw<{ rows: ChainHeadRow[] }>(
-      `select entity_type, entity_id, last_seq, last_hash from audit.chain_heads
-       where (entity_type, entity_id) in (select entity_type, entity_id from ${KEYS})
-       order by entity_type, entity_id for update`,
-      [JSON.stringify(entities)],
-    );
-    return this.waitingRows(outbox, heads.rows);
+    return this.waitingRows(outbox, await lockChainHeads(trx, entities));
   }
 
-  /** Chain-head rows for entities that have none, committed at once, in key order (no deadlock). */
+  /** Chain-head rows for entities that have none, committed at once (outside the sealing transaction). */
   private async ensureHeads(entities: EntityKeyRow[]): Promise<void> {
-    await sqlOf(this.store).raw(
-      `insert into audit.chain_heads (entity_type, entity_id)
-       select entity_type, entity_id from ${KEYS}
-       where not exists (select 1 from audit.chain_heads h
-                         where h.entity_type = k.entity_type and h.entity_id = k.entity_id)
-       order by entity_type, entity_id on conflict do nothing`,
-      [JSON.stringify(entities)],
-    );
+    await ensureChainHeads(sqlOf(this.store), entities);
   }
 
   /**
@@ -379,17 +318,9 @@ export class EventSealer {
    */
   private async waitingRows(outbox: SqlSession, heads: ChainHeadRow[]): Promise<HeldEntity[]> {
     if (heads.length === 0) return [];
-    // The oldest rows are picked by seq alone, then read: sorting whole rows (payloads) spills to disk.
-    const rows = await outbox.raw<{ rows: OutboxRow[] }>(
-      `with picked as (
-         select o.seq from audit.outbox o join ${KEYS} using (entity_type, entity_id)
-         order by o.seq limit ${this.options.sealBatchEvents})
-       select ${OUTBOX_COLUMNS}
-       from audit.outbox o join picked using (seq) order by o.seq`,
-      [JSON.stringify(heads.map(({ entity_type, entity_id }) => ({ entity_type, entity_id })))],
-    );
+    const rows = await oldestRowsOf(outbox, heads, this.options.sealBatchEvents);
     const held = new Map(heads.map((head) => [headKey(head), { head, rows: [] as OutboxRow[] }]));
-    for (const row of rows.rows) held.get(keyOf(row.entity_type, row.entity_id))?.rows.push(row);
+    for (const row of rows) held.get(keyOf(row.entity_type, row.entity_id))?.rows.push(row);
     return [...held.values()];
   }
 
@@ -444,7 +375,7 @@ export class EventSealer {
       }
     });
     if (separate && result.consumed.length > 0) {
-      await source.raw('delete from audit.outbox where id = any(?::uuid[])', [result.consumed]);
+      await deleteOutboxRows(source, result.consumed);
     }
     // Counted once committed: a rolled-back attempt sealed nothing.
     this.metrics.sealed.inc(result.sealed);
@@ -469,7 +400,7 @@ export class EventSealer {
     strict: boolean,
   ): Promise<Taken> {
     const ids = held.flatMap((e) => e.rows.map((r) => r.id));
-    const already = separate ? await this.sealedAlready(trx, ids) : new Set<string>();
+    const already = new Set(separate ? await sealedIds(trx, ids) : []);
     const consumed: string[] = [];
     const sealable: SealableEntity[] = [];
     for (const { head, rows } of held) {
@@ -484,29 +415,12 @@ export class EventSealer {
       if (items.length > 0) sealable.push({ head, items });
     }
     if (!separate && consumed.length > 0) {
-      await trx.raw('delete from audit.outbox where id = any(?::uuid[])', [consumed]);
+      await deleteOutboxRows(trx, consumed);
     }
     if (sealable.length === 0) return { ...NOTHING_TAKEN, consumed };
     const { groups, sealed } = await this.chained(trx, sealable);
     if (groups.length === 0) return { ...NOTHING_TAKEN, consumed };
-    await trx.raw(
-      `update audit.chain_heads h set last_seq = v.last_seq, last_hash = decode(v.last_hash, 'hex'), updated_at = now()
-       from jsonb_to_recordset(?::jsonb) as v(entity_type text, entity_id text, last_seq bigint, last_hash text)
-       where h.entity_type = v.entity_type and h.entity_id = v.entity_id`,
-      [
-        JSON.stringify(
-          groups.map((g) => {
-            const { event, chainSeq, hash } = g[g.length - 1];
-            return {
-              entity_type: event.entityType,
-              entity_id: event.entityId,
-              last_seq: chainSeq,
-              last_hash: hash.toString('hex'),
-            };
-          }),
-        ),
-      ],
-    );
+    await updateChainHeads(trx, chainHeadUpdates(groups));
     const checkpointDue = await this.appendToLog(trx, prepareAppend(groups, this.options.keySetId));
     return {
       sealed: sealed.length,
@@ -572,23 +486,16 @@ export class EventSealer {
     trx: SqlSession,
     sealable: SealableEntity[],
   ): Promise<{ groups: ChainLink[][]; sealed: AuditEvent[] }> {
-    const previous = await this.lastAfters(
+    const previous = await this.previousAfters(
       trx,
       sealable.filter((e) => Number(e.head.last_seq) > 0),
     );
-    const captured: AuditEvent[] = [];
-    const lists = sealable.map(({ head, items }) => {
+    const made = sealable.map(({ head, items }) => {
       const key = headKey(head);
-      let state = previous.has(key) ? previous.get(key) : undefined;
-      return items.flatMap((item) => {
-        if (typeof item !== 'function') return [item];
-        const event = item(state);
-        if (!event) return [];
-        captured.push(event);
-        if (event.before || event.after) state = event.after;
-        return [event];
-      });
+      return eventsOf(items, previous.has(key) ? previous.get(key) : undefined);
     });
+    const lists = made.map((m) => m.events);
+    const captured = made.flatMap((m) => m.captured);
     if (captured.length > 0) {
       let protectedEvents: AuditEvent[];
       try {
@@ -608,24 +515,17 @@ export class EventSealer {
       ...previous.values(),
       ...events.flatMap((list) => list.flatMap((ev) => [ev.before, ev.after])),
     ]);
-    const groups = sealable.map(({ head }, i) =>
-      this.chain(
-        this.withDrift(events[i], previous.get(headKey(head)) ?? null, comparable),
-        Number(head.last_seq),
-        head.last_hash,
-      ),
+    const groups = chainEntities(
+      sealable.map(({ head }, i) => ({
+        events: events[i],
+        lastSeq: Number(head.last_seq),
+        lastHash: head.last_hash,
+        previousAfter: previous.get(headKey(head)) ?? null,
+      })),
+      comparable,
+      (event, expected, fields) => this.events.forDrift(event, expected, fields, this.context.system()),
     );
-    // A record whose every change was dropped (relations of a deleted record) has nothing to chain.
-    return { groups: groups.filter((g) => g.length > 0), sealed: events.flat() };
-  }
-
-  /** Rows of `ids` in the store already (a separate store's outbox rows outlive the seal). */
-  private async sealedAlready(trx: SqlSession, ids: string[]): Promise<Set<string>> {
-    const sealed = await trx.raw<{ rows: { id: string }[] }>(
-      'select id from audit.events where id = any(?::uuid[])',
-      [ids],
-    );
-    return new Set(sealed.rows.map((r) => r.id));
+    return { groups, sealed: events.flat() };
   }
 
   /**
@@ -635,78 +535,22 @@ export class EventSealer {
    */
   private async outboxHolding(entityType: string, entityId: string): Promise<SqlSession | undefined> {
     for (const outbox of outboxesOf(this.orm, this.store)) {
-      const waiting = await outbox.raw<{ rows: unknown[] }>(
-        'select 1 from audit.outbox where entity_type = ? and entity_id = ? and dead_lettered_at is null limit 1',
-        [entityType, entityId],
-      );
-      if (waiting.rows.length > 0) return outbox;
+      if (await outboxHoldsEntity(outbox, entityType, entityId)) return outbox;
     }
     return undefined;
   }
 
   /** Each entity's latest `after` with a snapshot (domain events have none), in one query. */
-  private async lastAfters(
+  private async previousAfters(
     trx: SqlSession,
     entities: SealableEntity[],
   ): Promise<Map<string, JsonObject | null>> {
     if (entities.length === 0) return new Map();
-    const rows = await trx.raw<{
-      rows: { entity_type: string; entity_id: string; after: JsonObject | null }[];
-    }>(
-      `select k.entity_type, k.entity_id, e.after
-       from jsonb_to_recordset(?::jsonb) as k(entity_type text, entity_id text, last_seq bigint)
-       cross join lateral (
-         select after from audit.events e
-         where e.entity_type = k.entity_type and e.entity_id = k.entity_id and e.chain_seq <= k.last_seq
-           and (e.before is not null or e.after is not null)
-         order by e.chain_seq desc limit 1) e`,
-      [
-        JSON.stringify(
-          entities.map(({ head }) => ({
-            entity_type: head.entity_type,
-            entity_id: head.entity_id,
-            last_seq: Number(head.last_seq),
-          })),
-        ),
-      ],
+    const rows = await lastAfters(
+      trx,
+      entities.map((e) => e.head),
     );
-    return new Map(rows.rows.map((r) => [keyOf(r.entity_type, r.entity_id), r.after]));
-  }
-
-  /** The events to seal, each drifted one preceded by its DRIFT_DETECTED event. */
-  private withDrift(
-    events: AuditEvent[],
-    previousAfter: JsonObject | null,
-    comparable: ComparableValue | undefined,
-  ): AuditEvent[] {
-    const out: AuditEvent[] = [];
-    let expected = previousAfter;
-    for (const event of events) {
-      const fields = driftedFields(expected, event.before, comparable);
-      if (fields.length > 0) {
-        out.push(
-          normalizeEvent({
-            ...this.events.forDrift(event, expected!, fields, this.context.system()),
-            origin: 'ASSERTED',
-          }),
-        );
-      }
-      out.push(event);
-      // Domain events (no snapshots) say nothing about the record's state.
-      if (event.before || event.after) expected = event.after;
-    }
-    return out;
-  }
-
-  private chain(events: AuditEvent[], lastSeq: number, lastHash: Buffer | null): ChainLink[] {
-    let seq = lastSeq;
-    let prev = lastHash ?? GENESIS_HASH;
-    return events.map((event) => {
-      const hash = eventHash(event, ++seq, prev);
-      const link = { event, chainSeq: seq, prevHash: prev, hash };
-      prev = hash;
-      return link;
-    });
+    return new Map(rows.map((r) => [keyOf(r.entity_type, r.entity_id), r.after]));
   }
 
   /**
@@ -715,15 +559,7 @@ export class EventSealer {
    * every sealer in every process queues on this row, so nothing slow may run while it is held.
    */
   private async appendToLog(trx: SqlSession, prepared: PreparedAppend): Promise<boolean> {
-    const log = await trx.raw<{
-      rows: {
-        tree_size: string;
-        compact_range: string[];
-        active_key_id: string | null;
-        checkpoint_size: string;
-      }[];
-    }>('select tree_size, compact_range, active_key_id, checkpoint_size from audit.log_head for update');
-    const { tree_size, compact_range, active_key_id: keyId, checkpoint_size } = log.rows[0];
+    const { tree_size, compact_range, active_key_id: keyId, checkpoint_size } = await lockLogHead(trx);
     if (!keyId)
       throw new KeyProviderError('No signing key is active yet: a worker activates one when it starts.');
     if (Number(tree_size) < this.checkpointer.witnessedSize) {

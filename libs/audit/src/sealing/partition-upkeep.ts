@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectAuditStore } from '../storage/audit-store';
 import { PeriodicPass } from './periodic-pass';
+import { ensureEventPartitions } from '../storage/partition.store';
 import { sqlOf } from '../storage/sql-session';
 
 /** Months of `audit.events` partitions kept ready beyond the current one. */
@@ -21,11 +22,7 @@ export class PartitionUpkeep {
 
   /** Creates this month's partition and the next three where missing; returns how many it created. */
   async ensure(): Promise<number> {
-    const result = await sqlOf(this.store).raw<{ rows: { created: number }[] }>(
-      'select audit.ensure_event_partitions(?) as created',
-      [MONTHS_AHEAD],
-    );
-    const { created } = result.rows[0];
+    const created = await ensureEventPartitions(sqlOf(this.store), MONTHS_AHEAD);
     if (created > 0) this.logger.log(`Created ${created} monthly partition(s) of audit.events`);
     return created;
   }

@@ -15,7 +15,7 @@ import { KeyRegistry } from '../keys/key-registry.service';
 import { AuditMetrics } from '../metrics/audit-metrics';
 import { Checkpointer } from './checkpointer';
 import { EventSealer } from './event-sealer';
-import { OutboxRelay } from './outbox.relay';
+import { OutboxRelay } from '../outbox/outbox.relay';
 import { PartitionUpkeep } from './partition-upkeep';
 
 /**

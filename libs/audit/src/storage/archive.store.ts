@@ -138,11 +138,6 @@ export async function sinksBehind(
   return rows.rows.map((r) => ({ sink: r.sink, globalSeq: r.global_seq }));
 }
 
-/** Serialises archive runs until the transaction ends, so two cannot move the cut at once. */
-export async function lockArchive(trx: SqlSession): Promise<void> {
-  await trx.raw("select pg_advisory_xact_lock(hashtext('audit-ledger:archive'))");
-}
-
 export async function insertArchiveSegment(trx: SqlSession, segment: NewArchiveSegment): Promise<void> {
   await trx.raw(
     `insert into audit.archive_segments (partition_name, period_start, period_end, from_seq, to_seq, event_count,

@@ -1,11 +1,6 @@
 import type { SigningKeyRow } from '../keys/signing-key.rows';
 import type { SqlSession } from './sql-session';
 
-/** Serialises key setup and rotation across workers (a transaction-level advisory lock). */
-export async function lockKeySetup(db: SqlSession, lockName: string): Promise<void> {
-  await db.raw('select pg_advisory_xact_lock(hashtext(?))', [lockName]);
-}
-
 export async function insertActiveKey(
   db: SqlSession,
   key: { keyId: string; keySetId: string; name: string; algorithm: string; verifierKey: string },
