@@ -1,4 +1,4 @@
-import { MikroORM, QueryOrder, raw, type FilterQuery } from '@mikro-orm/core';
+import { MikroORM, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager, QBFilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { applyPatch, type Operation } from 'fast-json-patch';
@@ -23,22 +23,10 @@ import {
   type ReaderScope,
 } from './audit-query';
 import { InjectAuditStore } from '../storage/audit-store';
+import { reportRows } from '../storage/report.store';
 
 /** An event with the fields changed outside audited code just before it (its DRIFT_DETECTED event). */
 export type EventWithDrift = SealedAuditEvent & { drift: FieldChange[] | null };
-
-const DIMENSION_SQL: Record<AuditReportDimensionName, string> = {
-  ACTION: 'e.action',
-  ACTOR: 'e.actor_id',
-  MODULE: 'e.module',
-  ENTITY_TYPE: 'e.entity_type',
-  TENANT: 'e.tenant_id',
-  TRANSACTION_CODE: 'e.transaction_code',
-  // NOTE: UTC buckets from the epoch, whatever the session's time zone; date_bin is 2x faster than
-  // epoch arithmetic (extract returns numeric) and far faster than formatting each row.
-  DAY: "date_bin('1 day', e.occurred_at, timestamptz '1970-01-01Z')",
-  HOUR: "date_bin('1 hour', e.occurred_at, timestamptz '1970-01-01Z')",
-};
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null).equals(canonicalJson(b ?? null));
 
@@ -156,19 +144,11 @@ export class AuditQueryService {
 
   /** Counts grouped by the dimensions, within [from, to) and the filter. */
   async report<D extends AuditReportDimensionName>(scope: ReaderScope, query: AuditEventQuery, groupBy: D[]) {
-    const em = this.orm.em.fork() as EntityManager;
-    const rows = await em.transactional(async (trx) => {
-      // NOTE: a report over many rows costs enough for PostgreSQL to JIT-compile it, which takes
-      // longer (30-90 ms) than the grouped count it compiles saves. Only this transaction.
-      await trx.execute('set local jit = off');
-      const qb = trx
-        .createQueryBuilder(AuditEventEntity, 'e')
-        .select([...groupBy.map((d, i) => raw(`${DIMENSION_SQL[d]} as d${i}`)), raw('count(*)::int as n')])
-        .where(this.where(scope, query) as QBFilterQuery<AuditEventEntity>)
-        .orderBy({ [raw('count(*)')]: QueryOrder.DESC });
-      if (groupBy.length) qb.groupBy(groupBy.map((d) => raw(DIMENSION_SQL[d])));
-      return qb.execute<Record<string, unknown>[]>('all', false);
-    });
+    const rows = await reportRows(
+      this.orm.em.fork() as EntityManager,
+      this.where(scope, query) as QBFilterQuery<AuditEventEntity>,
+      groupBy,
+    );
     return rows.map((row) => ({
       keys: groupBy.map((dimension, i) => ({ dimension, value: dimensionValue(dimension, row[`d${i}`]) })),
       count: row.n as number,
