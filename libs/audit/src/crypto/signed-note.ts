@@ -136,10 +136,16 @@ function signaturesBy(
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new InvalidNoteError('Malformed note: no signature block.');
   const signatures: { verifier: NoteVerifier; raw: Buffer }[] = [];
+  // NOTE: one signature per key, as Go's note.Open insists: a repeated line changes the note's
+  // bytes without changing what it proves, and a sealed file must not admit such edits.
+  const seen = new Set<string>();
   for (const line of note.slice(split + 2, -1).split('\n')) {
     const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
     const raw = match ? Buffer.from(match[2], 'base64') : Buffer.alloc(0);
     if (!match || raw.length < 5) throw new InvalidNoteError('Malformed note: bad signature line.');
+    const signer = `${match[1]}+${raw.subarray(0, 4).toString('hex')}`;
+    if (seen.has(signer)) throw new InvalidNoteError(`Malformed note: ${signer} signs it twice.`);
+    seen.add(signer);
     const verifier = verifiers.find((v) => v.name === match[1] && v.keyId.equals(raw.subarray(0, 4)));
     if (verifier) signatures.push({ verifier, raw });
   }

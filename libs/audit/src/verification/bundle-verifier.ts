@@ -179,7 +179,12 @@ async function verifyInto(
     try {
       trusted = parsePublishedKeys((await readWhole(store, KEYS_FILE, MAX_KEYS_BYTES)) ?? '');
     } catch (error) {
-      const why = error instanceof SyntaxError ? 'not JSON' : fileFailure(KEYS_FILE, error).message;
+      const why =
+        error instanceof SyntaxError
+          ? 'not JSON'
+          : error instanceof TypeError
+            ? 'not a list of published key records with readable dates'
+            : fileFailure(KEYS_FILE, error).message;
       fail('SEAL_INVALID', `no trusted keys given and ${KEYS_FILE} is unreadable: ${why}`, {
         file: KEYS_FILE,
       });

@@ -56,12 +56,16 @@ export function checkLink(
   return checkStoredLink(storedLink(event), event, prev, fail);
 }
 
+// NOTE: an event read from an untrusted file may lack its link members or hold other types: a
+// missing hash reads as empty, which matches nothing, so the event fails instead of the verifier.
+const hexBytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : '', 'hex');
+
 const storedLink = (event: Pick<SealedAuditEvent, 'id' | 'chainSeq' | 'prevHash' | 'hashAlg' | 'hash'>) => ({
   id: event.id,
   chainSeq: event.chainSeq,
   hashAlg: event.hashAlg,
-  prevHash: Buffer.from(event.prevHash, 'hex'),
-  hash: Buffer.from(event.hash, 'hex'),
+  prevHash: hexBytes(event.prevHash),
+  hash: hexBytes(event.hash),
 });
 
 /** `checkLink` over a stored row's link and its recorded fields, with no hex round trip. */
@@ -92,10 +96,23 @@ export function checkStoredLink(
   } else if (link.hashAlg === EVENT_HASH_ALG_V1 && hasUnhashedV1Members(fields)) {
     // NOTE: v1 does not hash these members; a v1 event holding one could have had it changed at will.
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'an audit/v1 event holds members only audit/v1.1 hashes');
-  } else if (!eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash)) {
+  } else if (!hashes(fields, link)) {
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'the recorded fields do not match the event hash');
   }
   return { chainSeq: link.chainSeq, hash: link.hash };
+}
+
+/**
+ * Whether the fields hash to the recorded hash. Fields that cannot be put in their hashed form at
+ * all (a date that is not one, a member of the wrong type: what tampering or a corrupt file
+ * produces) cannot match it either: a verdict, never an exception out of the verifier.
+ */
+function hashes(fields: AuditEvent, link: StoredLink): boolean {
+  try {
+    return eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash);
+  } catch {
+    return false;
+  }
 }
 
 /**
