@@ -53,7 +53,17 @@ export interface BundleVerifyOptions {
    * FILE_TOO_LARGE and reading stops there. Default: 16 MiB.
    */
   maxLineBytes?: number;
+  /**
+   * The verifier's clock, and how far ahead of it a signed statement may be dated: a seal, anchor,
+   * batch statement or checkpoint dated later was made with a clock set forward (or a stolen key
+   * pre-dating the future) and is refused. Defaults: the current time, 300,000 ms (as online).
+   */
+  now?: Date;
+  maxClockSkewMs?: number;
 }
+
+/** Whether a signed statement's time lies beyond the verifier's clock and its tolerance. */
+type FromTheFuture = (time: Date) => boolean;
 
 /** Thrown by `fail` at the hundredth failure: verification ends with what it has. */
 class TooManyFailures extends AuditError {
@@ -199,10 +209,12 @@ async function verifyInto(
     previousManifestSha256: manifest.previousManifestSha256,
   });
 
-  const sealRoot = await checkSeal(store, manifest, manifestSha256, trusted, fail);
+  const latest = (options.now ?? new Date()).getTime() + (options.maxClockSkewMs ?? 300_000);
+  const future: FromTheFuture = (time) => time.getTime() > latest;
+  const sealRoot = await checkSeal(store, manifest, manifestSha256, trusted, fail, future);
   const unreadable = await checkFiles(store, manifest, fail);
   await checkUnnamed(store, manifest, fail);
-  const anchor = checkAnchor(manifest, trusted, fail);
+  const anchor = checkAnchor(manifest, trusted, fail, future);
   // A data file refused or missing was reported above: the walk would only say it again.
   if ([manifest.events.file, manifest.leaves.file, manifest.proofs.file].some((f) => unreadable.has(f)))
     return;
@@ -212,6 +224,7 @@ async function verifyInto(
     anchor,
     fail,
     options.maxLineBytes ?? MAX_LINE_BYTES,
+    future,
     options.onProgress,
   );
   const progress = () =>
@@ -224,6 +237,10 @@ async function verifyInto(
     return fail(error.reason, error.message, { file: error.file });
   }
   progress();
+  if (walk.proofs !== manifest.proofs.count)
+    fail('COUNT_MISMATCH', `${walk.proofs} signed statements, the manifest counts ${manifest.proofs.count}`, {
+      file: manifest.proofs.file,
+    });
   const rebuilt = rangeRoot(walk.tree);
   if (sealRoot && !sealRoot.equals(rebuilt))
     fail('SEAL_INVALID', 'the leaves do not rebuild the root the seal signs', { file: manifest.leaves.file });
@@ -237,6 +254,7 @@ async function checkSeal(
   manifestSha256: string,
   trusted: SigningKeyRecord[],
   fail: Fail,
+  future: FromTheFuture,
 ): Promise<Buffer | null> {
   const seal = await readWhole(store, SEAL_FILE, MAX_SEAL_BYTES).catch((error: unknown) => {
     fail('SEAL_INVALID', fileFailure(SEAL_FILE, error).message, { file: SEAL_FILE });
@@ -253,6 +271,12 @@ async function checkSeal(
     return null;
   }
   const { checkpoint } = opened;
+  if (future(checkpoint.time)) {
+    fail('SEAL_INVALID', `the seal is dated in the future (${checkpoint.time.toISOString()})`, {
+      file: SEAL_FILE,
+    });
+    return null;
+  }
   if (checkpoint.extensions.length !== 1 || checkpoint.extensions[0] !== sealLine(manifestSha256)) {
     fail('SEAL_INVALID', `the seal does not sign this ${MANIFEST_FILE} (it was changed)`, {
       file: MANIFEST_FILE,
@@ -272,7 +296,12 @@ async function checkSeal(
   return checkpoint.root;
 }
 
-function checkAnchor(manifest: BundleManifest, trusted: SigningKeyRecord[], fail: Fail): CompactRange {
+function checkAnchor(
+  manifest: BundleManifest,
+  trusted: SigningKeyRecord[],
+  fail: Fail,
+  future: FromTheFuture,
+): CompactRange {
   const range = manifest.anchor.range.map((h) => Buffer.from(h, 'hex'));
   if (manifest.anchor.size !== manifest.leaves.from) {
     fail(
@@ -288,6 +317,8 @@ function checkAnchor(manifest: BundleManifest, trusted: SigningKeyRecord[], fail
   const opened = manifest.anchor.note ? openStatement(manifest.anchor.note, trusted, manifest.origin) : null;
   if (!opened?.ok) {
     fail('ANCHOR_INVALID', opened ? `${opened.reason}: ${opened.detail}` : 'the anchor has no signed note');
+  } else if (future(opened.checkpoint.time)) {
+    fail('ANCHOR_INVALID', `the anchor is dated in the future (${opened.checkpoint.time.toISOString()})`);
   } else if (
     opened.checkpoint.size !== manifest.anchor.size ||
     !opened.checkpoint.root.equals(rangeRoot(range))
@@ -314,6 +345,7 @@ class TreeWalk {
     anchor: CompactRange,
     private readonly fail: Fail,
     private readonly maxLineBytes: number,
+    private readonly future: FromTheFuture,
     private readonly onProgress?: (done: number, total: number) => void,
   ) {
     this.size = manifest.leaves.from;
@@ -527,6 +559,14 @@ class TreeWalk {
       this.fail(
         'PROOF_INVALID',
         `${proof.type} at ${proof.treeSize}: ${opened.reason}: ${opened.detail}`,
+        at,
+      );
+      return;
+    }
+    if (this.future(opened.checkpoint.time)) {
+      this.fail(
+        'PROOF_INVALID',
+        `${proof.type} at ${proof.treeSize}: dated in the future (${opened.checkpoint.time.toISOString()})`,
         at,
       );
       return;
