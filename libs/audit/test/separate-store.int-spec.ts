@@ -1,7 +1,11 @@
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { clearQueuePrefix, uniqueQueuePrefix } from '../../../test/support/test-redis';
 import { waitFor } from '../../../test/support/wait-for';
+import { getMikroORMToken } from '@mikro-orm/nestjs';
+import type { MikroORM } from '@mikro-orm/core';
 import { Checkpointer, LogVerifier, SIGNING_KEY_ENTITY } from '../src';
+import { sqlOf } from '../src/storage/sql-session';
+import { STORE_CONNECTION } from './fixtures/fixture.module';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 /**
@@ -26,6 +30,12 @@ describe('a separate audit database', () => {
   afterAll(async () => {
     await f.close();
     await Promise.all([appDb.drop(), storeDb.drop(), clearQueuePrefix(queuePrefix)]);
+  });
+
+  it('tells the two databases apart (the sealer deletes the app’s outbox rows once the store committed)', () => {
+    const store = f.app.get<MikroORM>(getMikroORMToken(STORE_CONNECTION));
+    expect(sqlOf(f.orm).sameDatabase(sqlOf(store))).toBe(false);
+    expect(sqlOf(store).sameDatabase(sqlOf(store))).toBe(true);
   });
 
   it('seals into the audit database only, and the store verifies there', async () => {

@@ -1,6 +1,7 @@
 import { TransactionPropagation } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { isSavepoint, rootTransaction } from '../src/outbox/transaction-root';
+import { sqlIn, sqlOf } from '../src/storage/sql-session';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 /**
@@ -63,6 +64,16 @@ describe('transaction roots on MikroORM 7 (real PostgreSQL)', () => {
     );
     for (const [root, savepoint] of pairs) expect(rootTransaction(savepoint)).toBe(root);
     expect(new Set(pairs.map(([root]) => root)).size).toBe(4);
+  });
+
+  it('sessions on one ORM are one database, pool or transaction (the sealer keeps its outbox delete in its transaction)', async () => {
+    // NOTE: sessions are made per call; the sealer once compared them with ===, so it took every
+    // outbox for a separate one and deleted its rows after the sealing transaction instead of in it.
+    expect(sqlOf(f.orm) === sqlOf(f.orm)).toBe(false);
+    expect(sqlOf(f.orm).sameDatabase(sqlOf(f.orm))).toBe(true);
+    await f.orm.em.fork().transactional(async (em) => {
+      expect(sqlIn(em).sameDatabase(sqlOf(f.orm))).toBe(true);
+    });
   });
 
   it('an audited call inside a caller’s transaction is enqueued when the outermost one commits', async () => {

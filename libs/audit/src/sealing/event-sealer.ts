@@ -339,7 +339,7 @@ export class EventSealer {
     countPoison = false,
   ): Promise<Outcome> {
     const store = sqlOf(this.store);
-    const separate = source !== store;
+    const separate = !source.sameDatabase(store);
     const result = await store.transaction(async (trx): Promise<Taken> => {
       const outbox = separate ? source : trx;
       const held = (await hold(trx, outbox))

@@ -34,6 +34,14 @@ export class SqlSession {
     return { rows: result.rows, rowCount } as SqlResult<R>;
   }
 
+  /**
+   * Whether both run on one MikroORM connection (one database and pool). NOTE: sessions are made
+   * per call, so `===` between two of them is always false: compare with this instead.
+   */
+  sameDatabase(other: SqlSession): boolean {
+    return this.connection === other.connection;
+  }
+
   /** Runs `work` in a transaction: a new one on a pool, a savepoint inside a transaction. */
   transaction<T>(
     work: (trx: SqlSession) => Promise<T>,
