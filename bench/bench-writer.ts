@@ -8,7 +8,7 @@ import { AuditQueueProducer } from '#audit/outbox/audit-queue.producer';
 import { OutboxWriter } from '#audit/outbox/outbox.writer';
 import type { SealJob } from '#audit/outbox/seal-job';
 import { PersonalDataProtector } from '#audit/personal-data/personal-data.protector';
-import { SubjectKeys } from '#audit/personal-data/subject-keys';
+import { SubjectKeys } from '#audit/personal-data/subject-keys.service';
 import { auditOptions } from '../src/audit-options.factory';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
 

@@ -19,9 +19,9 @@ import {
 } from 'audit-ledger';
 import { resolveAuditOptions } from '#audit/audit-options';
 import { PersonalDataReader } from '#audit/personal-data/personal-data.reader';
-import { SubjectKeys } from '#audit/personal-data/subject-keys';
+import { SubjectKeys } from '#audit/personal-data/subject-keys.service';
 import { toSealedEvent, type EventRow } from '#audit/storage/sealed-event.mapper';
-import { TrailVerifier } from '#audit/verification/trail-verifier';
+import { TrailVerifier } from '#audit/verification/trail.verifier';
 import { auditOptions } from '../src/audit-options.factory';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
 import { runCli, type CliRun } from './cli-run';

@@ -4,7 +4,7 @@ import { sqlOf } from '#audit/storage/sql-session';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { AUDIT_QUEUE } from 'audit-ledger';
-import { SubjectKeys, sqlOn } from '#audit/personal-data/subject-keys';
+import { SubjectKeys, sqlOn } from '#audit/personal-data/subject-keys.service';
 import { loadAppConfig } from '../src/config/app-config';
 import { createBenchDatabase, withAuditSchema } from './bench-database';
 import { median, percentile, type BenchOptions, type Figure } from './figure';

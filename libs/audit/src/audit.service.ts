@@ -8,7 +8,7 @@ import { OutboxWriter } from './outbox/outbox.writer';
 import { PersonalDataReader } from './personal-data/personal-data.reader';
 import { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
 import type { ChainVerification } from './verification/chain-verification';
-import { TrailVerifier } from './verification/trail-verifier';
+import { TrailVerifier } from './verification/trail.verifier';
 
 /** Records domain events and reads sealed trails. */
 @Injectable()

@@ -41,9 +41,9 @@ export type {
   SealedAuditEvent,
 } from './events/audit-event';
 export type { RecordAuditEventInput } from './events/record-audit-event.input';
-export { EventSealer } from './sealing/event-sealer';
+export { EventSealer } from './sealing/event.sealer';
 export { OutboxRelay } from './outbox/outbox.relay';
-export { AuditDeadLetters } from './outbox/dead-letters';
+export { AuditDeadLetters } from './outbox/audit-dead-letters.service';
 export type { DeadLetter } from './outbox/dead-letter';
 export { AUDIT_ENTITIES } from './storage/audit-entities';
 export { AUDIT_MIGRATIONS } from './storage/audit-migrations';
@@ -103,7 +103,7 @@ export type {
   LogVerification,
   LogVerifyOptions,
 } from './verification/log-verification';
-export { LogVerifier } from './verification/log-verifier';
+export { LogVerifier } from './verification/log.verifier';
 export type {
   BundleFailure,
   BundleFailureReason,
@@ -115,7 +115,7 @@ export {
   type ExportRequest,
   type ExportResult,
   type ProgressListener,
-} from './export/audit-exporter';
+} from './export/audit.exporter';
 export type { BundleManifest, BundleSelection, EventFileFormat } from './export/bundle-manifest';
 export {
   BundleFileError,
@@ -138,7 +138,7 @@ export { KeyRegistry, type RotationReason } from './keys/key-registry.service';
 export type { SigningKeyRecord, SigningKeyStatus } from './keys/signing-key-record';
 export type { AuditWitness } from './witness/audit-witness';
 export { DirectoryWitness, type DirectoryWitnessOptions } from './witness/directory.witness';
-export { Checkpointer } from './sealing/checkpointer';
+export { Checkpointer } from './sealing/checkpointer.service';
 export { DRIFT_DETECTED } from './events/audit-event.factory';
 export { auditQueryLimits, type AuditQueryLimitOptions } from './graphql/audit-query-limits';
 export { auditErrorFormatter, type AuditErrorFormatterOptions } from './graphql/audit-error-formatter';
@@ -169,8 +169,8 @@ export { AuditHealthIndicator } from './health/audit-health.indicator';
 export type { AuditEventSink } from './forwarding/audit-event-sink';
 export { NdjsonSink, type NdjsonSinkOptions } from './forwarding/ndjson.sink';
 export { WebhookSink, type WebhookSinkOptions } from './forwarding/webhook.sink';
-export { ForwardCursors } from './forwarding/forward-cursors';
-export { AuditMetrics } from './metrics/audit-metrics';
+export { ForwardCursors } from './forwarding/forward-cursors.service';
+export { AuditMetrics } from './metrics/audit-metrics.service';
 export { AuditError } from './errors/audit.error';
 export { AuditArchivedError } from './errors/audit-archived.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';

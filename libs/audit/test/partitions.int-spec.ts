@@ -2,7 +2,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from '../src';
-import { PartitionUpkeep } from '../src/sealing/partition-upkeep';
+import { PartitionUpkeep } from '../src/sealing/partition-upkeep.service';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 import { sealedChain } from './fixtures/tamper';
 

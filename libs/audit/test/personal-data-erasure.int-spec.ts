@@ -11,7 +11,7 @@ import {
   SUBJECT_ENTITY,
   type AuditModuleOptions,
 } from '../src';
-import { SubjectKeys, sqlOn } from '../src/personal-data/subject-keys';
+import { SubjectKeys, sqlOn } from '../src/personal-data/subject-keys.service';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 import { waitForChain } from './fixtures/tamper';
 import { type SqlSession, sqlOf } from '../src/storage/sql-session';

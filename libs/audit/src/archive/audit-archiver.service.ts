@@ -5,7 +5,7 @@ import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint } from '../crypto/checkpoint';
 import { LogIntegrityError } from '../errors/log-integrity.error';
-import { AuditExporter, type ProgressListener } from '../export/audit-exporter';
+import { AuditExporter, type ProgressListener } from '../export/audit.exporter';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import {
   dropEventPartition,

@@ -11,7 +11,7 @@ import { InvalidQueryInputError } from '../errors/invalid-query-input.error';
 import { AuditQueryService, type EventWithDrift } from '../query/audit-query.service';
 import type { AuditEventQuery } from '../query/audit-query';
 import { latestCheckpoints } from '../storage/log.store';
-import { LogVerifier } from '../verification/log-verifier';
+import { LogVerifier } from '../verification/log.verifier';
 import { MikroORM } from '@mikro-orm/core';
 import { AuditErrorFilter } from './audit-error.filter';
 import { toEventModel } from './audit-event.mapper';

@@ -1,7 +1,7 @@
 import { MikroORM, type EventSubscriber, type TransactionEventArgs } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '../events/audit-event';
-import { AuditMetrics } from '../metrics/audit-metrics';
+import { AuditMetrics } from '../metrics/audit-metrics.service';
 import { InjectAuditStore } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { SealJobEvent } from './seal-job';

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriteFailedError } from '../errors/audit-write-failed.error';
 import type { AuditEvent } from '../events/audit-event';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
-import { sqlOn } from '../personal-data/subject-keys';
+import { sqlOn } from '../personal-data/subject-keys.service';
 import { AfterCommitPublisher } from './after-commit.publisher';
 import { sqlCurrent } from '../storage/sql-session';
 

@@ -7,7 +7,7 @@ import type { AuditActor } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { InjectAuditStore } from '../storage/audit-store';
-import { sqlOn } from './subject-keys';
+import { sqlOn } from './subject-keys.service';
 import { sqlOf, sqlIn } from '../storage/sql-session';
 import { destroySubjectKey, insertErasedSubject, subjectKeyState } from '../storage/subject-key.store';
 import { SUBJECT_ENTITY } from '../events/library-entities';

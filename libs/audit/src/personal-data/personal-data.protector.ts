@@ -6,7 +6,7 @@ import { protectEvent } from '../capture/personal-fields';
 import { isPersonalDataEnvelope, sealPersonalValue } from '../crypto/personal-data-envelope';
 import type { AuditEvent } from '../events/audit-event';
 import { InjectAuditStore } from '../storage/audit-store';
-import { SubjectKeys, sqlOn, type Sql } from './subject-keys';
+import { SubjectKeys, sqlOn, type Sql } from './subject-keys.service';
 import { sqlCurrent, sqlOf } from '../storage/sql-session';
 
 /**

@@ -7,7 +7,7 @@ import { isPersonalDataEnvelope, openPersonalValue } from '../crypto/personal-da
 import { PersonalDataUnreadableError } from '../errors/personal-data-unreadable.error';
 import type { AuditEvent, FieldChange, JsonObject } from '../events/audit-event';
 import { InjectAuditStore } from '../storage/audit-store';
-import { SubjectKeys, sqlOn } from './subject-keys';
+import { SubjectKeys, sqlOn } from './subject-keys.service';
 import { type SqlSession, sqlOf } from '../storage/sql-session';
 
 /**

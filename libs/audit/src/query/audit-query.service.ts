@@ -13,7 +13,7 @@ import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { AuditEventEntity } from '../storage/audit-event.entity';
 import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from '../verification/chain-verification';
-import { TrailVerifier, type VerifiedTrail } from '../verification/trail-verifier';
+import { TrailVerifier, type VerifiedTrail } from '../verification/trail.verifier';
 import {
   LATEST_QUERY_DATE,
   type AuditEventQuery,

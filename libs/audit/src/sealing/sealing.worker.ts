@@ -9,14 +9,14 @@ import {
 import { Queue, Worker } from 'bullmq';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { AuditForwarder } from '../forwarding/audit-forwarder';
+import { AuditForwarder } from '../forwarding/audit.forwarder';
 import type { SealJob } from '../outbox/seal-job';
 import { KeyRegistry } from '../keys/key-registry.service';
-import { AuditMetrics } from '../metrics/audit-metrics';
-import { Checkpointer } from './checkpointer';
-import { EventSealer } from './event-sealer';
+import { AuditMetrics } from '../metrics/audit-metrics.service';
+import { Checkpointer } from './checkpointer.service';
+import { EventSealer } from './event.sealer';
 import { OutboxRelay } from '../outbox/outbox.relay';
-import { PartitionUpkeep } from './partition-upkeep';
+import { PartitionUpkeep } from './partition-upkeep.service';
 
 /**
  * The sealing worker: consumes the audit queue and runs the outbox relay, the checkpoint

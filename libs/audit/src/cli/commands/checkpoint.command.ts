@@ -26,7 +26,7 @@ export const checkpointCommand: CliCommand = (program, cli) => {
         const app = await ctx.app();
         const [{ MikroORM }, { Checkpointer }, { sqlOf }, { latestCheckpoint }] = await Promise.all([
           import('@mikro-orm/core'),
-          import('../../sealing/checkpointer.js'),
+          import('../../sealing/checkpointer.service.js'),
           import('../../storage/sql-session.js'),
           import('../../storage/log.store.js'),
         ]);

@@ -64,7 +64,7 @@ export const exportCommand: CliCommand = (program, cli) => {
         await refuseUsedDirectory(out);
         const app = await ctx.app();
         const [{ AuditExporter }, { DirectoryBundleStore }, { AuditService }] = await Promise.all([
-          import('../../export/audit-exporter.js'),
+          import('../../export/audit.exporter.js'),
           import('../../export/bundle-store.js'),
           import('../../audit.service.js'),
         ]);

@@ -58,7 +58,7 @@ export const verifyCommand: CliCommand = (program, cli) => {
         const app = await ctx.app();
         const [{ MikroORM }, { LogVerifier }, { eventIdAt }, { sqlOf }] = await Promise.all([
           import('@mikro-orm/core'),
-          import('../../verification/log-verifier.js'),
+          import('../../verification/log.verifier.js'),
           import('../../storage/status.store.js'),
           import('../../storage/sql-session.js'),
         ]);

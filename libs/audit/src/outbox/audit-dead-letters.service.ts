@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import type { PoisonEventError } from '../errors/poison-event.error';
-import { AuditMetrics } from '../metrics/audit-metrics';
+import { AuditMetrics } from '../metrics/audit-metrics.service';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
 import { AuditQueueProducer } from './audit-queue.producer';
 import type { DeadLetter } from './dead-letter';

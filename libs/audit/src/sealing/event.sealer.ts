@@ -11,13 +11,13 @@ import type { AuditEvent, JsonObject } from '../events/audit-event';
 import { AuditEventFactory } from '../events/audit-event.factory';
 import { normalizeEvent } from '../events/normalize-event';
 import { toSealableEvent } from '../events/sealable-event';
-import { AuditDeadLetters, type FailureCount } from '../outbox/dead-letters';
+import { AuditDeadLetters, type FailureCount } from '../outbox/audit-dead-letters.service';
 import type { SealJobEvent } from '../outbox/seal-job';
 import { KeyRegistry } from '../keys/key-registry.service';
-import { AuditMetrics } from '../metrics/audit-metrics';
+import { AuditMetrics } from '../metrics/audit-metrics.service';
 import { PersonalDataProtector } from '../personal-data/personal-data.protector';
 import { PersonalDataReader } from '../personal-data/personal-data.reader';
-import { sqlOn } from '../personal-data/subject-keys';
+import { sqlOn } from '../personal-data/subject-keys.service';
 import { capturedChange } from '../capture/captured-row';
 import { CapturedTables } from '../capture/captured-tables.registry';
 import { InjectAuditStore, outboxesOf } from '../storage/audit-store';
@@ -43,7 +43,7 @@ import {
 } from '../storage/sealing.store';
 import { type SqlSession, sqlOf } from '../storage/sql-session';
 import { chainEntities, chainHeadUpdates, eventsOf, type SealItem } from './chain-builder';
-import { Checkpointer } from './checkpointer';
+import { Checkpointer } from './checkpointer.service';
 import { appendPrepared, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
 
 /** An entity whose chain head this transaction holds, with its oldest waiting outbox rows. */

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { entityKey, headMapProof } from '../crypto/head-map';
-import { AuditMetrics } from '../metrics/audit-metrics';
+import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { checkpointByNote, latestCheckpoint } from '../storage/log.store';

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AUDIT_OPTIONS, AUDIT_QUEUE } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { within } from '../health/within';
-import { ForwardCursors } from '../forwarding/forward-cursors';
+import { ForwardCursors } from '../forwarding/forward-cursors.service';
 import type { SealJob } from '../outbox/seal-job';
 import { InjectAuditStore } from '../storage/audit-store';
 import { outboxState } from '../storage/outbox-state.store';
