@@ -292,4 +292,10 @@ export type ResolvedAuditOptions = Required<
   relay: Required<NonNullable<AuditModuleOptions['relay']>>;
   checkpoint: Required<NonNullable<AuditModuleOptions['checkpoint']>>;
   systemActor: { id: string; display: string };
+  /**
+   * The batch-statement format the sealer writes (docs/integrity.md §6): always 2 (one statement
+   * per sealing transaction). 1 is there so a test can seal a store as release 0.2 did and show
+   * that it still verifies: not an `AuditModuleOptions` field, and not documented as one.
+   */
+  statementFormat: 1 | 2;
 };

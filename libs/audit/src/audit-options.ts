@@ -299,6 +299,8 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyProvider: options.keyProvider ?? new DirectoryKeyProvider(DEFAULT_KEY_DIR),
     witness: options.witness ?? new DirectoryWitness(DEFAULT_WITNESS_DIR, { maxClockSkewMs }),
     archiveSink: options.archiveSink ?? new DirectoryArchiveSink(DEFAULT_ARCHIVE_DIR),
+    // Not an AuditModuleOptions field: only a test that seals a store as release 0.2 did sets it.
+    statementFormat: (options as { statementFormat?: unknown }).statementFormat === 1 ? 1 : 2,
     workingDirectoryDefaults: [
       ...(options.keyProvider ? [] : [`keyProvider (${DEFAULT_KEY_DIR})`]),
       ...(options.witness ? [] : [`witness (${DEFAULT_WITNESS_DIR})`]),

@@ -82,7 +82,21 @@ export {
   type HeadMapProof,
   type HeadValue,
 } from './crypto/head-map';
-export { headLine, headsLine, parseHeadLine, parseHeadsLine, type EntityHead } from './crypto/log-statements';
+export {
+  headLine,
+  headMoved,
+  headsLine,
+  movedHeadLeaf,
+  movedHeads,
+  movedLine,
+  parseHeadLine,
+  parseHeadsLine,
+  parseStatementClaim,
+  STATEMENT_V2,
+  type EntityHead,
+  type MovedHeads,
+  type StatementClaim,
+} from './crypto/log-statements';
 export {
   formatVerifierKey,
   noteKeyId,

@@ -1,6 +1,15 @@
 import { Client } from 'pg';
 import { waitFor } from '../../../test/support/wait-for';
-import { AuditDeadLetters, Checkpointer, LogVerifier, SIGNING_KEY_ENTITY } from '../src';
+import {
+  AuditDeadLetters,
+  Checkpointer,
+  entityKey,
+  headMoved,
+  LogVerifier,
+  parseStatementClaim,
+  SIGNING_KEY_ENTITY,
+} from '../src';
+import { statedCheckpoint } from '../src/crypto/checkpoint';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 const RECORDS = 40;
@@ -29,14 +38,14 @@ async function transactionSizes(f: FixtureApp, prefix: string): Promise<number[]
 
 /**
  * Batch sealing: one sealing transaction takes many records' events (one log-head lock), each
- * record's events one batch with its own signed statement; `sealBatchEvents` bounds a
- * transaction; chains, statements and the log verify either way.
+ * record's events one batch, all of them under the transaction's one signed statement (format
+ * v2); `sealBatchEvents` bounds a transaction; chains, statements and the log verify either way.
  */
 describe('sealing in batches over many records', () => {
   let f: FixtureApp;
   afterEach(async () => f?.close());
 
-  it('seals one transaction of 40 records in one sealing transaction, a signed statement per record', async () => {
+  it('seals one transaction of 40 records in one sealing transaction, under one signed statement', async () => {
     f = await startFixtureApp({ workerConcurrency: 1 });
     await commitInOneTransaction(f, 'a');
     await f.sealed(TOTAL);
@@ -51,11 +60,35 @@ describe('sealing in batches over many records', () => {
       expect(b.sizes).toHaveLength(1);
       expect(b.seqs).toEqual(['1', '2', '3']);
     }
-    const statements = await f.db.query<{ n: number }>(
-      `select count(*)::int as n from audit.batches
-       where tree_size in (select batch_tree_size from audit.events where entity_id like 'a%')`,
+    const rows = await f.db.query<{
+      tree_size: string;
+      entity_id: string;
+      head_seq: string;
+      head_index: number;
+      head_proof: Buffer;
+      note: string;
+      hash: Buffer;
+    }>(
+      `select b.*, e.hash from audit.batches b join audit.events e on e.global_seq = b.tree_size
+       where b.entity_id like 'a%' order by b.tree_size`,
     );
-    expect(statements[0].n).toBe(RECORDS);
+    // A batch per record, one signature for all: every batch carries the same statement, which
+    // signs the tree at the transaction's end and proves each record's head at its index.
+    expect(rows).toHaveLength(RECORDS);
+    expect(new Set(rows.map((r) => r.note)).size).toBe(1);
+    const statement = statedCheckpoint(rows[0].note);
+    expect(statement.size).toBe(Number(rows[RECORDS - 1].tree_size));
+    const claim = parseStatementClaim(statement.extensions);
+    if (claim.format !== 2) throw new Error('expected a v2 statement');
+    expect(claim.moved.count).toBe(RECORDS);
+    rows.forEach((r, i) => {
+      expect(r.head_index).toBe(i);
+      const head = { key: entityKey('Ledger', r.entity_id), chainSeq: Number(r.head_seq), hash: r.hash };
+      const proof = Array.from({ length: r.head_proof.length / 32 }, (_, n) =>
+        r.head_proof.subarray(32 * n, 32 * n + 32),
+      );
+      expect(headMoved(claim.moved, head, i, proof)).toBe(true);
+    });
     for (const r of [0, 17, RECORDS - 1]) {
       expect((await f.audit.verifyTrail('Ledger', `a${r}`)).valid).toBe(true);
     }

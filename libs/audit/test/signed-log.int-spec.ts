@@ -7,12 +7,15 @@ import {
   DirectoryWitness,
   entityKey,
   headLine,
+  headMoved,
   headsLine,
   KeyRegistry,
   LogIntegrityError,
   LogVerifier,
   merkleLeafHash,
   merkleRoot,
+  movedHeads,
+  movedLine,
   noteSignerFromSeed,
   openCheckpoint,
   parseCheckpoint,
@@ -79,15 +82,23 @@ describe('signed batches, checkpoints and the witness (read-time attacks)', () =
     for (const e of trail)
       expect(e.integrity).toBe(`default::${keyRecord.keyId}::${EVENT_HASH_ALG}::${e.hash}`);
     const last = trail[trail.length - 1];
-    const [batch] = await sql(t.f, 'select note from audit.batches where tree_size = $1', last.batchTreeSize);
+    const [batch] = await sql(
+      t.f,
+      'select note, head_index, head_proof from audit.batches where tree_size = $1',
+      last.batchTreeSize,
+    );
     const statement = openCheckpoint(batch.note as string, [verifier]).checkpoint;
-    expect(statement.extensions).toEqual([
-      headLine({
-        key: entityKey('Account', id),
-        chainSeq: last.chainSeq,
-        hash: Buffer.from(last.hash, 'hex'),
-      }),
-    ]);
+    // Format v2: the transaction's one statement commits to the heads it moved (here one).
+    const head = {
+      key: entityKey('Account', id),
+      chainSeq: last.chainSeq,
+      hash: Buffer.from(last.hash, 'hex'),
+    };
+    const { moved } = movedHeads([head]);
+    expect(statement.extensions).toEqual([movedLine(moved)]);
+    expect(statement.size).toBe(last.batchTreeSize);
+    expect(batch).toMatchObject({ head_index: 0, head_proof: Buffer.alloc(0) });
+    expect(headMoved(moved, head, 0, [])).toBe(true);
 
     const held = await t.witness.latest();
     const [newest] = await sql(t.f, 'select note from audit.checkpoints order by id desc limit 1');

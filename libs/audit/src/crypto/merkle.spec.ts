@@ -3,6 +3,7 @@ import { InvalidHashError } from '../errors/invalid-hash.error';
 import {
   consistencyProof,
   inclusionProof,
+  inclusionProofs,
   merkleLeafHash,
   merkleRoot,
   verifyConsistencyProof,
@@ -96,6 +97,19 @@ describe('RFC 6962 Merkle tree', () => {
         ).toBe(size === 1);
       }
     }
+  });
+
+  it('computes every audit path at once exactly as inclusionProof does, for trees of 1 to 70 leaves', () => {
+    const leaves = Array.from({ length: 70 }, (_, i) => merkleLeafHash(Buffer.from([i])));
+    for (let size = 1; size <= leaves.length; size++) {
+      const prefix = leaves.slice(0, size);
+      const all = inclusionProofs(prefix);
+      expect(all.root.equals(merkleRoot(prefix))).toBe(true);
+      expect(all.proofs.map((p) => p.map((h) => h.toString('hex')))).toEqual(
+        prefix.map((_, i) => inclusionProof(prefix, i).map((h) => h.toString('hex'))),
+      );
+    }
+    expect(inclusionProofs([])).toEqual({ root: merkleRoot([]), proofs: [] });
   });
 
   it('generates consistency proofs between every pair of prefixes that verify, and fail across forks', () => {

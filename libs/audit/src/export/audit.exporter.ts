@@ -4,7 +4,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
-import { signCheckpoint } from '../crypto/checkpoint';
+import { signCheckpoint, statedCheckpoint } from '../crypto/checkpoint';
+import { entityKey } from '../crypto/head-map';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { merkleLeafHash } from '../crypto/merkle';
 import { InvalidExportRequestError } from '../errors/invalid-export-request.error';
@@ -20,7 +21,8 @@ import {
   selectedEventPage,
 } from '../storage/export.store';
 import { pagesAhead, toSealedEvent } from '../storage/sealed-event.mapper';
-import { batchNoteAt } from '../storage/verification.store';
+import { batchAt } from '../storage/verification.store';
+import { proofNodes } from '../verification/batch-statement';
 import { openStatement } from '../verification/signed-statement';
 import {
   BUNDLE_FORMAT,
@@ -176,12 +178,22 @@ export class AuditExporter {
     return recordedSeqRange(db, from, to);
   }
 
-  /** Where the batch holding `seq` ends: the first signed root covering it. */
+  /**
+   * The first signed root covering `seq`: the size its batch statement signs (the batch's end in
+   * v1, its sealing transaction's end in v2), so every statement in the bundle has its tree there.
+   */
   private async batchEnd(db: SqlSession, seq: number): Promise<number> {
     const size = await batchTreeSizeOf(db, seq);
-    if (size === null)
+    const batch = size === null ? null : await batchAt(db, size);
+    let signed: number | null = null;
+    try {
+      signed = batch && statedCheckpoint(batch.note).size;
+    } catch {
+      signed = null;
+    }
+    if (size === null || signed === null || signed < size)
       throw new LogIntegrityError(`Event ${seq} has no signed batch: the store is incomplete.`);
-    return size;
+    return signed;
   }
 
   private async *leafLines(
@@ -236,6 +248,14 @@ export class AuditExporter {
       const lines = rows.map((row) => {
         onProof();
         const proof: BundleProof = { type: row.type, treeSize: Number(row.tree_size), note: row.note };
+        const path = proofNodes(row.head_proof);
+        if (row.head_index !== null && path && row.entity_type !== null && row.entity_id !== null)
+          proof.moved = {
+            index: row.head_index,
+            proof: path.map((h) => h.toString('hex')),
+            key: entityKey(row.entity_type, row.entity_id).toString('hex'),
+            chainSeq: Number(row.head_seq),
+          };
         return `${JSON.stringify(proof)}\n`;
       });
       yield lines.join('');
@@ -250,7 +270,7 @@ export class AuditExporter {
     root: Buffer,
     trusted: Parameters<typeof openStatement>[1],
   ) {
-    const note = await batchNoteAt(db, end);
+    const note = (await batchAt(db, end))?.note ?? null;
     const opened = note !== null ? openStatement(note, trusted, this.options.logOrigin) : null;
     if (!opened?.ok || !opened.checkpoint.root.equals(root))
       throw new LogIntegrityError(

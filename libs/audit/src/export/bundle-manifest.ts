@@ -56,6 +56,12 @@ export interface BundleProof {
   type: 'batch' | 'checkpoint';
   treeSize: number;
   note: string;
+  /**
+   * A batch under a v2 statement (docs/integrity.md §6.2): its chain head's leaf index among the
+   * heads the transaction moved, the audit path (hex), and the head's entity key (hex) and
+   * chain_seq, so that a bundle without the event (filtered) still checks the proof.
+   */
+  moved?: { index: number; proof: string[]; key: string; chainSeq: number };
 }
 
 /** The extension line of the seal: binds the manifest's exact bytes. */

@@ -421,7 +421,10 @@ export class EventSealer {
     const { groups, sealed } = await this.chained(trx, sealable);
     if (groups.length === 0) return { ...NOTHING_TAKEN, consumed };
     await updateChainHeads(trx, chainHeadUpdates(groups));
-    const checkpointDue = await this.appendToLog(trx, prepareAppend(groups, this.options.keySetId));
+    const checkpointDue = await this.appendToLog(
+      trx,
+      prepareAppend(groups, this.options.keySetId, this.options.statementFormat),
+    );
     return {
       sealed: sealed.length,
       checkpointDue,

@@ -2,7 +2,7 @@ import { signCheckpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { EVENT_HASH_ALG } from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
-import { headLine } from '../crypto/log-statements';
+import { headLine, movedHeads, movedLine, type EntityHead, type MovedHeads } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { NoteSigner } from '../crypto/signed-note';
 import { PoisonEventError } from '../errors/poison-event.error';
@@ -20,30 +20,41 @@ export interface ChainLink {
 
 /**
  * A sealing transaction's appends, prepared before the log head is locked: one group per entity
- * (each group is one batch of the log, with its own signed statement), the rows serialised with
- * positions relative to the tree size found under the lock. Serialising a few thousand events is,
- * after the insert itself, the costliest step, and nothing slow may run under that lock.
+ * (each group is one batch of the log), the rows serialised with positions relative to the tree
+ * size found under the lock, and (format v2) the moved heads' tree with each head's proof.
+ * Serialising a few thousand events is, after the insert itself, the costliest step, and nothing
+ * slow may run under that lock.
  */
 export interface PreparedAppend {
   rowsJson: string;
   leaves: Buffer[];
-  /** Each group's last event (its chain head) and its offset in the transaction (1-based). */
-  heads: { link: ChainLink; end: number }[];
+  /** Each group's last event (its chain head), its offset in the transaction (1-based), its proof. */
+  heads: { link: ChainLink; head: EntityHead; end: number; proof: Buffer[] }[];
+  /** v2: what the transaction's one statement commits to; null for v1 (a statement per group). */
+  moved: MovedHeads | null;
 }
 
-export function prepareAppend(groups: ChainLink[][], keySetId: string): PreparedAppend {
+export function prepareAppend(groups: ChainLink[][], keySetId: string, format: 1 | 2 = 2): PreparedAppend {
   const rows: Record<string, unknown>[] = [];
   const leaves: Buffer[] = [];
-  const heads: PreparedAppend['heads'] = [];
+  const ends: { link: ChainLink; head: EntityHead; end: number }[] = [];
   for (const group of groups) {
     const end = rows.length + group.length;
     for (const link of group) {
       leaves.push(merkleLeafHash(link.hash));
       rows.push(toRow(link, rows.length + 1, end, keySetId));
     }
-    heads.push({ link: group[group.length - 1], end });
+    const link = group[group.length - 1];
+    const { event, chainSeq, hash } = link;
+    ends.push({ link, head: { key: entityKey(event.entityType, event.entityId), chainSeq, hash }, end });
   }
-  return { rowsJson: JSON.stringify(rows), leaves, heads };
+  const tree = format === 2 ? movedHeads(ends.map((e) => e.head)) : null;
+  return {
+    rowsJson: JSON.stringify(rows),
+    leaves,
+    heads: ends.map((e, i) => ({ ...e, proof: tree?.proofs[i] ?? [] })),
+    moved: tree?.moved ?? null,
+  };
 }
 
 /** The log head as the sealer locks it. */
@@ -55,8 +66,9 @@ export interface LogHead {
 
 /**
  * Appends the prepared groups to the log whose locked head is `head`: the leaves extend the
- * compact range, each group's batch statement (tree size, root, the entity's chain head) is signed,
- * and the events, the statements and the new log head are written in one statement. Returns the
+ * compact range and the statements are signed (v2: one for the transaction, over its last tree and
+ * the moved heads' root; v1: one per group, over the tree at the group's end and its one head),
+ * then the events, the statements and the new log head are written in one statement. Returns the
  * new tree size.
  */
 export async function appendPrepared(
@@ -68,26 +80,30 @@ export async function appendPrepared(
   let range = head.range;
   let size = head.treeSize;
   const time = new Date();
-  const batches = prepared.heads.map(({ link, end }) => {
-    for (; size < head.treeSize + end; size++)
-      range = appendLeaf(range, size, prepared.leaves[size - head.treeSize]);
-    const { event, chainSeq, hash } = link;
-    const note = signCheckpoint(
-      {
-        origin: signing.origin,
-        size,
-        root: rangeRoot(range),
-        time,
-        extensions: [headLine({ key: entityKey(event.entityType, event.entityId), chainSeq, hash })],
-      },
+  const sign = (extension: string) =>
+    signCheckpoint(
+      { origin: signing.origin, size, root: rangeRoot(range), time, extensions: [extension] },
       signing.signer,
     );
+  const grow = (to: number) => {
+    for (; size < to; size++) range = appendLeaf(range, size, prepared.leaves[size - head.treeSize]);
+  };
+  const { moved } = prepared;
+  let shared: string | null = null;
+  if (moved) {
+    grow(head.treeSize + prepared.leaves.length);
+    shared = sign(movedLine(moved));
+  }
+  const batches = prepared.heads.map(({ link, head: chainHead, end, proof }, index) => {
+    if (!shared) grow(head.treeSize + end);
     return {
-      tree_size: size,
-      entity_type: event.entityType,
-      entity_id: event.entityId,
-      head_seq: chainSeq,
-      note,
+      tree_size: head.treeSize + end,
+      entity_type: link.event.entityType,
+      entity_id: link.event.entityId,
+      head_seq: link.chainSeq,
+      note: shared ?? sign(headLine(chainHead)),
+      head_index: shared ? index : null,
+      head_proof: shared ? Buffer.concat(proof).toString('hex') : null,
     };
   });
   await appendBatches(trx, prepared.rowsJson, JSON.stringify(batches), {

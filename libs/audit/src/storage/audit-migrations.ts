@@ -10,6 +10,7 @@ import { Migration20261123020000Archive } from './migrations/Migration2026112302
 import { Migration20261123010000SubjectKeys } from './migrations/Migration20261123010000SubjectKeys';
 import { Migration20261202000000RowCapture } from './migrations/Migration20261202000000RowCapture';
 import { Migration20261202100000ForwardOnlyHeads } from './migrations/Migration20261202100000ForwardOnlyHeads';
+import { Migration20261203000000StatementV2 } from './migrations/Migration20261203000000StatementV2';
 
 /**
  * The library's migrations, in order. Put them first in the app's `migrations.migrationsList`
@@ -27,4 +28,5 @@ export const AUDIT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123020000Archive', class: Migration20261123020000Archive },
   { name: 'Migration20261202000000RowCapture', class: Migration20261202000000RowCapture },
   { name: 'Migration20261202100000ForwardOnlyHeads', class: Migration20261202100000ForwardOnlyHeads },
+  { name: 'Migration20261203000000StatementV2', class: Migration20261203000000StatementV2 },
 ];

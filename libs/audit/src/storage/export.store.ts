@@ -13,6 +13,12 @@ export interface ProofRow {
   type: BundleProof['type'];
   tree_size: string;
   note: string;
+  /** Batches only, format v2: the head's place among those its transaction moved. */
+  entity_type: string | null;
+  entity_id: string | null;
+  head_seq: string | null;
+  head_index: number | null;
+  head_proof: Buffer | null;
 }
 
 /** A signed point of the log: a checkpoint or an archive cut, with its compact range. */
@@ -94,9 +100,11 @@ export async function proofPage(
 ): Promise<ProofRow[]> {
   const rows = await db.raw<{ rows: ProofRow[] }>(
     `select * from (
-       select 'batch' as type, tree_size, note from audit.batches where tree_size > ? and tree_size <= ?
+       select 'batch' as type, tree_size, note, entity_type, entity_id, head_seq, head_index, head_proof
+         from audit.batches where tree_size > ? and tree_size <= ?
        union all
-       select 'checkpoint' as type, tree_size, note from audit.checkpoints where tree_size >= ? and tree_size <= ?
+       select 'checkpoint' as type, tree_size, note, null, null, null, null, null
+         from audit.checkpoints where tree_size >= ? and tree_size <= ?
      ) p where (tree_size, type) > (?, ?) order by tree_size, type limit ?`,
     [from, to, from, to, after[0], after[1], limit],
   );

@@ -78,10 +78,12 @@ export async function appendEventsAndBatches(
          select ${SELECTED.join(', ')}, (select at from sealed_at)
          from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES}) cross join p
        ), batch as (
-         insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note)
-         select b.tree_size, b.entity_type, b.entity_id, b.head_seq, p.key_id, b.note
+         insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note, head_index, head_proof)
+         select b.tree_size, b.entity_type, b.entity_id, b.head_seq, p.key_id, b.note, b.head_index,
+           decode(b.head_proof, 'hex')
          from jsonb_to_recordset(?::jsonb)
-           as b(tree_size bigint, entity_type text, entity_id text, head_seq bigint, note text) cross join p
+           as b(tree_size bigint, entity_type text, entity_id text, head_seq bigint, note text,
+             head_index integer, head_proof text) cross join p
        )
        update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?,
          updated_at = (select at from sealed_at)`,

@@ -2,8 +2,21 @@ import type { CheckpointRow } from './log.store';
 import type { EventRow } from './sealed-event.mapper';
 import { type SqlSession } from './sql-session';
 
-/** A page of the log: every stored column, and the batch statement of the batch ending there. */
-export type LogRow = EventRow & { batch_note: string | null };
+/** The batch that ends at an event: its statement and, format v2, the head's proof under it. */
+export interface BatchRow {
+  note: string;
+  /** The chain_seq of the head it ends at, as stored (unsigned: a hint, never evidence). */
+  head_seq: string;
+  head_index: number | null;
+  head_proof: Buffer | null;
+}
+
+/** A page of the log: every stored column, and the batch ending there (its columns prefixed). */
+export type LogRow = EventRow & {
+  batch_note: string | null;
+  batch_head_index: number | null;
+  batch_head_proof: Buffer | null;
+};
 
 /** A stored chain position, as the driver returns it. */
 export interface ChainPositionRow {
@@ -47,10 +60,12 @@ export async function logHeadRoot(db: SqlSession): Promise<{ tree_size: string; 
   return rows.rows[0];
 }
 
-// NOTE: a scalar subquery, not a join: were tree_size ever not unique, the page fails loudly
-// instead of repeating an event.
-const LOG_PAGE_SQL = `select e.*, (select b.note from audit.batches b where b.tree_size = e.global_seq) as batch_note
-  from audit.events e where e.global_seq > ? order by e.global_seq limit ?`;
+// NOTE: were tree_size ever not unique (its primary key dropped), an event would come twice:
+// the verifier reports that as a sequence failure.
+const LOG_PAGE_SQL = `select e.*, b.note as batch_note, b.head_index as batch_head_index,
+    b.head_proof as batch_head_proof
+  from audit.events e left join audit.batches b on b.tree_size = e.global_seq
+  where e.global_seq > ? order by e.global_seq limit ?`;
 
 /** Up to `limit` events after `after` (global_seq), in order, each with the batch statement ending there. */
 export async function logPage(db: SqlSession, after: number, limit: number): Promise<LogRow[]> {
@@ -132,13 +147,13 @@ export async function chainHead(
   return rows.rows[0] ?? null;
 }
 
-/** The statement of the batch ending at `treeSize`, or null when there is none. */
-export async function batchNoteAt(db: SqlSession, treeSize: number): Promise<string | null> {
-  const rows = await db.raw<{ rows: { note: string }[] }>(
-    'select note from audit.batches where tree_size = ?',
+/** The batch ending at `treeSize`, or null when there is none. */
+export async function batchAt(db: SqlSession, treeSize: number): Promise<BatchRow | null> {
+  const rows = await db.raw<{ rows: BatchRow[] }>(
+    'select note, head_seq, head_index, head_proof from audit.batches where tree_size = ?',
     [treeSize],
   );
-  return rows.rows[0]?.note ?? null;
+  return rows.rows[0] ?? null;
 }
 
 /** Up to `limit` of one entity's events after `after` (chain_seq), in chain order. */

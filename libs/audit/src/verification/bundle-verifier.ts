@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { GENESIS_HASH } from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
-import { parseHeadLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { SealedAuditEvent } from '../events/audit-event';
 import {
@@ -36,6 +35,7 @@ import { HEX_HASH, manifestProblems } from './bundle-manifest-schema';
 import type { BundleFailure, BundleVerification } from './bundle-verification';
 import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
+import { checkBatchStatement, movedPlace, StatementReplay } from './batch-statement';
 import { AuditError } from '../errors/audit.error';
 
 /** The verifier stops at the hundredth failure: a hostile bundle cannot keep it busy reporting. */
@@ -338,6 +338,9 @@ class TreeWalk {
   /** Batch end → the key its events name; settled when the batch statement is met. */
   private readonly batchKeys = new Map<number, { keyId: string; globalSeq: number; eventId: string }>();
   private readonly filtered: boolean;
+  private readonly replay: StatementReplay;
+  /** The newest checkpoint time met: checkpoints come in log order, so their times never go back. */
+  private checkpointTime = -Infinity;
 
   constructor(
     private readonly manifest: BundleManifest,
@@ -351,6 +354,7 @@ class TreeWalk {
     this.size = manifest.leaves.from;
     this.tree = anchor;
     this.filtered = manifest.selection.entityType !== null || manifest.selection.tenantId !== null;
+    this.replay = new StatementReplay(manifest.origin);
   }
 
   /**
@@ -405,6 +409,16 @@ class TreeWalk {
         } else break;
         await nextProof();
       }
+      // After this size's proofs: a v1 batch statement expects its root at its own size.
+      if (this.replay.roots.settle(this.size, () => rangeRoot(this.tree)) === false)
+        this.fail(
+          'PROOF_INVALID',
+          `the statement at tree size ${this.size} does not match the tree the leaves make`,
+          {
+            file: manifest.proofs.file,
+            globalSeq: this.size,
+          },
+        );
     };
     await atSize(null, null);
     const total = manifest.leaves.to - manifest.leaves.from;
@@ -477,6 +491,14 @@ class TreeWalk {
       this.fail('COUNT_MISMATCH', `${this.events} events, the manifest says ${manifest.events.count}`, {
         file: eventFile,
       });
+    for (const beyond of this.replay.roots.unsettled())
+      this.fail(
+        'PROOF_INVALID',
+        `a batch statement signs a tree of ${beyond} leaves; the bundle's end at ${this.size}`,
+        {
+          file: manifest.proofs.file,
+        },
+      );
     for (const [size, pending] of this.batchKeys)
       this.fail('PROOF_INVALID', `no batch statement at tree size ${size}`, {
         file: manifest.proofs.file,
@@ -554,7 +576,7 @@ class TreeWalk {
   ): void {
     this.proofs++;
     const at = { file: this.manifest.proofs.file, globalSeq: proof.treeSize, eventId: current?.id ?? null };
-    const opened = openStatement(proof.note, this.trusted, this.manifest.origin, verifiedAhead);
+    const opened = this.replay.open(proof.note, this.trusted, verifiedAhead);
     if (!opened.ok) {
       this.fail(
         'PROOF_INVALID',
@@ -563,44 +585,74 @@ class TreeWalk {
       );
       return;
     }
-    if (this.future(opened.checkpoint.time)) {
+    const { checkpoint } = opened;
+    if (this.future(checkpoint.time)) {
       this.fail(
         'PROOF_INVALID',
-        `${proof.type} at ${proof.treeSize}: dated in the future (${opened.checkpoint.time.toISOString()})`,
+        `${proof.type} at ${proof.treeSize}: dated in the future (${checkpoint.time.toISOString()})`,
         at,
       );
       return;
     }
-    if (opened.checkpoint.size !== proof.treeSize || !opened.checkpoint.root.equals(rangeRoot(this.tree))) {
-      this.fail(
-        'PROOF_INVALID',
-        `${proof.type} at ${proof.treeSize}: its root is not the tree the leaves make`,
-        at,
-      );
+    if (proof.type === 'checkpoint') {
+      if (checkpoint.size !== proof.treeSize || !checkpoint.root.equals(rangeRoot(this.tree)))
+        this.fail(
+          'PROOF_INVALID',
+          `checkpoint at ${proof.treeSize}: its root is not the tree the leaves make`,
+          at,
+        );
+      if (checkpoint.time.getTime() < this.checkpointTime)
+        this.fail(
+          'PROOF_INVALID',
+          `checkpoint at ${proof.treeSize}: its time goes back before the previous one's`,
+          at,
+        );
+      this.checkpointTime = Math.max(this.checkpointTime, checkpoint.time.getTime());
       return;
     }
-    if (proof.type !== 'batch') return;
     const expected = this.batchKeys.get(proof.treeSize);
     this.batchKeys.delete(proof.treeSize);
-    if (expected && expected.keyId !== opened.key.keyId)
-      this.fail(
-        'PROOF_INVALID',
-        `the batch is signed by ${opened.key.keyId}, its events name ${expected.keyId}`,
-        at,
-      );
-    let head;
-    try {
-      head = parseHeadLine(opened.checkpoint.extensions);
-    } catch {
-      head = null;
+    if (leafHex === null) {
+      this.fail('PROOF_INVALID', `batch at ${proof.treeSize}: no leaf ends a batch there`, at);
+      return;
     }
-    const matches =
-      head !== null &&
-      head.hash.toString('hex') === leafHex &&
-      (!current ||
-        (head.key.equals(entityKey(current.entityType, current.entityId)) &&
-          head.chainSeq === current.chainSeq));
-    if (!matches)
-      this.fail('PROOF_INVALID', 'the batch statement does not vouch for the event at its end', at);
+    const moved = proof.moved;
+    const verdict = checkBatchStatement(
+      { checkpoint, keyId: opened.key.keyId },
+      {
+        keyId: expected?.keyId ?? opened.key.keyId,
+        treeSize: proof.treeSize,
+        head: {
+          key: current ? entityKey(current.entityType, current.entityId) : hexOrNull(moved?.key),
+          chainSeq: current ? current.chainSeq : seqOrNull(moved?.chainSeq),
+          hash: Buffer.from(leafHex, 'hex'),
+        },
+        moved: movedPlace(moved?.index, hexNodes(moved?.proof)),
+      },
+      this.replay.format,
+    );
+    if (!verdict.ok) {
+      this.fail('PROOF_INVALID', `batch at ${proof.treeSize}: ${verdict.reason}: ${verdict.detail}`, at);
+      return;
+    }
+    this.replay.format = verdict.format;
+    if (!this.replay.roots.expect(verdict.size, verdict.root))
+      this.fail('PROOF_INVALID', `two statements sign different trees of size ${verdict.size}`, at);
   }
+}
+
+/** A 32-byte hash from its hex, or null for anything else (an exported value is untrusted). */
+function hexOrNull(hex: unknown): Buffer | null {
+  return typeof hex === 'string' && HEX_HASH.test(hex) ? Buffer.from(hex, 'hex') : null;
+}
+
+function seqOrNull(seq: unknown): number | null {
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : null;
+}
+
+/** An exported audit path: null unless every node is a hex SHA-256 (at most 64 of them). */
+function hexNodes(nodes: unknown): Buffer[] | null {
+  if (!Array.isArray(nodes) || nodes.length > 64) return null;
+  const hashes = nodes.map(hexOrNull);
+  return hashes.every((h): h is Buffer => h !== null) ? hashes : null;
 }

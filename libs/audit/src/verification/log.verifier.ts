@@ -6,7 +6,7 @@ import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint, type Checkpoint } from '../crypto/checkpoint';
 import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { entityKey, headMapRoot } from '../crypto/head-map';
-import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
+import { parseHeadsLine } from '../crypto/log-statements';
 import { merkleLeafHash } from '../crypto/merkle';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
@@ -15,6 +15,7 @@ import { pagesAhead, recordedFields, storedLinkOf } from '../storage/sealed-even
 import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
+import { checkBatchStatement, movedPlace, proofNodes, StatementReplay } from './batch-statement';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
@@ -217,6 +218,7 @@ export class LogVerifier {
     atSize();
     progress?.(size);
     const db = sqlIn(em);
+    const replay = new StatementReplay(this.options.logOrigin);
     const read = (after: number) => logPage(db, after, PAGE);
     const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
@@ -241,7 +243,13 @@ export class LogVerifier {
         );
         range = appendLeaf(range, size, merkleLeafHash(row.hash));
         size += 1;
-        this.checkBatch(row, range, trusted, fail, verified);
+        this.checkBatch(row, trusted, fail, verified, replay);
+        if (replay.roots.settle(size, () => rangeRoot(range)) === false)
+          fail(
+            'BATCH_INVALID',
+            size,
+            `the statement at tree size ${size} does not match the tree the events make`,
+          );
         atSize();
         // NOTE: after every event, not every page: a store smaller than one page still reports
         // each tenth (the callback is cheap; the CLI writes a line only when a tenth is crossed).
@@ -261,15 +269,21 @@ export class LogVerifier {
       previous = [rows, ahead];
     }
     if (previous) await check(...previous);
+    for (const beyond of replay.roots.unsettled())
+      fail(
+        'BATCH_INVALID',
+        size + 1,
+        `a batch statement signs a tree of ${beyond} events; the log ends at ${size}: its tail is missing`,
+      );
     return { size, range, chains, checkedCheckpoints };
   }
 
   private checkBatch(
     row: LogRow,
-    range: CompactRange,
     trusted: SigningKeyRecord[],
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
     verifiedAhead: ReadonlySet<string>,
+    replay: StatementReplay,
   ): void {
     const globalSeq = Number(row.global_seq);
     const batchTreeSize = row.batch_tree_size === null ? null : Number(row.batch_tree_size);
@@ -278,9 +292,7 @@ export class LogVerifier {
       return;
     }
     if (batchTreeSize !== globalSeq) return;
-    const opened = row.batch_note
-      ? openStatement(row.batch_note, trusted, this.options.logOrigin, verifiedAhead)
-      : null;
+    const opened = row.batch_note ? replay.open(row.batch_note, trusted, verifiedAhead) : null;
     if (!opened?.ok) {
       fail(
         'BATCH_INVALID',
@@ -289,22 +301,29 @@ export class LogVerifier {
       );
       return;
     }
-    let head;
-    try {
-      head = parseHeadLine(opened.checkpoint.extensions);
-    } catch {
-      head = null;
+    const verdict = checkBatchStatement(
+      { checkpoint: opened.checkpoint, keyId: opened.key.keyId },
+      {
+        keyId: row.key_id,
+        treeSize: batchTreeSize,
+        head: {
+          key: entityKey(row.entity_type, row.entity_id),
+          chainSeq: Number(row.chain_seq),
+          hash: row.hash,
+        },
+        moved: movedPlace(row.batch_head_index, proofNodes(row.batch_head_proof)),
+      },
+      replay.format,
+    );
+    if (!verdict.ok) {
+      fail('BATCH_INVALID', globalSeq, `batch statement: ${verdict.reason}: ${verdict.detail}`);
+      return;
     }
-    const ok =
-      head &&
-      opened.key.keyId === row.key_id &&
-      opened.checkpoint.size === globalSeq &&
-      opened.checkpoint.root.equals(rangeRoot(range)) &&
-      head.key.equals(entityKey(row.entity_type, row.entity_id)) &&
-      head.chainSeq === Number(row.chain_seq) &&
-      head.hash.equals(row.hash);
-    if (!ok)
-      fail('BATCH_INVALID', globalSeq, 'the batch statement does not match the tree or the chain head');
+    replay.format = verdict.format;
+    // Compared once the tree reaches the statement's size: here (v1, and a transaction's last batch)
+    // or a few batches on (v2).
+    if (!replay.roots.expect(verdict.size, verdict.root))
+      fail('BATCH_INVALID', globalSeq, `two statements sign different trees of size ${verdict.size}`);
   }
 
   private checkHeadsRoot(

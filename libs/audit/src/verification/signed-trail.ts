@@ -1,17 +1,21 @@
 import { verifyHeadMapProof, type HeadMapProof } from '../crypto/head-map';
-import { parseHeadLine, parseHeadsLine } from '../crypto/log-statements';
+import { parseHeadsLine } from '../crypto/log-statements';
 import type { SealedAuditEvent } from '../events/audit-event';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import type { ChainFailure } from './chain-verification';
 import { openStatement } from './signed-statement';
+import { checkBatchStatement, type BatchEnd } from './batch-statement';
 import { InvalidHeadMapProofError } from '../errors/invalid-head-map-proof.error';
 
 /** What ties an entity's chain to signed data, loaded in one snapshot of the database. */
 export interface TrailEvidence {
   /** head-map `entityKey` of the entity. */
   entityKey: Buffer;
-  /** The batch statement of the chain's last event (`audit.batches`). */
-  batchNote: string | null;
+  /**
+   * The batch of the chain's last event (`audit.batches`): its statement, its v2 proof, and the
+   * chain_seq it records (unsigned: only names a failure the statement already shows).
+   */
+  batch: { note: string; headSeq: number; moved: BatchEnd['moved'] } | null;
   /** The database's latest checkpoint and the entity's heads-map proof under it. */
   checkpointNote: string | null;
   mapProof: HeadMapProof | null;
@@ -54,46 +58,57 @@ export function verifySignedTrail(events: SealedAuditEvent[], evidence: TrailEvi
       fail(e.chainSeq, e.id, 'UNKNOWN_KEY', `key ${e.keyId} was never published`);
   }
   const last = events[events.length - 1];
-  if (last?.keyId && last.batchTreeSize !== null) checkBatch(last, evidence, fail);
+  if (last?.keyId && last.batchTreeSize !== null)
+    checkBatch(last, { keyId: last.keyId, treeSize: last.batchTreeSize }, evidence, fail);
   checkCheckpoint(events, evidence, fail);
   return failures;
 }
 
-function checkBatch(last: SealedAuditEvent, evidence: TrailEvidence, fail: Fail): void {
-  if (!evidence.batchNote) {
+function checkBatch(
+  last: SealedAuditEvent,
+  batchOf: { keyId: string; treeSize: number },
+  evidence: TrailEvidence,
+  fail: Fail,
+): void {
+  if (!evidence.batch) {
     fail(last.chainSeq, last.id, 'UNSIGNED', `batch ${last.batchTreeSize} has no signed statement`);
     return;
   }
-  const opened = openStatement(evidence.batchNote, evidence.trusted, evidence.origin);
+  const opened = openStatement(evidence.batch.note, evidence.trusted, evidence.origin);
   if (!opened.ok) {
     fail(last.chainSeq, last.id, opened.reason, `batch statement: ${opened.detail}`);
     return;
   }
-  let head;
-  try {
-    head = parseHeadLine(opened.checkpoint.extensions);
-  } catch (error) {
-    fail(last.chainSeq, last.id, 'BAD_SIGNATURE', (error as Error).message);
-    return;
-  }
-  if (head.key.equals(evidence.entityKey) && head.chainSeq > last.chainSeq) {
-    fail(last.chainSeq + 1, null, 'TRUNCATED', `the last batch statement signs chain_seq ${head.chainSeq}`);
-    return;
-  }
-  const matches =
-    opened.key.keyId === last.keyId &&
-    opened.checkpoint.size === last.batchTreeSize &&
-    head.key.equals(evidence.entityKey) &&
-    head.chainSeq === last.chainSeq &&
-    head.hash.toString('hex') === last.hash;
-  if (!matches) {
+  const verdict = checkBatchStatement(
+    { checkpoint: opened.checkpoint, keyId: opened.key.keyId },
+    {
+      ...batchOf,
+      head: { key: evidence.entityKey, chainSeq: last.chainSeq, hash: Buffer.from(last.hash, 'hex') },
+      moved: evidence.batch.moved,
+    },
+  );
+  if (verdict.ok) return;
+  // v2 proves the head without naming it: the stored row says whether it was a later one.
+  const later =
+    verdict.reason === 'TRUNCATED' ||
+    (verdict.reason === 'HEAD_MISMATCH' && evidence.batch.headSeq > last.chainSeq);
+  if (later)
+    fail(
+      last.chainSeq + 1,
+      null,
+      'TRUNCATED',
+      verdict.reason === 'TRUNCATED'
+        ? verdict.detail
+        : `the last batch ends at chain_seq ${evidence.batch.headSeq}; the chain ends at ${last.chainSeq}`,
+    );
+  else if (verdict.reason === 'MALFORMED') fail(last.chainSeq, last.id, 'BAD_SIGNATURE', verdict.detail);
+  else
     fail(
       last.chainSeq,
       last.id,
       'SIGNED_HEAD_MISMATCH',
-      'the signed batch statement names another chain head',
+      `the signed batch statement names another chain head (${verdict.reason}: ${verdict.detail})`,
     );
-  }
 }
 
 function checkCheckpoint(events: SealedAuditEvent[], evidence: TrailEvidence, fail: Fail): void {

@@ -15,7 +15,8 @@ import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
 import { type SqlSession, sqlIn } from '../storage/sql-session';
-import { batchNoteAt, chainHead, entityEventPage } from '../storage/verification.store';
+import { batchAt, chainHead, entityEventPage } from '../storage/verification.store';
+import { movedPlace, proofNodes } from './batch-statement';
 
 const PAGE = 2000;
 
@@ -53,13 +54,17 @@ export class TrailVerifier {
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
         const head = await chainHead(trx, entityType, entityId);
         const last = events[events.length - 1];
-        const batchNote = last?.batchTreeSize ? await batchNoteAt(trx, last.batchTreeSize) : null;
+        const batch = last?.batchTreeSize ? await batchAt(trx, last.batchTreeSize) : null;
         const checkpoint = await latestCheckpoint(trx);
         return {
           events,
           check,
           head: head ? { lastSeq: Number(head.last_seq), lastHash: head.last_hash } : null,
-          batchNote,
+          batch: batch && {
+            note: batch.note,
+            headSeq: Number(batch.head_seq),
+            moved: movedPlace(batch.head_index, proofNodes(batch.head_proof)),
+          },
           checkpointNote: checkpoint?.note ?? null,
           mapProof: checkpoint ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
           witnessHeld: witnessNote !== null && (await checkpointByNote(trx, witnessNote)) !== null,
@@ -71,7 +76,7 @@ export class TrailVerifier {
     const chain = loaded.check.end(loaded.head);
     const signed = verifySignedTrail(loaded.events, {
       entityKey: key,
-      batchNote: loaded.batchNote,
+      batch: loaded.batch,
       checkpointNote: loaded.checkpointNote,
       mapProof: loaded.mapProof,
       witnessNote,
