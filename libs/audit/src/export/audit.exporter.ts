@@ -17,6 +17,7 @@ import {
   batchTreeSizeOf,
   leafPage,
   proofPage,
+  type ProofCursor,
   recordedSeqRange,
   selectedEventPage,
 } from '../storage/export.store';
@@ -241,7 +242,7 @@ export class AuditExporter {
     to: number,
     onProof: () => void,
   ): AsyncIterable<string> {
-    let cursor: [number, string] = [from, ''];
+    let cursor: ProofCursor = [from, '', '0'];
     for (;;) {
       const rows = await proofPage(db, from, to, cursor, PAGE);
       if (rows.length === 0) return;
@@ -260,7 +261,7 @@ export class AuditExporter {
       });
       yield lines.join('');
       const last = rows[rows.length - 1];
-      cursor = [Number(last.tree_size), last.type];
+      cursor = [Number(last.tree_size), last.type, last.ord];
     }
   }
 

@@ -64,10 +64,9 @@ const SEAL_BATCH_LIMIT = 1000;
  * A batch transaction takes up to `sealBatchEvents` events (option, default 2000) of the first
  * entities no other sealer holds among those of the oldest waiting events (a window of 8 batches'
  * worth, room for several sealers), oldest first. A tenth as many entities as events (at most
- * BATCH_ENTITIES): each entity's events are one signed batch statement (40-60 µs under the
- * log-head lock, the largest cost held there), so a batch that takes ten events of 200 entities
- * signs 200 times where one that takes four of 500 signs 500 times (measured: 5,000 against
- * 3,800-4,600 events/s over a backlog of ten events per entity).
+ * BATCH_ENTITIES): each entity costs a chain-head lock, its head update and a batch row; the
+ * transaction is signed once whatever their number (format v2, docs/integrity.md §6), where v1
+ * signed once per entity under the log-head lock.
  */
 const BATCH_ENTITIES = 200;
 /**
@@ -557,7 +556,8 @@ export class EventSealer {
   }
 
   /**
-   * Appends the prepared batches to the global log under the log-head lock, signing each.
+   * Appends the prepared batches to the global log under the log-head lock, signing the
+   * transaction's statement (v1: each batch's).
    * NOTE: the global lock is taken last and held for one read, the signatures and one write:
    * every sealer in every process queues on this row, so nothing slow may run while it is held.
    */

@@ -9,9 +9,14 @@ export interface LeafHashRow {
 }
 
 /** A signed note over a tree size: a batch statement or a checkpoint. */
+/** Where a page of proofs ends: (tree_size, type, ord) of its last row. */
+export type ProofCursor = [number, string, string];
+
 export interface ProofRow {
   type: BundleProof['type'];
   tree_size: string;
+  /** 0 for a batch, the checkpoint's id (the order checkpoints were cut in) for a checkpoint. */
+  ord: string;
   note: string;
   /** Batches only, format v2: the head's place among those its transaction moved. */
   entity_type: string | null;
@@ -88,25 +93,28 @@ export async function selectedEventPage(
 
 /**
  * Up to `limit` batch statements (sizes in (from, to]) and checkpoints (sizes in [from, to]) merged
- * by tree size, a batch first at equal sizes, after the position `after`: paged on (tree_size,
- * type) so a page boundary never splits or repeats a size.
+ * by tree size, a batch first at equal sizes, checkpoints of one size in the order they were cut
+ * (a verifier refuses a checkpoint time going back), after the position `after`: paged on
+ * (tree_size, type, ord), unique per row (a batch's tree size is its key; a checkpoint's id), so
+ * a page boundary never splits or repeats a row, however many checkpoints share a size.
  */
 export async function proofPage(
   db: SqlSession,
   from: number,
   to: number,
-  after: [number, string],
+  after: ProofCursor,
   limit: number,
 ): Promise<ProofRow[]> {
   const rows = await db.raw<{ rows: ProofRow[] }>(
     `select * from (
-       select 'batch' as type, tree_size, note, entity_type, entity_id, head_seq, head_index, head_proof
+       select 'batch' as type, tree_size, 0::bigint as ord, note, entity_type, entity_id, head_seq,
+         head_index, head_proof
          from audit.batches where tree_size > ? and tree_size <= ?
        union all
-       select 'checkpoint' as type, tree_size, note, null, null, null, null, null
+       select 'checkpoint' as type, tree_size, id as ord, note, null, null, null, null, null
          from audit.checkpoints where tree_size >= ? and tree_size <= ?
-     ) p where (tree_size, type) > (?, ?) order by tree_size, type limit ?`,
-    [from, to, from, to, after[0], after[1], limit],
+     ) p where (tree_size, type, ord) > (?, ?, ?) order by tree_size, type, ord limit ?`,
+    [from, to, from, to, after[0], after[1], after[2], limit],
   );
   return rows.rows;
 }

@@ -193,8 +193,22 @@ export class StatementReplay {
   format: 1 | 2 = 1;
   readonly roots = new PendingRoots();
   private last: { note: string; opened: OpenedStatement } | null = null;
+  /** The key the first event of each open batch names: the batch's other events must name it. */
+  private readonly batchKeys = new Map<number, string>();
 
   constructor(private readonly origin: string) {}
+
+  /**
+   * Whether an event of the batch ending at `batchEnd` names the same key as the batch's earlier
+   * events; the statement, met at the batch's end, is checked against that key. The batch is
+   * forgotten at its end.
+   */
+  sameKey(batchEnd: number, keyId: string, atEnd: boolean): boolean {
+    const first = this.batchKeys.get(batchEnd);
+    if (atEnd) this.batchKeys.delete(batchEnd);
+    else if (first === undefined) this.batchKeys.set(batchEnd, keyId);
+    return first === undefined || first === keyId;
+  }
 
   open(note: string, trusted: SigningKeyRecord[], verifiedAhead?: ReadonlySet<string>): OpenedStatement {
     if (this.last?.note !== note)

@@ -291,6 +291,18 @@ export class LogVerifier {
       fail('BATCH_INVALID', globalSeq, 'the event is unsigned or names a batch before it');
       return;
     }
+    if (!trusted.some((k) => k.keyId === row.key_id))
+      fail(
+        'BATCH_INVALID',
+        globalSeq,
+        `the event names key ${row.key_id}, which the witness never published`,
+      );
+    if (!replay.sameKey(batchTreeSize, row.key_id, batchTreeSize === globalSeq))
+      fail(
+        'BATCH_INVALID',
+        globalSeq,
+        `the events of the batch ending at ${batchTreeSize} name different keys`,
+      );
     if (batchTreeSize !== globalSeq) return;
     const opened = row.batch_note ? replay.open(row.batch_note, trusted, verifiedAhead) : null;
     if (!opened?.ok) {

@@ -51,11 +51,23 @@ export function verifySignedTrail(events: SealedAuditEvent[], evidence: TrailEvi
   const fail: Fail = (chainSeq, eventId, reason, detail) =>
     failures.push({ chainSeq, eventId, reason, detail });
   const trustedIds = new Set(evidence.trusted.map((k) => k.keyId));
+  // One statement signs a batch: its events name one key (the last batch's is checked against it).
+  const batchKeys = new Map<number, string>();
   for (const e of events) {
-    if (!e.keyId || e.batchTreeSize === null)
+    if (!e.keyId || e.batchTreeSize === null) {
       fail(e.chainSeq, e.id, 'UNSIGNED', 'the event names no signing key or batch');
-    else if (!trustedIds.has(e.keyId))
-      fail(e.chainSeq, e.id, 'UNKNOWN_KEY', `key ${e.keyId} was never published`);
+      continue;
+    }
+    if (!trustedIds.has(e.keyId)) fail(e.chainSeq, e.id, 'UNKNOWN_KEY', `key ${e.keyId} was never published`);
+    const named = batchKeys.get(e.batchTreeSize);
+    if (named === undefined) batchKeys.set(e.batchTreeSize, e.keyId);
+    else if (named !== e.keyId)
+      fail(
+        e.chainSeq,
+        e.id,
+        'BAD_SIGNATURE',
+        `the event names key ${e.keyId}, its batch's other events ${named}`,
+      );
   }
   const last = events[events.length - 1];
   if (last?.keyId && last.batchTreeSize !== null)
@@ -101,7 +113,8 @@ function checkBatch(
         ? verdict.detail
         : `the last batch ends at chain_seq ${evidence.batch.headSeq}; the chain ends at ${last.chainSeq}`,
     );
-  else if (verdict.reason === 'MALFORMED') fail(last.chainSeq, last.id, 'BAD_SIGNATURE', verdict.detail);
+  else if (verdict.reason === 'MALFORMED' || verdict.reason === 'KEY_MISMATCH')
+    fail(last.chainSeq, last.id, 'BAD_SIGNATURE', verdict.detail);
   else
     fail(
       last.chainSeq,

@@ -5,7 +5,7 @@ import { signCheckpoint } from '../../crypto/checkpoint';
 import { rangeRoot } from '../../crypto/compact-range';
 import { EVENT_HASH_ALG, eventHash, GENESIS_HASH, hashedEventFields } from '../../crypto/event-hash';
 import { entityKey } from '../../crypto/head-map';
-import { headLine } from '../../crypto/log-statements';
+import { headLine, movedHeads, movedLine } from '../../crypto/log-statements';
 import { merkleLeafHash, merkleNodeHash } from '../../crypto/merkle';
 import { formatVerifierKey, noteSignerFromSeed } from '../../crypto/signed-note';
 import type { SealedAuditEvent } from '../../events/audit-event';
@@ -74,13 +74,16 @@ export async function computeExample(dir: string) {
   const root = merkleNodeHash(leaves[0], leaves[1]);
   const last = EXAMPLE_EVENTS[1];
   const entity = entityKey(last.entityType, last.entityId);
+  // Format v2 (§6): the sealing transaction moved one chain head, so its tree has one leaf.
+  const head = headLine({ key: entity, chainSeq: 2, hash: hashes[1] });
+  const { moved } = movedHeads([{ key: entity, chainSeq: 2, hash: hashes[1] }]);
   const batchStatement = signCheckpoint(
     {
       origin: EXAMPLE_ORIGIN,
       size: 2,
       root,
       time: new Date(EXAMPLE_SEALED_AT),
-      extensions: [headLine({ key: entity, chainSeq: 2, hash: hashes[1] })],
+      extensions: [movedLine(moved)],
     },
     signer,
   );
@@ -104,7 +107,12 @@ export async function computeExample(dir: string) {
     };
   });
   const store = new DirectoryBundleStore(dir);
-  const proof: BundleProof = { type: 'batch', treeSize: 2, note: batchStatement };
+  const proof: BundleProof = {
+    type: 'batch',
+    treeSize: 2,
+    note: batchStatement,
+    moved: { index: 0, proof: [], key: hex(entity), chainSeq: 2 },
+  };
   const contents: Record<string, string> = {
     'leaves.txt': `${hashes.map(hex).join('\n')}\n`,
     'events.ndjson': await collect(
@@ -166,8 +174,11 @@ export async function computeExample(dir: string) {
       ['root         = SHA-256(0x01 || leaf 0 || leaf 1)', hex(root)],
       ['root, base64', root.toString('base64')],
       ['entity key   = SHA-256(["Invoice","inv-1"])', hex(entity)],
+      ['moved leaf   = SHA-256(0x00 || head line)', hex(moved.root)],
+      ['moved root   = moved leaf (one head), base64', moved.root.toString('base64')],
       ['empty tree   = SHA-256("")', hex(rangeRoot([]))],
     ]),
+    'head-line': head,
     'batch-statement': batchStatement.slice(0, -1),
     'manifest-sha256': manifestSha256,
   };
