@@ -3,6 +3,8 @@ import { createBenchDatabase } from './bench-database';
 import { median, type BenchOptions, type Figure } from './figure';
 import { BACKLOG_ENTITY_TYPE, sealBacklog, seedBacklog, type SeededBacklog } from './sealed-store';
 
+// Issue #18: 2 worker processes seal at half the raw insert rate at least, and a worker's peak
+// memory does not grow with the backlog (at most 1.2x for twice the events).
 const TARGET_RATIO = 0.5;
 const MEMORY_RATIO_TARGET = 1.2;
 const ROWS_PER_INSERT = 500;
@@ -60,7 +62,7 @@ export async function sealing({ quick }: BenchOptions): Promise<Figure[]> {
   const raw = median(rates.raw);
   const backlog = `${total.toLocaleString('en')} events over ${entities.toLocaleString('en')} records`;
   const sealed = (workers: number, rate: number, target: number | null): Figure => ({
-    name: `sealing throughput, ${workers} worker process${workers > 1 ? 'es' : ''} (${backlog})`,
+    name: `sealing throughput, ${workers} worker process${workers > 1 ? 'es' : ''} (${backlog}), vs raw multi-row INSERT`,
     value: rate,
     unit: 'events/s',
     baseline: raw,
@@ -95,14 +97,14 @@ export async function sealing({ quick }: BenchOptions): Promise<Figure[]> {
     sealed(1, median(rates.one), null),
     sealed(2, median(rates.two), TARGET_RATIO),
     {
-      name: `sealing worker peak RSS (heap capped at 512 MB): ${total.toLocaleString('en')} vs ${Math.round(total / 2).toLocaleString('en')} events`,
+      name: `sealing worker peak RSS, twice the backlog: ${total.toLocaleString('en')} vs ${Math.round(total / 2).toLocaleString('en')} events over ${entities.toLocaleString('en')} records (heap capped at 512 MB)`,
       value: peakMb,
       unit: 'MB',
       baseline: halfPeakMb,
       ratio: peakMb / halfPeakMb,
       target: MEMORY_RATIO_TARGET,
       targetOf: 'ratio',
-      met: peakMb / halfPeakMb < MEMORY_RATIO_TARGET,
+      met: peakMb / halfPeakMb <= MEMORY_RATIO_TARGET,
     },
   ];
 }

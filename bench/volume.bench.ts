@@ -47,13 +47,25 @@ const DRAIN_POLL_MS = 200;
 const HEAP_CAP = ['--max-old-space-size=96'];
 // The CLI streams: a bundle of 5x the events may not need more than 1.2x the peak memory.
 const MEMORY_RATIO_TARGET = 1.2;
+// Issue #18: full verification at half the rate of reading its rows at least (the read is the floor).
 const VERIFY_RATIO_TARGET = 0.5;
-const FULL_TRAIL_MS = 250;
-const SHORT_TRAIL_MS = 15;
+// Issue #18: a verified trail of 10,000 events within 250 ms (p50), of 100 events within 10 ms.
+const LONG_TRAIL = { events: HOT_EVENTS, ms: 250 };
+const SHORT_TRAIL = { events: WARM_EVENTS, ms: 10 };
 const QUERY_MS = 200;
 
 const count = (n: number) => n.toLocaleString('en');
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+/**
+ * The p50 bound of a verified trail of `events` events: issue #18's two bounds at their sizes, and
+ * on the line through them (a fixed cost plus a cost per event) for the trail lengths of a smaller
+ * store (quick: 1,000 events, 31.8 ms).
+ */
+function trailTargetMs(events: number): number {
+  const perEvent = (LONG_TRAIL.ms - SHORT_TRAIL.ms) / (LONG_TRAIL.events - SHORT_TRAIL.events);
+  return Math.round((SHORT_TRAIL.ms + (events - SHORT_TRAIL.events) * perEvent) * 10) / 10;
+}
 
 /**
  * Issue #7 scenarios 4, 5 and 6 (export and verification memory) on one store: BENCH_VOLUME_EVENTS
@@ -61,9 +73,11 @@ const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
  * of three tenants, sealed by a worker process through the real pipeline; record r0 has 10,000
  * events (a tenth of the store at most), r1 100, spread over the whole log. Each figure against a
  * baseline measured in the same run:
- * - full verification (`audit-ledger verify`, LogVerifier FULL) in events/s, against SHA-256 alone
- *   over the same canonical bytes;
- * - verified trails of r0 and r1, p50, against the plain SQL read of their rows;
+ * - full verification (`audit-ledger verify`, LogVerifier FULL) in events/s, against a plain paged
+ *   read of the same rows (the floor: the rows come from PostgreSQL), and beside it against SHA-256
+ *   alone over the same canonical bytes;
+ * - verified trails of r0 and r1, p50, against the plain SQL read of their rows (targets: issue
+ *   #18's for 10,000 and 100 events; a quick store's r0 has 1,000, its bound on the same line);
  * - a filtered auditEvents page and a fieldHistory page, each without and with its totalCount,
  *   and a 30-day report by DAY and ACTION, p50, against their plain SQL; every statement they send
  *   on audit.events is EXPLAINed, and a sequential scan of a partition that holds rows fails the
@@ -100,10 +114,12 @@ export async function volume(options: BenchOptions): Promise<Figure[]> {
       // What autovacuum does to an insert-only table in production: statistics and the visibility
       // map (index-only scans), done now rather than whenever its thresholds are crossed.
       await client.query('vacuum (analyze) audit.events');
+      const figures = await reads(store, client, runs);
+      const verified = await verification(store, client, startup);
       return [
-        ...(await reads(store, client, runs)),
-        ...(await verification(store, client, startup)),
-        ...(await exportAndVerify(store, client, total)),
+        ...figures,
+        ...verified.figures,
+        ...(await exportAndVerify(store, client, total, verified.read)),
       ];
     } finally {
       await client.end();
@@ -162,6 +178,9 @@ const timeFigure = (name: string, [value, baseline]: [number, number], target: n
   met: value <= target,
 });
 
+/** [name, measured, baseline, target, a count: it reads every match, a sequential scan may be its best plan] */
+type ReadCase = [string, () => Promise<unknown>, () => Promise<unknown>, number, boolean];
+
 /** Trails, searches and reports through AuditQueryService (the GraphQL resolvers' service, no HTTP). */
 async function reads(store: SealedBacklog, client: Client, runs: number): Promise<Figure[]> {
   const config = mikroOrmOptions(store.url);
@@ -185,15 +204,22 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
       [BACKLOG_ENTITY_TYPE, HOT, WARM],
     );
     const length = (id: string) => lengths.rows.find((r) => r.entity_id === id)?.n ?? 0;
-    const trail = (id: string) =>
-      [
-        `auditTrail of an entity with ${count(length(id))} events, verified`,
+    const trail = (id: string): ReadCase => {
+      const events = length(id);
+      const issued = [LONG_TRAIL, SHORT_TRAIL].some((t) => t.events === events);
+      const line = `${SHORT_TRAIL.ms} ms at ${count(SHORT_TRAIL.events)} events to ${LONG_TRAIL.ms} ms at ${count(LONG_TRAIL.events)}`;
+      return [
+        `auditTrail of a ${count(events)}-event record, verified, p50` +
+          (issued ? '' : ` (bound on the line from ${line})`),
         () => queries.verifiedTrail(global, BACKLOG_ENTITY_TYPE, id),
         sql('select * from audit.events where entity_type = $1 and entity_id = $2 order by chain_seq', [
           BACKLOG_ENTITY_TYPE,
           id,
         ]),
-      ] as const;
+        trailTargetMs(events),
+        false,
+      ];
+    };
     const filter = { tenantId: 't1', actions: ['UPDATE'], from: since, changedFields: ['email'] };
     const tenant = { tenantId: 't1' };
     const newest = { first: 50, after: null, descending: true };
@@ -209,10 +235,9 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
          order by occurred_at, global_seq limit 51`,
       [BACKLOG_ENTITY_TYPE],
     );
-    // [name, measured, baseline, target, a count: it reads every match, a sequential scan may be its best plan]
-    const cases: [string, () => Promise<unknown>, () => Promise<unknown>, number, boolean][] = [
-      [...trail(HOT), FULL_TRAIL_MS, false],
-      [...trail(WARM), SHORT_TRAIL_MS, false],
+    const cases: ReadCase[] = [
+      trail(HOT),
+      trail(WARM),
       [
         'auditEvents page of 50 (tenant, action, 30 days, changed field), newest first, no totalCount',
         () => queries.page(tenant, filter, newest),
@@ -276,20 +301,38 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
   }
 }
 
+type VerifyDoc = LogVerification & { durationMs: number };
+
+/** Rows read with plain keyset-paged SQL: how many, and at what rate. */
+interface PlainRead {
+  rows: number;
+  rowsPerSecond: number;
+}
+
+const verifyRate = (run: CliRun<VerifyDoc>) => run.doc.checkedEvents / (run.doc.durationMs / 1000);
+
 /**
- * `audit-ledger verify` (LogVerifier FULL, in the CLI process, heap capped) over the whole store,
- * its rate from the duration it reports. Baseline: SHA-256 of the same canonical bytes the event
- * hash covers, for a sample spread over the log, precomputed and hashed in this process.
+ * `audit-ledger verify` (LogVerifier FULL, in the CLI process) over the whole store, its rate from
+ * the duration it reports, run as an operator runs it (V8's default heap): a 96 MB cap makes V8
+ * shrink its young generation and collect all the time, which halves even a plain read, so the
+ * rate compares like with like. Baseline: the rows it checked, read with plain paged SQL in this
+ * process (the floor: verification reads every row from PostgreSQL); `read` is the floor of the
+ * export rates too. Beside it: SHA-256 of the same canonical bytes the event hash covers, for a
+ * sample spread over the log, precomputed and hashed in this process. Memory: a second run, heap
+ * capped at 96 MB (its rate is printed).
  */
 async function verification(
   store: SealedBacklog,
   client: Client,
   startup: CliRun<unknown>,
-): Promise<Figure[]> {
-  const verified = await runCli<LogVerification & { durationMs: number }>(['verify'], store.env, HEAP_CAP);
-  if (!verified.doc.valid)
-    throw new Error(`the store does not verify: ${JSON.stringify(verified.doc.failures)}`);
-  const rate = verified.doc.checkedEvents / (verified.doc.durationMs / 1000);
+): Promise<{ figures: Figure[]; read: PlainRead }> {
+  const verified = await runCli<VerifyDoc>(['verify'], store.env);
+  const capped = await runCli<VerifyDoc>(['verify'], store.env, HEAP_CAP);
+  for (const run of [verified, capped])
+    if (!run.doc.valid) throw new Error(`the store does not verify: ${JSON.stringify(run.doc.failures)}`);
+  const checked = verified.doc.checkedEvents;
+  const rate = verifyRate(verified);
+  const read = await plainRead(client, checked);
 
   const { rows: size } = await client.query<{ n: number }>('select count(*)::int as n from audit.events');
   const every = Math.max(1, Math.floor(size[0].n / HASH_SAMPLE));
@@ -316,31 +359,45 @@ async function verification(
   const raw = median(rounds);
   const mean = bytes.reduce((sum, b) => sum + b.length, 0) / bytes.length;
   console.log(
-    `volume: verify checked ${count(verified.doc.checkedEvents)} events in ${verified.doc.durationMs} ms; ` +
+    `volume: verify checked ${count(checked)} events in ${verified.doc.durationMs} ms ` +
+      `(heap capped at 96 MB: ${capped.doc.durationMs} ms, ${count(Math.round(verifyRate(capped)))} events/s); ` +
+      `plain paged read of the same ${count(read.rows)} rows at ${count(Math.round(read.rowsPerSecond))} rows/s; ` +
       `raw SHA-256 over ${count(bytes.length)} sampled events of ${mean.toFixed(0)} canonical bytes on average`,
   );
-  return [
+  const verify = `audit-ledger verify (LogVerifier FULL), ${count(checked)} events`;
+  const figures: Figure[] = [
     {
-      name: `audit-ledger verify (LogVerifier FULL), ${count(verified.doc.checkedEvents)} events, vs raw SHA-256 of their canonical bytes`,
+      name: `${verify}, vs a plain paged read of the same rows`,
+      value: rate,
+      unit: 'events/s',
+      baseline: read.rowsPerSecond,
+      ratio: rate / read.rowsPerSecond,
+      target: VERIFY_RATIO_TARGET,
+      targetOf: 'ratio',
+      better: 'higher',
+      met: rate / read.rowsPerSecond >= VERIFY_RATIO_TARGET,
+    },
+    {
+      name: `${verify}, vs raw SHA-256 of their canonical bytes`,
       value: rate,
       unit: 'events/s',
       baseline: raw,
       ratio: rate / raw,
-      target: VERIFY_RATIO_TARGET,
-      targetOf: 'ratio',
+      target: null,
       better: 'higher',
-      met: rate / raw >= VERIFY_RATIO_TARGET,
+      met: null,
     },
     {
       name: 'audit-ledger verify (online, heap capped at 96 MB): peak memory vs the CLI start-up (keys list)',
-      value: verified.peakMb,
+      value: capped.peakMb,
       unit: 'MB',
       baseline: startup.peakMb,
-      ratio: verified.peakMb / startup.peakMb,
+      ratio: capped.peakMb / startup.peakMb,
       target: null,
       met: null,
     },
   ];
+  return { figures, read };
 }
 
 type ExportDoc = { manifest: { events: { count: number } } };
@@ -351,7 +408,12 @@ type BundleDoc = { valid: boolean };
  * a fifth of the events and of all of them: peak memory of all against the fifth (it streams, so
  * it must not grow with the bundle), and rates against the rows read with plain paged SQL.
  */
-async function exportAndVerify(store: SealedBacklog, client: Client, total: number): Promise<Figure[]> {
+async function exportAndVerify(
+  store: SealedBacklog,
+  client: Client,
+  total: number,
+  read: PlainRead,
+): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'audit-bench-volume-'));
   try {
     // Exports select by sealing time: the first one ends after the sealing transaction holding
@@ -380,8 +442,6 @@ async function exportAndVerify(store: SealedBacklog, client: Client, total: numb
     };
     const fifth = await exportAndVerifyTo('fifth', rows[0].at.toISOString());
     const all = await exportAndVerifyTo('all', '2100-01-01T00:00:00Z');
-    // NOTE: a rate, so a fifth of the rows gives it: the whole store would add half a minute.
-    const read = await plainRead(client, fifth.events);
     const memory = (what: string, big: CliRun<unknown>, small: CliRun<unknown>): Figure => ({
       name: `${what}: peak memory (heap capped at 96 MB), ${count(all.events)} vs ${count(fifth.events)} events`,
       value: big.peakMb,
@@ -390,14 +450,14 @@ async function exportAndVerify(store: SealedBacklog, client: Client, total: numb
       ratio: big.peakMb / small.peakMb,
       target: MEMORY_RATIO_TARGET,
       targetOf: 'ratio',
-      met: big.peakMb / small.peakMb < MEMORY_RATIO_TARGET,
+      met: big.peakMb / small.peakMb <= MEMORY_RATIO_TARGET,
     });
     const rate = (name: string, run: CliRun<unknown>): Figure => ({
       name,
       value: all.events / run.seconds,
       unit: 'events/s',
-      baseline: read,
-      ratio: all.events / run.seconds / read,
+      baseline: read.rowsPerSecond,
+      ratio: all.events / run.seconds / read.rowsPerSecond,
       target: null,
       better: 'higher',
       met: null,
@@ -416,8 +476,11 @@ async function exportAndVerify(store: SealedBacklog, client: Client, total: numb
   }
 }
 
-/** The first `rows` rows read with plain keyset-paged SQL (no mapping, hashing or writing), rows/s. */
-async function plainRead(client: Client, rows: number): Promise<number> {
+/**
+ * The first `rows` rows (in global order) read with plain keyset-paged SQL, pages of the
+ * verifier's size, one after another (no mapping, hashing or writing).
+ */
+async function plainRead(client: Client, rows: number): Promise<PlainRead> {
   const start = process.hrtime.bigint();
   let read = 0;
   for (let after = '0'; read < rows;) {
@@ -429,5 +492,5 @@ async function plainRead(client: Client, rows: number): Promise<number> {
     read += page.rows.length;
     after = page.rows[page.rows.length - 1].global_seq;
   }
-  return read / seconds(start);
+  return { rows: read, rowsPerSecond: read / seconds(start) };
 }

@@ -354,7 +354,10 @@ describe('full log verification against the witness', () => {
     );
     await insert(pastNote, new Date((last.checkpoint_time as Date).getTime() + 1));
     expect((await t.verifyLog()).failures).toEqual([
-      expect.objectContaining({ reason: 'CHECKPOINT_INVALID', detail: 'checkpoint time goes backwards' }),
+      expect.objectContaining({
+        reason: 'CHECKPOINT_INVALID',
+        detail: expect.stringContaining('time goes back'),
+      }),
     ]);
   });
 });

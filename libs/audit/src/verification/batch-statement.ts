@@ -14,8 +14,8 @@ import {
  * heads its sealing transaction moved.
  */
 export interface BatchEnd {
-  /** The key the batch's events name. */
-  keyId: string;
+  /** The key the batch's events name; null when the verifier holds none of them. */
+  keyId: string | null;
   /** The batch's end: the global_seq of its last event. */
   treeSize: number;
   /**
@@ -72,7 +72,7 @@ export function checkBatchStatement(
   } catch (error) {
     return { ok: false, reason: 'MALFORMED', detail: (error as Error).message };
   }
-  if (opened.keyId !== end.keyId) {
+  if (end.keyId !== null && opened.keyId !== end.keyId) {
     return {
       ok: false,
       reason: 'KEY_MISMATCH',
@@ -193,22 +193,8 @@ export class StatementReplay {
   format: 1 | 2 = 1;
   readonly roots = new PendingRoots();
   private last: { note: string; opened: OpenedStatement } | null = null;
-  /** The key the first event of each open batch names: the batch's other events must name it. */
-  private readonly batchKeys = new Map<number, string>();
 
   constructor(private readonly origin: string) {}
-
-  /**
-   * Whether an event of the batch ending at `batchEnd` names the same key as the batch's earlier
-   * events; the statement, met at the batch's end, is checked against that key. The batch is
-   * forgotten at its end.
-   */
-  sameKey(batchEnd: number, keyId: string, atEnd: boolean): boolean {
-    const first = this.batchKeys.get(batchEnd);
-    if (atEnd) this.batchKeys.delete(batchEnd);
-    else if (first === undefined) this.batchKeys.set(batchEnd, keyId);
-    return first === undefined || first === keyId;
-  }
 
   open(note: string, trusted: SigningKeyRecord[], verifiedAhead?: ReadonlySet<string>): OpenedStatement {
     if (this.last?.note !== note)

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { GENESIS_HASH } from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
-import { merkleLeafHash } from '../crypto/merkle';
 import type { SealedAuditEvent } from '../events/audit-event';
 import {
   BUNDLE_FORMAT,
@@ -35,7 +34,8 @@ import { HEX_HASH, manifestProblems } from './bundle-manifest-schema';
 import type { BundleFailure, BundleVerification } from './bundle-verification';
 import { chainKey, checkLink, kept, type ChainPosition } from './chain-verifier';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
-import { checkBatchStatement, movedPlace, StatementReplay } from './batch-statement';
+import { movedPlace } from './batch-statement';
+import { TreeReplay } from './tree-replay';
 import { AuditError } from '../errors/audit.error';
 
 /** The verifier stops at the hundredth failure: a hostile bundle cannot keep it busy reporting. */
@@ -224,7 +224,7 @@ async function verifyInto(
     anchor,
     fail,
     options.maxLineBytes ?? MAX_LINE_BYTES,
-    future,
+    latest,
     options.onProgress,
   );
   const progress = () =>
@@ -330,17 +330,11 @@ function checkAnchor(
 
 /** The streaming pass over leaves, events and proofs, in global order. */
 class TreeWalk {
-  size: number;
-  tree: CompactRange;
   events = 0;
   proofs = 0;
   private readonly chains = new Map<string, ChainPosition>();
-  /** Batch end → the key its events name; settled when the batch statement is met. */
-  private readonly batchKeys = new Map<number, { keyId: string; globalSeq: number; eventId: string }>();
   private readonly filtered: boolean;
-  private readonly replay: StatementReplay;
-  /** The newest checkpoint time met: checkpoints come in log order, so their times never go back. */
-  private checkpointTime = -Infinity;
+  private readonly replay: TreeReplay;
 
   constructor(
     private readonly manifest: BundleManifest,
@@ -348,13 +342,29 @@ class TreeWalk {
     anchor: CompactRange,
     private readonly fail: Fail,
     private readonly maxLineBytes: number,
-    private readonly future: FromTheFuture,
+    latest: number,
     private readonly onProgress?: (done: number, total: number) => void,
   ) {
-    this.size = manifest.leaves.from;
-    this.tree = anchor;
     this.filtered = manifest.selection.entityType !== null || manifest.selection.tenantId !== null;
-    this.replay = new StatementReplay(manifest.origin);
+    this.replay = new TreeReplay(
+      { size: manifest.leaves.from, range: anchor },
+      { origin: manifest.origin, trusted, latest },
+      (f) =>
+        this.fail('PROOF_INVALID', f.detail, {
+          file: f.eventId ? manifest.events.file : manifest.proofs.file,
+          globalSeq: f.size,
+          eventId: f.eventId ?? null,
+        }),
+    );
+  }
+
+  /** Leaves replayed so far. */
+  get size(): number {
+    return this.replay.size;
+  }
+
+  get tree(): CompactRange {
+    return this.replay.range;
   }
 
   /**
@@ -410,15 +420,7 @@ class TreeWalk {
         await nextProof();
       }
       // After this size's proofs: a v1 batch statement expects its root at its own size.
-      if (this.replay.roots.settle(this.size, () => rangeRoot(this.tree)) === false)
-        this.fail(
-          'PROOF_INVALID',
-          `the statement at tree size ${this.size} does not match the tree the leaves make`,
-          {
-            file: manifest.proofs.file,
-            globalSeq: this.size,
-          },
-        );
+      this.replay.settle();
     };
     await atSize(null, null);
     const total = manifest.leaves.to - manifest.leaves.from;
@@ -436,8 +438,7 @@ class TreeWalk {
           'FILE_UNREADABLE',
           `leaf ${this.size + 1} is not a hex SHA-256`,
         );
-      this.tree = appendLeaf(this.tree, this.size, merkleLeafHash(Buffer.from(line, 'hex')));
-      this.size++;
+      this.replay.append(Buffer.from(line, 'hex'));
       let current: SealedAuditEvent | null = null;
       while (!event.done && event.value.doc.event?.sequence <= this.size) {
         const e = this.toEvent(event.value.doc, event.value.line);
@@ -491,20 +492,7 @@ class TreeWalk {
       this.fail('COUNT_MISMATCH', `${this.events} events, the manifest says ${manifest.events.count}`, {
         file: eventFile,
       });
-    for (const beyond of this.replay.roots.unsettled())
-      this.fail(
-        'PROOF_INVALID',
-        `a batch statement signs a tree of ${beyond} leaves; the bundle's end at ${this.size}`,
-        {
-          file: manifest.proofs.file,
-        },
-      );
-    for (const [size, pending] of this.batchKeys)
-      this.fail('PROOF_INVALID', `no batch statement at tree size ${size}`, {
-        file: manifest.proofs.file,
-        globalSeq: pending.globalSeq,
-        eventId: pending.eventId,
-      });
+    this.replay.finish();
   }
 
   private toEvent(doc: unknown, line: number): SealedAuditEvent | null {
@@ -552,11 +540,7 @@ class TreeWalk {
       this.fail('PROOF_INVALID', 'the event is unsigned or names a batch outside the bundle', at);
       return;
     }
-    const pending = this.batchKeys.get(batch);
-    if (pending && pending.keyId !== event.keyId)
-      this.fail('PROOF_INVALID', `the batch ending at ${batch} names two keys`, at);
-    if (!pending)
-      this.batchKeys.set(batch, { keyId: event.keyId, globalSeq: event.globalSeq, eventId: event.id });
+    this.replay.eventKey(batch, event.keyId, event.globalSeq, event.id);
   }
 
   private parseProof(line: string): BundleProof | null {
@@ -575,52 +559,22 @@ class TreeWalk {
     verifiedAhead: ReadonlySet<string>,
   ): void {
     this.proofs++;
-    const at = { file: this.manifest.proofs.file, globalSeq: proof.treeSize, eventId: current?.id ?? null };
-    const opened = this.replay.open(proof.note, this.trusted, verifiedAhead);
-    if (!opened.ok) {
-      this.fail(
-        'PROOF_INVALID',
-        `${proof.type} at ${proof.treeSize}: ${opened.reason}: ${opened.detail}`,
-        at,
-      );
-      return;
-    }
-    const { checkpoint } = opened;
-    if (this.future(checkpoint.time)) {
-      this.fail(
-        'PROOF_INVALID',
-        `${proof.type} at ${proof.treeSize}: dated in the future (${checkpoint.time.toISOString()})`,
-        at,
-      );
-      return;
-    }
     if (proof.type === 'checkpoint') {
-      if (checkpoint.size !== proof.treeSize || !checkpoint.root.equals(rangeRoot(this.tree)))
-        this.fail(
-          'PROOF_INVALID',
-          `checkpoint at ${proof.treeSize}: its root is not the tree the leaves make`,
-          at,
-        );
-      if (checkpoint.time.getTime() < this.checkpointTime)
-        this.fail(
-          'PROOF_INVALID',
-          `checkpoint at ${proof.treeSize}: its time goes back before the previous one's`,
-          at,
-        );
-      this.checkpointTime = Math.max(this.checkpointTime, checkpoint.time.getTime());
+      this.replay.checkpoint(proof.note, verifiedAhead);
       return;
     }
-    const expected = this.batchKeys.get(proof.treeSize);
-    this.batchKeys.delete(proof.treeSize);
     if (leafHex === null) {
-      this.fail('PROOF_INVALID', `batch at ${proof.treeSize}: no leaf ends a batch there`, at);
+      this.fail('PROOF_INVALID', `batch at ${proof.treeSize}: no leaf ends a batch there`, {
+        file: this.manifest.proofs.file,
+        globalSeq: proof.treeSize,
+      });
       return;
     }
     const moved = proof.moved;
-    const verdict = checkBatchStatement(
-      { checkpoint, keyId: opened.key.keyId },
+    this.replay.batch(
+      proof.note,
       {
-        keyId: expected?.keyId ?? opened.key.keyId,
+        keyId: null,
         treeSize: proof.treeSize,
         head: {
           key: current ? entityKey(current.entityType, current.entityId) : hexOrNull(moved?.key),
@@ -629,15 +583,8 @@ class TreeWalk {
         },
         moved: movedPlace(moved?.index, hexNodes(moved?.proof)),
       },
-      this.replay.format,
+      verifiedAhead,
     );
-    if (!verdict.ok) {
-      this.fail('PROOF_INVALID', `batch at ${proof.treeSize}: ${verdict.reason}: ${verdict.detail}`, at);
-      return;
-    }
-    this.replay.format = verdict.format;
-    if (!this.replay.roots.expect(verdict.size, verdict.root))
-      this.fail('PROOF_INVALID', `two statements sign different trees of size ${verdict.size}`, at);
   }
 }
 

@@ -4,10 +4,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint, type Checkpoint } from '../crypto/checkpoint';
-import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { entityKey, headMapRoot } from '../crypto/head-map';
 import { parseHeadsLine } from '../crypto/log-statements';
-import { merkleLeafHash } from '../crypto/merkle';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { checkpointCount, rangeOf, type CheckpointRow } from '../storage/log.store';
@@ -15,7 +14,8 @@ import { pagesAhead, recordedFields, storedLinkOf } from '../storage/sealed-even
 import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
-import { checkBatchStatement, movedPlace, proofNodes, StatementReplay } from './batch-statement';
+import { movedPlace, proofNodes } from './batch-statement';
+import { TreeReplay } from './tree-replay';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
@@ -176,49 +176,40 @@ export class LogVerifier {
     fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
     progress?: (size: number) => void,
   ) {
-    // `size` counts the leaves replayed into `range` (the two must agree, or the next append reads
-    // a subtree that is not there); `lastSeq` is the position the store claimed last. A deleted
-    // event makes them differ: named once as a gap, then every later root simply fails to match.
-    let { size, range } = start;
-    let lastSeq = size;
+    // The tree and its statements replay in the shared core; what only the database has (chain
+    // positions in rows, the heads map, the witness) is checked here. The core's `size` counts the
+    // leaves replayed; `lastSeq` is the position the store claimed last. A deleted event makes them
+    // differ: named once as a gap, then every later root simply fails to match.
+    const tree = new TreeReplay(
+      start,
+      { origin: this.options.logOrigin, trusted, latest: Date.now() + this.options.maxClockSkewMs },
+      (f) => fail(f.kind === 'batch' ? 'BATCH_INVALID' : 'CHECKPOINT_INVALID', f.size, f.detail),
+    );
+    let lastSeq = start.size;
     const chains = start.chains ?? new Map<string, ChainPosition>();
-    const pendingCheckpoints = checkpoints.filter((c) => Number(c.tree_size) >= size);
+    const pendingCheckpoints = checkpoints.filter((c) => Number(c.tree_size) >= start.size);
     let checkedCheckpoints = 0;
-    let lastTime = 0;
     const latest = pendingCheckpoints[pendingCheckpoints.length - 1];
     const atSize = () => {
-      while (pendingCheckpoints.length && Number(pendingCheckpoints[0].tree_size) <= size) {
+      while (pendingCheckpoints.length && Number(pendingCheckpoints[0].tree_size) <= tree.size) {
         const row = pendingCheckpoints.shift()!;
         checkedCheckpoints++;
-        const c = this.open(row.note, trusted, fail, 'CHECKPOINT_INVALID');
-        if (!c) continue;
-        if (c.size !== size || !c.root.equals(rangeRoot(range))) {
-          fail(
-            'CHECKPOINT_INVALID',
-            c.size,
-            `checkpoint at size ${c.size} does not match the tree the events make`,
-          );
-        }
-        if (c.time.getTime() < lastTime) fail('CHECKPOINT_INVALID', c.size, 'checkpoint time goes backwards');
-        if (c.time.getTime() > Date.now() + this.options.maxClockSkewMs) {
-          fail('CHECKPOINT_INVALID', c.size, `checkpoint dated in the future (${c.time.toISOString()})`);
-        }
-        lastTime = Math.max(lastTime, c.time.getTime());
+        const c = tree.checkpoint(row.note);
         // NOTE: only a full run knows every entity's head; an incremental one leaves the heads map to reads.
-        if (row === latest && start.chains) this.checkHeadsRoot(c, chains, fail);
+        if (c && row === latest && start.chains) this.checkHeadsRoot(c, chains, fail);
       }
-      if (witnessed && witnessed.size === size && !witnessed.root.equals(rangeRoot(range))) {
+      tree.settle();
+      if (witnessed && witnessed.size === tree.size && !witnessed.root.equals(tree.root())) {
         fail(
           'ROLLED_BACK',
-          size,
+          tree.size,
           "the events do not lead to the witness's root: the log was rewritten or forked",
         );
       }
     };
     atSize();
-    progress?.(size);
+    progress?.(tree.size);
     const db = sqlIn(em);
-    const replay = new StatementReplay(this.options.logOrigin);
     const read = (after: number) => logPage(db, after, PAGE);
     const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
@@ -241,27 +232,19 @@ export class LogVerifier {
             ),
           ),
         );
-        range = appendLeaf(range, size, merkleLeafHash(row.hash));
-        size += 1;
-        this.checkBatch(row, trusted, fail, verified, replay);
-        if (replay.roots.settle(size, () => rangeRoot(range)) === false)
-          fail(
-            'BATCH_INVALID',
-            size,
-            `the statement at tree size ${size} does not match the tree the events make`,
-          );
+        tree.append(row.hash);
+        this.checkBatch(row, tree, verified, fail);
         atSize();
         // NOTE: after every event, not every page: a store smaller than one page still reports
         // each tenth (the callback is cheap; the CLI writes a line only when a tenth is crossed).
-        progress?.(size);
+        progress?.(tree.size);
       }
-      progress?.(size);
+      progress?.(tree.size);
     };
     let previous: [LogRow[], Promise<Set<string>>] | null = null;
-    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), size, PAGE)) {
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), start.size, PAGE)) {
       // NOTE: the signatures of this page's batch statements are checked in the thread pool while
-      // the previous page is hashed here: the sealer signs one every few events, and Ed25519
-      // costs more than hashing them.
+      // the previous page is hashed here: Ed25519 costs more than hashing the events.
       const notes = rows.flatMap((r) => (r.batch_note ? [r.batch_note] : []));
       const ahead = statementsVerifiedAhead(notes, trusted);
       ahead.catch(() => undefined); // awaited on the next turn
@@ -269,21 +252,16 @@ export class LogVerifier {
       previous = [rows, ahead];
     }
     if (previous) await check(...previous);
-    for (const beyond of replay.roots.unsettled())
-      fail(
-        'BATCH_INVALID',
-        size + 1,
-        `a batch statement signs a tree of ${beyond} events; the log ends at ${size}: its tail is missing`,
-      );
-    return { size, range, chains, checkedCheckpoints };
+    tree.finish();
+    return { size: tree.size, range: tree.range, chains, checkedCheckpoints };
   }
 
+  /** The event's key and, at its batch's end, the batch statement stored with it. */
   private checkBatch(
     row: LogRow,
-    trusted: SigningKeyRecord[],
-    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
+    tree: TreeReplay,
     verifiedAhead: ReadonlySet<string>,
-    replay: StatementReplay,
+    fail: (reason: LogFailureReason, globalSeq: number | null, detail: string) => void,
   ): void {
     const globalSeq = Number(row.global_seq);
     const batchTreeSize = row.batch_tree_size === null ? null : Number(row.batch_tree_size);
@@ -291,30 +269,10 @@ export class LogVerifier {
       fail('BATCH_INVALID', globalSeq, 'the event is unsigned or names a batch before it');
       return;
     }
-    if (!trusted.some((k) => k.keyId === row.key_id))
-      fail(
-        'BATCH_INVALID',
-        globalSeq,
-        `the event names key ${row.key_id}, which the witness never published`,
-      );
-    if (!replay.sameKey(batchTreeSize, row.key_id, batchTreeSize === globalSeq))
-      fail(
-        'BATCH_INVALID',
-        globalSeq,
-        `the events of the batch ending at ${batchTreeSize} name different keys`,
-      );
+    tree.eventKey(batchTreeSize, row.key_id, globalSeq, row.id);
     if (batchTreeSize !== globalSeq) return;
-    const opened = row.batch_note ? replay.open(row.batch_note, trusted, verifiedAhead) : null;
-    if (!opened?.ok) {
-      fail(
-        'BATCH_INVALID',
-        globalSeq,
-        `batch statement: ${opened ? `${opened.reason}: ${opened.detail}` : 'missing'}`,
-      );
-      return;
-    }
-    const verdict = checkBatchStatement(
-      { checkpoint: opened.checkpoint, keyId: opened.key.keyId },
+    tree.batch(
+      row.batch_note,
       {
         keyId: row.key_id,
         treeSize: batchTreeSize,
@@ -325,17 +283,8 @@ export class LogVerifier {
         },
         moved: movedPlace(row.batch_head_index, proofNodes(row.batch_head_proof)),
       },
-      replay.format,
+      verifiedAhead,
     );
-    if (!verdict.ok) {
-      fail('BATCH_INVALID', globalSeq, `batch statement: ${verdict.reason}: ${verdict.detail}`);
-      return;
-    }
-    replay.format = verdict.format;
-    // Compared once the tree reaches the statement's size: here (v1, and a transaction's last batch)
-    // or a few batches on (v2).
-    if (!replay.roots.expect(verdict.size, verdict.root))
-      fail('BATCH_INVALID', globalSeq, `two statements sign different trees of size ${verdict.size}`);
   }
 
   private checkHeadsRoot(
