@@ -168,7 +168,9 @@ export function toSealedEvent(row: EventRow): SealedAuditEvent {
 }
 
 /** A stored row's place in its chain, hashes as the driver returns them (bytes). */
-export const storedLinkOf = (row: EventRow) => ({
+export const storedLinkOf = (
+  row: Pick<EventRow, 'id' | 'chain_seq' | 'hash_alg' | 'prev_hash' | 'hash'>,
+) => ({
   id: row.id,
   chainSeq: Number(row.chain_seq),
   hashAlg: row.hash_alg,
@@ -181,7 +183,7 @@ export const storedLinkOf = (row: EventRow) => ({
  * not copied and not sorted (the canonical form sorts, and normalizeEvent fills absent members),
  * for verifiers that hash every event they read.
  */
-export function recordedFields(row: EventRow): AuditEvent {
+export function recordedFields(row: Omit<EventRow, 'recorded_at' | 'key_set_id'>): AuditEvent {
   return {
     id: row.id,
     occurredAt: isoTimestamp(row.occurred_at),

@@ -11,8 +11,11 @@ export interface BatchRow {
   head_proof: Buffer | null;
 }
 
-/** A page of the log: every stored column, and the batch ending there (its columns prefixed). */
-export type LogRow = EventRow & {
+/**
+ * A page of the log: the columns the verifier checks (every hashed one, the chain and batch
+ * columns), and the batch ending there (its columns prefixed).
+ */
+export type LogRow = Omit<EventRow, 'recorded_at' | 'key_set_id'> & {
   batch_note: string | null;
   batch_head_index: number | null;
   batch_head_proof: Buffer | null;
@@ -62,7 +65,38 @@ export async function logHeadRoot(db: SqlSession): Promise<{ tree_size: string; 
 
 // NOTE: were tree_size ever not unique (its primary key dropped), an event would come twice:
 // the verifier reports that as a sequence failure.
-const LOG_PAGE_SQL = `select e.*, b.note as batch_note, b.head_index as batch_head_index,
+// Only what the verifier reads: the unhashed columns (recorded_at, key_set_id, request_id,
+// changed_fields) would cost their parsing on every row of every run.
+const LOG_COLUMNS = [
+  'id',
+  'entity_type',
+  'entity_id',
+  'chain_seq',
+  'global_seq',
+  'hash_alg',
+  'prev_hash',
+  'hash',
+  'tenant_id',
+  'action',
+  'actor_type',
+  'actor_id',
+  'actor_display',
+  'module',
+  'transaction_code',
+  'occurred_at',
+  'before',
+  'after',
+  'changes',
+  'patch',
+  'source',
+  'metadata',
+  'batch_tree_size',
+  'key_id',
+  'operation_id',
+  'origin',
+  'database_facts',
+] satisfies (keyof LogRow)[];
+const LOG_PAGE_SQL = `select ${LOG_COLUMNS.map((c) => `e.${c}`).join(', ')}, b.note as batch_note, b.head_index as batch_head_index,
     b.head_proof as batch_head_proof
   from audit.events e left join audit.batches b on b.tree_size = e.global_seq
   where e.global_seq > ? order by e.global_seq limit ?`;
