@@ -1,3 +1,4 @@
+import { statedCheckpoint } from '../crypto/checkpoint';
 import type { CompactRange } from '../crypto/compact-range';
 import { merkleLeafHash } from '../crypto/merkle';
 import { type SqlSession } from './sql-session';
@@ -54,10 +55,21 @@ export async function latestCheckpoints(db: SqlSession, count: number): Promise<
   return rows.rows.map((r) => withDate(r)!);
 }
 
+/**
+ * The stored checkpoint with exactly this note, looked up by the size it states first (the
+ * `checkpoints_size_idx`): by note alone, every call would scan every heartbeat ever cut.
+ */
 export async function checkpointByNote(db: SqlSession, note: string): Promise<CheckpointRow | null> {
-  const rows = await db.raw<{ rows: CheckpointRow[] }>('select * from audit.checkpoints where note = ?', [
-    note,
-  ]);
+  let size = -1;
+  try {
+    size = statedCheckpoint(note).size;
+  } catch {
+    return null; // not a checkpoint: no stored one is this text
+  }
+  const rows = await db.raw<{ rows: CheckpointRow[] }>(
+    'select * from audit.checkpoints where tree_size = ? and note = ?',
+    [size, note],
+  );
   return withDate(rows.rows[0]);
 }
 

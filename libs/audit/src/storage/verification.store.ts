@@ -168,19 +168,6 @@ export async function chainHeads(db: SqlSession): Promise<ChainHeadRow[]> {
   return rows.rows;
 }
 
-/** One entity's chain head, or null when it has none. */
-export async function chainHead(
-  db: SqlSession,
-  entityType: string,
-  entityId: string,
-): Promise<Pick<ChainHeadRow, 'last_seq' | 'last_hash'> | null> {
-  const rows = await db.raw<{ rows: Pick<ChainHeadRow, 'last_seq' | 'last_hash'>[] }>(
-    'select last_seq, last_hash from audit.chain_heads where entity_type = ? and entity_id = ?',
-    [entityType, entityId],
-  );
-  return rows.rows[0] ?? null;
-}
-
 /** The batch ending at `treeSize`, or null when there is none. */
 export async function batchAt(db: SqlSession, treeSize: number): Promise<BatchRow | null> {
   const rows = await db.raw<{ rows: BatchRow[] }>(
@@ -204,4 +191,41 @@ export async function entityEventPage(
     [entityType, entityId, after, limit],
   );
   return rows.rows;
+}
+
+/** What ties an entity's trail to signed data, read in one round trip once its events are read. */
+export interface TrailEvidenceRow {
+  last_seq: string | null;
+  last_hash: Buffer | null;
+  batch_note: string | null;
+  batch_head_seq: string | null;
+  batch_head_index: number | null;
+  batch_head_proof: Buffer | null;
+  checkpoint_note: string | null;
+  witness_held: boolean;
+}
+
+/**
+ * The entity's chain head row, the batch ending at `batchTreeSize` (its last event's), the newest
+ * checkpoint, and whether the database holds the witness's checkpoint (found by its size first:
+ * `checkpoints_size_idx`; a note alone would scan every heartbeat ever cut).
+ */
+export async function trailEvidence(
+  db: SqlSession,
+  entity: { entityType: string; entityId: string },
+  batchTreeSize: number | null,
+  witness: { size: number; note: string } | null,
+): Promise<TrailEvidenceRow> {
+  const rows = await db.raw<{ rows: TrailEvidenceRow[] }>(
+    `select h.last_seq, h.last_hash, b.note as batch_note, b.head_seq as batch_head_seq,
+       b.head_index as batch_head_index, b.head_proof as batch_head_proof, c.note as checkpoint_note,
+       exists (select 1 from audit.checkpoints w where w.tree_size = ? and w.note = ?) as witness_held
+     from (select 1) one
+     left join audit.chain_heads h on h.entity_type = ? and h.entity_id = ?
+     left join audit.batches b on b.tree_size = ?
+     left join lateral (select note from audit.checkpoints
+       order by tree_size desc, checkpoint_time desc, id desc limit 1) c on true`,
+    [witness?.size ?? -1, witness?.note ?? '', entity.entityType, entity.entityId, batchTreeSize ?? -1],
+  );
+  return rows.rows[0];
 }

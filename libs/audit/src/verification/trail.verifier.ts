@@ -7,7 +7,6 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { checkpointByNote, latestCheckpoint } from '../storage/log.store';
 import { pagesAhead, recordedFields, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { ChainCheck } from './chain-verifier';
@@ -15,7 +14,8 @@ import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
 import { type SqlSession, sqlIn } from '../storage/sql-session';
-import { batchAt, chainHead, entityEventPage } from '../storage/verification.store';
+import { entityEventPage, trailEvidence } from '../storage/verification.store';
+import { statedCheckpoint } from '../crypto/checkpoint';
 import { movedPlace, proofNodes } from './batch-statement';
 
 const PAGE = 2000;
@@ -48,26 +48,28 @@ export class TrailVerifier {
       this.options.witness.latest(),
     ]);
     const key = entityKey(entityType, entityId);
+    const witness = witnessNote === null ? null : { size: statedSize(witnessNote), note: witnessNote };
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
         const trx = sqlIn(em);
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
-        const head = await chainHead(trx, entityType, entityId);
         const last = events[events.length - 1];
-        const batch = last?.batchTreeSize ? await batchAt(trx, last.batchTreeSize) : null;
-        const checkpoint = await latestCheckpoint(trx);
+        const e = await trailEvidence(trx, { entityType, entityId }, last?.batchTreeSize ?? null, witness);
         return {
           events,
           check,
-          head: head ? { lastSeq: Number(head.last_seq), lastHash: head.last_hash } : null,
-          batch: batch && {
-            note: batch.note,
-            headSeq: Number(batch.head_seq),
-            moved: movedPlace(batch.head_index, proofNodes(batch.head_proof)),
-          },
-          checkpointNote: checkpoint?.note ?? null,
-          mapProof: checkpoint ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
-          witnessHeld: witnessNote !== null && (await checkpointByNote(trx, witnessNote)) !== null,
+          head: e.last_seq !== null ? { lastSeq: Number(e.last_seq), lastHash: e.last_hash } : null,
+          batch:
+            e.batch_note === null
+              ? null
+              : {
+                  note: e.batch_note,
+                  headSeq: Number(e.batch_head_seq),
+                  moved: movedPlace(e.batch_head_index, proofNodes(e.batch_head_proof)),
+                },
+          checkpointNote: e.checkpoint_note,
+          mapProof: e.checkpoint_note !== null ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
+          witnessHeld: e.witness_held,
           archived: archived && { chainSeq: archived.chainSeq, hash: archived.hash },
         };
       },
@@ -126,5 +128,14 @@ export class TrailVerifier {
       check = new ChainCheck(archived ?? undefined);
     }
     return { events, check, archived };
+  }
+}
+
+/** The size a witness note states (-1 when it is no checkpoint: then no stored one matches it). */
+function statedSize(note: string): number {
+  try {
+    return statedCheckpoint(note).size;
+  } catch {
+    return -1;
   }
 }
