@@ -286,4 +286,29 @@ describe('audit-ledger CLI (the built dist/ entry point, run as a child process)
     expect(twice.code).toBe(3);
     expect(twice.stderr).toContain(`key ${active.keyId} is already compromised`);
   });
+
+  // Last: the store stays cut (the app's database is dropped after the file).
+  it('verify names a middle deletion, a tail cut and a rollback with their reasons: exit 1, never a crash', async () => {
+    // The witness covers the whole log first, so the cut tail is also a rollback behind it.
+    expect((await cliJson(['checkpoint', 'publish', '--cut'])).code).toBe(0);
+    const last = await treeSize();
+    const middle = Math.floor(last / 2);
+    await e.db.tamper('delete from audit.events where global_seq in ($1, $2) or global_seq > $3', [
+      middle,
+      middle + 1,
+      last - 2,
+    ]);
+    const { code, doc, stderr } = await cliJson(['verify']);
+    expect(code).toBe(1);
+    expect(doc.valid).toBe(false);
+    const reasons = (doc.failures as { reason: string; globalSeq: number | null }[]).map((f) => f.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['GLOBAL_SEQUENCE_GAP', 'ROLLED_BACK', 'HEAD_MISMATCH']));
+    expect(doc.failures).toContainEqual(
+      expect.objectContaining({ reason: 'GLOBAL_SEQUENCE_GAP', globalSeq: middle }),
+    );
+    expect(stderr).not.toMatch(/TypeError|RangeError|\n\s+at /);
+    const human = await cli(['verify']);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('Log verification (FULL): FAILED');
+  });
 });
