@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidHashError } from '../errors/invalid-hash.error';
-import { appendLeaf, consistencyProofFromRange, rangeRoot, type CompactRange } from './compact-range';
+import {
+  appendLeaf,
+  appendLeafInPlace,
+  consistencyProofFromRange,
+  rangeRoot,
+  type CompactRange,
+} from './compact-range';
 import { consistencyProof, merkleLeafHash, merkleRoot, verifyConsistencyProof } from './merkle';
 
 describe('compact range', () => {
@@ -20,6 +26,17 @@ describe('compact range', () => {
     const range = [merkleLeafHash(Buffer.from('a'))];
     appendLeaf(range, 1, merkleLeafHash(Buffer.from('b')));
     expect(range).toHaveLength(1);
+  });
+
+  it('in place: updates the range it is given to what appendLeaf returns', () => {
+    const leaves = Array.from({ length: 70 }, () => merkleLeafHash(randomBytes(8)));
+    let copied: CompactRange = [];
+    const range: CompactRange = [];
+    leaves.forEach((leaf, size) => {
+      copied = appendLeaf(copied, size, leaf);
+      expect(appendLeafInPlace(range, size, leaf)).toBe(range);
+      expect(range).toEqual(copied);
+    });
   });
 });
 

@@ -11,12 +11,19 @@ export type CompactRange = Buffer[];
 
 /** The range after appending `leafHash` to a tree of `size` leaves whose range is `range`. */
 export function appendLeaf(range: CompactRange, size: number, leafHash: Buffer): CompactRange {
-  const next = [...range];
+  return appendLeafInPlace([...range], size, leafHash);
+}
+
+/**
+ * `appendLeaf` that updates `range` itself and returns it: a replay that owns its range appends a
+ * leaf per event without copying the range each time.
+ */
+export function appendLeafInPlace(range: CompactRange, size: number, leafHash: Buffer): CompactRange {
   let hash = leafHash;
   // Each trailing 1-bit of the size is a perfect subtree of the new leaf's height: merge it.
-  for (let s = size; s % 2 === 1; s = Math.floor(s / 2)) hash = merkleNodeHash(next.pop()!, hash);
-  next.push(hash);
-  return next;
+  for (let s = size; s % 2 === 1; s = Math.floor(s / 2)) hash = merkleNodeHash(range.pop()!, hash);
+  range.push(hash);
+  return range;
 }
 
 /** The Merkle tree hash of the tree the range describes (SHA-256("") when empty). */

@@ -150,6 +150,24 @@ describe('hashedFieldsText', () => {
     ],
   ];
 
+  it('hashes the time a Date round trip gives, whatever form it is stored in', () => {
+    const times = [
+      '2026-11-22T10:00:00.000Z',
+      '2026-04-30T23:59:59.999Z',
+      '2026-04-31T00:00:00.000Z',
+      '2026-02-29T12:00:00.000Z',
+      '2024-02-29T12:00:00.000Z',
+      '2026-12-31T24:00:00.000Z',
+      '2026-11-22T10:00:00Z',
+      '2026-11-22T11:00:00.000+01:00',
+      '0000-01-01T00:00:00.000Z',
+    ];
+    for (const occurredAt of times) {
+      const fields = hashedEventFields({ ...EVENT, occurredAt }, 1, GENESIS_HASH);
+      expect(fields.occurredAt).toBe(new Date(occurredAt).toISOString());
+    }
+  });
+
   it.each(variants)('writes exactly the generic canonical text: %s', (_name, event) => {
     for (const alg of [EVENT_HASH_ALG_V1, EVENT_HASH_ALG]) {
       const fields = hashedEventFields(event, 7, Buffer.alloc(32, 0xab), alg);

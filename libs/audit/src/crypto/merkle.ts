@@ -16,10 +16,14 @@ export type TreeIndex = number | bigint;
 const sha256 = (...parts: Buffer[]) => hash('sha256', Buffer.concat(parts), 'buffer');
 // Interior nodes are hashed over one reused buffer: a verifier hashes about 20 per batch statement.
 const NODE_INPUT = Buffer.alloc(1 + 2 * HASH_SIZE, NODE_PREFIX);
+// Leaves of the log are event hashes: a verifier hashes one per event, over one reused buffer too.
+const LEAF_INPUT = Buffer.alloc(1 + HASH_SIZE, LEAF_PREFIX);
 
 /** Leaf hash of an entry: SHA-256(0x00 || data). */
 export function merkleLeafHash(data: Buffer): Buffer {
-  return sha256(LEAF_PREFIX, data);
+  if (data.length !== HASH_SIZE) return sha256(LEAF_PREFIX, data);
+  data.copy(LEAF_INPUT, 1);
+  return hash('sha256', LEAF_INPUT, 'buffer');
 }
 
 /** Interior node hash: SHA-256(0x01 || left || right). */

@@ -62,20 +62,25 @@ export async function findEventRows(
 
 /**
  * Keyset pages of rows, each page asked for before the previous one is handed out, so PostgreSQL
- * reads the next page (on another core) while the caller works on this one. `read(after)` returns
- * up to `pageSize` rows after the key `after`; a shorter page is the last.
+ * reads the next page (on another core) while the caller works on this one. `read(after, limit)`
+ * returns up to `limit` rows after the key `after`: `firstPageSize` (default `pageSize`) for the
+ * first page, `pageSize` for the others; a shorter page is the last. A small first page starts
+ * the overlap early for reads shorter than one page.
  */
 export async function* pagesAhead<R>(
-  read: (after: number) => Promise<R[]>,
+  read: (after: number, limit: number) => Promise<R[]>,
   keyOf: (row: R) => number,
   after: number,
   pageSize: number,
+  firstPageSize = pageSize,
 ): AsyncGenerator<R[]> {
-  let next: Promise<R[]> | null = read(after);
+  let next: Promise<R[]> | null = read(after, firstPageSize);
+  let limit = firstPageSize;
   while (next) {
     const rows: R[] = await next;
     if (rows.length === 0) return;
-    next = rows.length < pageSize ? null : read(keyOf(rows[rows.length - 1]));
+    next = rows.length < limit ? null : read(keyOf(rows[rows.length - 1]), pageSize);
+    limit = pageSize;
     // NOTE: awaited on the next turn; if the caller stops or throws first, no unhandled rejection.
     next?.catch(() => undefined);
     yield rows;

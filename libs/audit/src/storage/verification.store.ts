@@ -177,6 +177,12 @@ export async function batchAt(db: SqlSession, treeSize: number): Promise<BatchRo
   return rows.rows[0] ?? null;
 }
 
+// NOTE: what a reader shows, not `*`: changed_fields (a text[]) and request_id would cost their
+// parsing on every event of every trail read.
+const EVENT_COLUMNS = [...LOG_COLUMNS, 'recorded_at', 'key_set_id'] satisfies (keyof EventRow)[];
+const ENTITY_PAGE_SQL = `select ${EVENT_COLUMNS.join(', ')} from audit.events
+  where entity_type = ? and entity_id = ? and chain_seq > ? order by chain_seq limit ?`;
+
 /** Up to `limit` of one entity's events after `after` (chain_seq), in chain order. */
 export async function entityEventPage(
   db: SqlSession,
@@ -185,11 +191,7 @@ export async function entityEventPage(
   after: number,
   limit: number,
 ): Promise<EventRow[]> {
-  const rows = await db.raw<{ rows: EventRow[] }>(
-    `select * from audit.events where entity_type = ? and entity_id = ? and chain_seq > ?
-     order by chain_seq limit ?`,
-    [entityType, entityId, after, limit],
-  );
+  const rows = await db.raw<{ rows: EventRow[] }>(ENTITY_PAGE_SQL, [entityType, entityId, after, limit]);
   return rows.rows;
 }
 

@@ -221,17 +221,19 @@ export class LogVerifier {
         }
         lastSeq = globalSeq;
         const key = chainKey(row.entity_type, row.entity_id);
-        chains.set(
-          key,
-          kept(
-            checkStoredLink(
-              storedLinkOf(row),
-              recordedFields(row),
-              chains.get(key) ?? GENESIS,
-              (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
-            ),
-          ),
+        const prev = chains.get(key);
+        const next = checkStoredLink(
+          storedLinkOf(row),
+          recordedFields(row),
+          prev ?? GENESIS,
+          (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
         );
+        // NOTE: the entity's kept position is overwritten, not replaced: no buffer per event.
+        // Every position in the map is `kept`: its bytes are the map's own, never GENESIS.
+        if (prev && prev.hash.length === next.hash.length) {
+          next.hash.copy(prev.hash);
+          prev.chainSeq = next.chainSeq;
+        } else chains.set(key, kept(next));
         tree.append(row.hash);
         this.checkBatch(row, tree, verified, fail);
         atSize();
@@ -348,7 +350,7 @@ export class LogVerifier {
       })),
     );
     for (const r of found) {
-      chains.set(chainKey(r.entity_type, r.entity_id), { chainSeq: Number(r.chain_seq), hash: r.hash });
+      chains.set(chainKey(r.entity_type, r.entity_id), kept({ chainSeq: Number(r.chain_seq), hash: r.hash }));
     }
   }
 
@@ -375,7 +377,10 @@ export class LogVerifier {
     }
     const chains = new Map<string, ChainPosition>();
     for (const head of (await archivedHeads(db)).values())
-      chains.set(chainKey(head.entityType, head.entityId), { chainSeq: head.chainSeq, hash: head.hash });
+      chains.set(
+        chainKey(head.entityType, head.entityId),
+        kept({ chainSeq: head.chainSeq, hash: head.hash }),
+      );
     return { size: cut.size, range: cut.range, chains };
   }
 

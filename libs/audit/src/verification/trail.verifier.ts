@@ -19,6 +19,8 @@ import { statedCheckpoint } from '../crypto/checkpoint';
 import { movedPlace, proofNodes } from './batch-statement';
 
 const PAGE = 2000;
+// NOTE: the first page is small so that hashing starts while PostgreSQL reads the rest of a trail.
+const FIRST_PAGE = 250;
 
 /** An entity's sealed events and their verification report. */
 export interface VerifiedTrail {
@@ -52,6 +54,10 @@ export class TrailVerifier {
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
         const trx = sqlIn(em);
+        // NOTE: asked for first, so its round trips overlap with the hashing of the events; unused
+        // (one read too many) only when no checkpoint was ever cut.
+        const paths = loadHeadMapPaths(trx, [key]);
+        paths.catch(() => undefined); // awaited below
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
         const last = events[events.length - 1];
         const e = await trailEvidence(trx, { entityType, entityId }, last?.batchTreeSize ?? null, witness);
@@ -68,7 +74,7 @@ export class TrailVerifier {
                   moved: movedPlace(e.batch_head_index, proofNodes(e.batch_head_proof)),
                 },
           checkpointNote: e.checkpoint_note,
-          mapProof: e.checkpoint_note !== null ? headMapProof(await loadHeadMapPaths(trx, [key]), key) : null,
+          mapProof: e.checkpoint_note !== null ? headMapProof(await paths, key) : null,
           witnessHeld: e.witness_held,
           archived: archived && { chainSeq: archived.chainSeq, hash: archived.hash },
         };
@@ -107,11 +113,11 @@ export class TrailVerifier {
     entityType: string,
     entityId: string,
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
-    const read = (after: number) => entityEventPage(trx, entityType, entityId, after, PAGE);
+    const read = (after: number, limit: number) => entityEventPage(trx, entityType, entityId, after, limit);
     const events: SealedAuditEvent[] = [];
     let check: ChainCheck | null = null;
     let archived: ArchivedHead | null = null;
-    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE)) {
+    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
       if (!check) {
         // NOTE: a chain that does not start at 1 continues from an archive cut.
         archived = Number(rows[0].chain_seq) === 1 ? null : await archivedHead(trx, entityType, entityId);

@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../crypto/checkpoint';
-import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { appendLeafInPlace, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { checkBatchStatement, StatementReplay, type BatchEnd } from './batch-statement';
@@ -49,7 +49,8 @@ export class TreeReplay {
     private readonly fail: (failure: TreeFailure) => void,
   ) {
     this.size = start.size;
-    this.range = start.range;
+    // NOTE: a copy, appended to in place: the caller's range is never changed.
+    this.range = [...start.range];
     this.statements = new StatementReplay(rules.origin);
   }
 
@@ -60,7 +61,7 @@ export class TreeReplay {
 
   /** Appends the leaf of the event with this hash at position `size` (its global_seq is size + 1). */
   append(eventHash: Buffer): void {
-    this.range = appendLeaf(this.range, this.size, merkleLeafHash(eventHash));
+    appendLeafInPlace(this.range, this.size, merkleLeafHash(eventHash));
     this.size += 1;
   }
 
