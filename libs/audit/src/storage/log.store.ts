@@ -60,17 +60,22 @@ export async function latestCheckpoints(db: SqlSession, count: number): Promise<
  * `checkpoints_size_idx`): by note alone, every call would scan every heartbeat ever cut.
  */
 export async function checkpointByNote(db: SqlSession, note: string): Promise<CheckpointRow | null> {
-  let size = -1;
-  try {
-    size = statedCheckpoint(note).size;
-  } catch {
-    return null; // not a checkpoint: no stored one is this text
-  }
+  const size = statedSizeOf(note);
+  if (size === null) return null; // not a checkpoint: no stored one is this text
   const rows = await db.raw<{ rows: CheckpointRow[] }>(
     'select * from audit.checkpoints where tree_size = ? and note = ?',
     [size, note],
   );
   return withDate(rows.rows[0]);
+}
+
+/** The tree size a note states (unverified: only to find the stored row), null if it states none. */
+export function statedSizeOf(note: string): number | null {
+  try {
+    return statedCheckpoint(note).size;
+  } catch {
+    return null;
+  }
 }
 
 /** Leaves `from + 1 … to` (global_seq), in order. */

@@ -1,4 +1,4 @@
-import type { CheckpointRow } from './log.store';
+import { statedSizeOf, type CheckpointRow } from './log.store';
 import type { EventRow } from './sealed-event.mapper';
 import { type SqlSession } from './sql-session';
 
@@ -216,7 +216,7 @@ export async function trailEvidence(
   db: SqlSession,
   entity: { entityType: string; entityId: string },
   batchTreeSize: number | null,
-  witness: { size: number; note: string } | null,
+  witnessNote: string | null,
 ): Promise<TrailEvidenceRow> {
   const rows = await db.raw<{ rows: TrailEvidenceRow[] }>(
     `select h.last_seq, h.last_hash, b.note as batch_note, b.head_seq as batch_head_seq,
@@ -227,7 +227,13 @@ export async function trailEvidence(
      left join audit.batches b on b.tree_size = ?
      left join lateral (select note from audit.checkpoints
        order by tree_size desc, checkpoint_time desc, id desc limit 1) c on true`,
-    [witness?.size ?? -1, witness?.note ?? '', entity.entityType, entity.entityId, batchTreeSize ?? -1],
+    [
+      (witnessNote === null ? null : statedSizeOf(witnessNote)) ?? -1,
+      witnessNote ?? '',
+      entity.entityType,
+      entity.entityId,
+      batchTreeSize ?? -1,
+    ],
   );
   return rows.rows[0];
 }

@@ -1,9 +1,8 @@
 import type { Checkpoint } from '../crypto/checkpoint';
-import type { SigningKeyRecord } from '../keys/signing-key-record';
-import { openStatement, type OpenedStatement } from './signed-statement';
 import {
   headMoved,
   parseStatementClaim,
+  STATEMENT_V2,
   type EntityHead,
   type StatementClaim,
 } from '../crypto/log-statements';
@@ -84,7 +83,7 @@ export function checkBatchStatement(
       return {
         ok: false,
         reason: 'DOWNGRADE',
-        detail: `a v1 statement at tree size ${checkpoint.size} after ${'audit/v2'} statements`,
+        detail: `a v1 statement at tree size ${checkpoint.size} after ${STATEMENT_V2} statements`,
       };
     }
     return checkV1(checkpoint, claim.head, end);
@@ -181,24 +180,5 @@ export class PendingRoots {
   /** The sizes still expected, in order: past the end of what was replayed. */
   unsettled(): number[] {
     return [...this.pending.keys()].sort((a, b) => a - b);
-  }
-}
-
-/**
- * A replay's state across batch statements, in log order: the newest format met (no downgrade
- * after it), the roots v2 statements still wait for, and the statement opened last (a v2
- * statement is stored with each of its transaction's batches, consecutively: opened once).
- */
-export class StatementReplay {
-  format: 1 | 2 = 1;
-  readonly roots = new PendingRoots();
-  private last: { note: string; opened: OpenedStatement } | null = null;
-
-  constructor(private readonly origin: string) {}
-
-  open(note: string, trusted: SigningKeyRecord[], verifiedAhead?: ReadonlySet<string>): OpenedStatement {
-    if (this.last?.note !== note)
-      this.last = { note, opened: openStatement(note, trusted, this.origin, verifiedAhead) };
-    return this.last.opened;
   }
 }

@@ -15,7 +15,6 @@ import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
 import { type SqlSession, sqlIn } from '../storage/sql-session';
 import { entityEventPage, trailEvidence } from '../storage/verification.store';
-import { statedCheckpoint } from '../crypto/checkpoint';
 import { movedPlace, proofNodes } from './batch-statement';
 
 const PAGE = 2000;
@@ -50,7 +49,6 @@ export class TrailVerifier {
       this.options.witness.latest(),
     ]);
     const key = entityKey(entityType, entityId);
-    const witness = witnessNote === null ? null : { size: statedSize(witnessNote), note: witnessNote };
     const loaded = await (this.orm.em.fork() as EntityManager).transactional(
       async (em) => {
         const trx = sqlIn(em);
@@ -60,7 +58,12 @@ export class TrailVerifier {
         paths.catch(() => undefined); // awaited below
         const { events, check, archived } = await this.chain(trx, entityType, entityId);
         const last = events[events.length - 1];
-        const e = await trailEvidence(trx, { entityType, entityId }, last?.batchTreeSize ?? null, witness);
+        const e = await trailEvidence(
+          trx,
+          { entityType, entityId },
+          last?.batchTreeSize ?? null,
+          witnessNote,
+        );
         return {
           events,
           check,
@@ -134,14 +137,5 @@ export class TrailVerifier {
       check = new ChainCheck(archived ?? undefined);
     }
     return { events, check, archived };
-  }
-}
-
-/** The size a witness note states (-1 when it is no checkpoint: then no stored one matches it). */
-function statedSize(note: string): number {
-  try {
-    return statedCheckpoint(note).size;
-  } catch {
-    return -1;
   }
 }

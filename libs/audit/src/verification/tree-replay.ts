@@ -2,7 +2,8 @@ import type { Checkpoint } from '../crypto/checkpoint';
 import { appendLeafInPlace, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { merkleLeafHash } from '../crypto/merkle';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
-import { checkBatchStatement, StatementReplay, type BatchEnd } from './batch-statement';
+import { checkBatchStatement, PendingRoots, type BatchEnd } from './batch-statement';
+import { openStatement, type OpenedStatement } from './signed-statement';
 
 /** Which signed statement of the log failed: a verifier names it in its own vocabulary. */
 export type TreeFailureKind = 'batch' | 'checkpoint';
@@ -35,7 +36,13 @@ export interface TreeRules {
 export class TreeReplay {
   size: number;
   range: CompactRange;
-  private readonly statements: StatementReplay;
+  /** The newest statement format met: no v1 after v2 (downgrade). */
+  private format: 1 | 2 = 1;
+  /** Roots v2 statements sign at their transaction's end, until the tree gets there. */
+  private readonly roots = new PendingRoots();
+  /** The statement opened last: a v2 note is stored with each batch of its transaction, consecutively. */
+  private last: { note: string; opened: OpenedStatement } | null = null;
+  private readonly trustedIds: ReadonlySet<string>;
   private checkpointTime = -Infinity;
   /** Batch end → the key its first event named, until its statement is met. */
   private readonly batchKeys = new Map<
@@ -51,7 +58,7 @@ export class TreeReplay {
     this.size = start.size;
     // NOTE: a copy, appended to in place: the caller's range is never changed.
     this.range = [...start.range];
-    this.statements = new StatementReplay(rules.origin);
+    this.trustedIds = new Set(rules.trusted.map((k) => k.keyId));
   }
 
   /** The tree's root now. */
@@ -71,7 +78,7 @@ export class TreeReplay {
    * signed by it.
    */
   eventKey(batchEnd: number, keyId: string, globalSeq: number, eventId: string | null = null): void {
-    if (!this.rules.trusted.some((k) => k.keyId === keyId))
+    if (!this.trustedIds.has(keyId))
       this.fail({
         kind: 'batch',
         size: globalSeq,
@@ -102,10 +109,10 @@ export class TreeReplay {
     const opened = this.open(note, 'batch', at, verifiedAhead);
     if (!opened) return false;
     const keyId = end.keyId ?? named?.keyId ?? opened.keyId;
-    const verdict = checkBatchStatement(opened, { ...end, keyId }, this.statements.format);
+    const verdict = checkBatchStatement(opened, { ...end, keyId }, this.format);
     if (!verdict.ok) return this.reject('batch', at, `${verdict.reason}: ${verdict.detail}`);
-    this.statements.format = verdict.format;
-    if (!this.statements.roots.expect(verdict.size, verdict.root))
+    this.format = verdict.format;
+    if (!this.roots.expect(verdict.size, verdict.root))
       return this.reject('batch', at, `two statements sign different trees of size ${verdict.size}`);
     return true;
   }
@@ -134,7 +141,7 @@ export class TreeReplay {
 
   /** After the statements at the current size: the root a v2 statement signed for it, if any. */
   settle(): void {
-    if (this.statements.roots.settle(this.size, () => this.root()) === false)
+    if (this.roots.settle(this.size, () => this.root()) === false)
       this.fail({
         kind: 'batch',
         size: this.size,
@@ -147,7 +154,7 @@ export class TreeReplay {
    * events it holds but whose statement never came.
    */
   finish(): void {
-    for (const size of this.statements.roots.unsettled())
+    for (const size of this.roots.unsettled())
       this.fail({
         kind: 'batch',
         size: this.size + 1,
@@ -168,7 +175,9 @@ export class TreeReplay {
     at: number,
     verifiedAhead?: ReadonlySet<string>,
   ): { checkpoint: Checkpoint; keyId: string } | null {
-    const opened = this.statements.open(note, this.rules.trusted, verifiedAhead);
+    if (this.last?.note !== note)
+      this.last = { note, opened: openStatement(note, this.rules.trusted, this.rules.origin, verifiedAhead) };
+    const { opened } = this.last;
     if (!opened.ok) {
       this.reject(kind, at, `${opened.reason}: ${opened.detail}`);
       return null;
