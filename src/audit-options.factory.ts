@@ -59,6 +59,8 @@ export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOpt
     // user id), unreadable everywhere once AuditSubjectErasure erases that user. Not the role.
     personalData: { User: { fields: ['email', 'username'] } },
     forwarding: forwardingFromEnv(),
+    // Admins may revert changes (docs/revert.md), in their own tenant; auditors only read.
+    api: { rolePermissions: { admin: ['audit:read', 'audit:revert'], auditor: ['audit:read'] } },
     // Every request is logged (JSON, see LoggingModule); GraphQL operations and REST calls are sealed.
     requestAudit: { enabled: true, seal: (_req, { path }) => !UNSEALED_PATHS.has(path) },
     ...overrides,

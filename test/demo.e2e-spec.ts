@@ -46,6 +46,12 @@ describe('npm run demo (dist/src/demo/run-demo.js, as a child process)', () => {
     // NOTE: on a failure, jest shows the received object: the demo's last words.
     expect({ code: run.code, tail: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(LAST_LINE);
+    // The revert step: exactly the escalation undone, with nothing in conflict, bob's edit kept.
+    expect(run.stdout).toMatch(
+      /previews the revert of event #\d+: patch \[\{"op":"replace","path":"\/role","value":"user"\}\], conflicts: none/,
+    );
+    expect(run.stdout).toMatch(/alice reverts it: role put back, bob's email kept/);
+    expect(run.stdout).toMatch(/#\d+ .* REVERT +by USER:alice/);
     expect(await readdir(cwd)).toEqual(['.demo-data']);
     const state = join(cwd, '.demo-data');
     expect((await readdir(join(state, 'keys'))).sort()).toEqual([

@@ -21,7 +21,8 @@ import { until } from './until';
 
 /**
  * `npm run demo`: starts the example app with its in-process worker, plays the seed scenario
- * (an admin elevates a user to admin, the user changes data, the role is reverted) over the real
+ * (an admin elevates a user to admin, the user changes data, the escalation is reverted with
+ * previewRevert and revertChange) over the real
  * GraphQL and REST APIs, then prints that user's sealed audit trail; then the forensic query, the
  * operator's export and erasure, row capture (a bulk deactivation, a change made in psql) and the
  * integrity checks.
@@ -93,12 +94,11 @@ async function main(): Promise<void> {
       requestId: 'demo-5-bob-edit',
     });
     console.log('  2. bob, now admin, changes his email                    [REST PATCH /users/:id]');
-    await gql(setRole, { id: bob.id, role: 'user' }, 'demo-6-revert', alice);
-    console.log('  3. alice reverts bob to user                            [GraphQL updateUser]');
+    const bobTrail = () =>
+      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' });
+    await revertEscalation(gql, alice, bobTrail);
 
-    const trail = await waitForTrail(() =>
-      call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-7-audit' }),
-    );
+    const trail = await waitForTrail(bobTrail);
     printTrail(bob.username, trail);
     const grace = await login('grace', 'demo-8-grace-login');
     await forensics(gql, grace);
@@ -115,11 +115,48 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Step 3: alice undoes exactly the escalation (docs/revert.md): the preview shows the patch and
+ * that nothing conflicts (bob's own email change since is another field, kept), then the revert
+ * is applied against the trail head the preview saw, as an audited REVERT operation.
+ */
+async function revertEscalation(
+  gql: DemoGql,
+  alice: string,
+  fetchTrail: () => Promise<SealedAuditEvent[]>,
+): Promise<void> {
+  const escalation = await until(async () => {
+    const trail = await fetchTrail();
+    const edited = trail.some((e) => e.changes.some((c) => c.field === 'email' && c.before !== null));
+    return edited && trail.find((e) => e.changes.some((c) => c.field === 'role' && c.after === 'admin'));
+  }, "bob's escalation and edit to be sealed");
+  const { previewRevert: preview } = await gql(
+    `query($id: ID!) { previewRevert(eventId: $id) { headSeq patch conflicts { field }
+       notRestorable { field reason } } }`,
+    { id: escalation.id },
+    'demo-6-preview',
+    alice,
+  );
+  const conflicts = (preview.conflicts as { field: string }[]).map((c) => c.field).join(', ') || 'none';
+  console.log(
+    `  3. alice previews the revert of event #${escalation.chainSeq}: patch ${JSON.stringify(preview.patch)}, conflicts: ${conflicts}   [GraphQL previewRevert]`,
+  );
+  const { revertChange } = await gql(
+    `mutation($id: ID!, $head: Int!) { revertChange(eventId: $id, expectedHeadSeq: $head,
+       reason: "unauthorised escalation") { applied appliedFields operationId } }`,
+    { id: escalation.id, head: preview.headSeq },
+    'demo-6-revert',
+    alice,
+  );
+  console.log(
+    `  4. alice reverts it: ${revertChange.appliedFields.join(', ')} put back, bob's email kept (operation ${revertChange.operationId})   [GraphQL revertChange]`,
+  );
+}
+
 async function waitForTrail(fetchTrail: () => Promise<SealedAuditEvent[]>): Promise<SealedAuditEvent[]> {
   return until(async () => {
     const trail = await fetchTrail();
-    const last = trail[trail.length - 1];
-    return last?.action === 'UPDATE' && last.changes.some((c) => c.field === 'role') && trail;
+    return trail[trail.length - 1]?.action === 'REVERT' && trail;
   }, "bob's trail to end with the revert");
 }
 

@@ -1,10 +1,18 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { Auditable } from 'audit-ledger';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Auditable, AuditRevertService, type AuditRestoreRequest } from 'audit-ledger';
 import { hashPassword } from '../auth/passwords';
 import type { Principal } from '../auth/principal';
 import type { CreateUserInput, UpdateUserInput } from './dto/user-inputs';
-import { User } from './user.entity';
+import { ROLES, User, type Role } from './user.entity';
 
 function canManage(principal: Principal, tenantId: string | null): boolean {
   return principal.role === 'admin' && (principal.tenantId === null || principal.tenantId === tenantId);
@@ -16,9 +24,23 @@ function canSee(principal: Principal, user: User): boolean {
   return principal.tenantId === null || principal.tenantId === user.tenantId;
 }
 
+/** What a revert may write to a user: never the key, the tenant, the password or the token version. */
+const REVERTIBLE_FIELDS = ['username', 'email', 'role', 'active'];
+
 @Injectable()
-export class UsersService {
-  constructor(private readonly em: EntityManager) {}
+export class UsersService implements OnModuleInit {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly reverts: AuditRevertService,
+  ) {}
+
+  /** Reverts of users go through `restore`: the same rules as an update (docs/revert.md). */
+  onModuleInit(): void {
+    this.reverts.registerRestorer(User, {
+      writable: REVERTIBLE_FIELDS,
+      restore: (request) => this.restore(request),
+    });
+  }
 
   @Auditable({ entity: User, action: 'CREATE', module: 'identity', transactionCode: 'USER_CREATE' })
   async create(input: CreateUserInput, principal: Principal): Promise<User> {
@@ -89,6 +111,34 @@ export class UsersService {
       { tenantId, active: true, id: { $ne: principal.sub } },
       { active: false, updatedAt: new Date() },
     );
+  }
+
+  /**
+   * Applies a revert inside the library's audited REVERT / RESTORE operation (which checked the
+   * `audit:revert` permission and the tenant). The role must still be one the app knows; the
+   * username still unique. A re-created user gets an unusable random password: it must be reset,
+   * since the ledger never held the hash (masked).
+   */
+  private async restore({ mode, values, entity, id }: AuditRestoreRequest<User>): Promise<void> {
+    if (values.role !== undefined && !ROLES.includes(values.role as Role))
+      throw new BadRequestException('Unknown role');
+    if (mode === 'DELETE') {
+      this.em.remove(entity!);
+      return;
+    }
+    const fields = Object.fromEntries(
+      REVERTIBLE_FIELDS.filter((f) => f in values).map((f) => [f, values[f]]),
+    );
+    if (mode === 'UPDATE') {
+      this.em.assign(entity!, fields);
+    } else {
+      const tenantId = typeof values.tenantId === 'string' ? values.tenantId : null;
+      const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+      this.em.create(User, { ...fields, id: id as string, tenantId, passwordHash } as never, {
+        persist: true,
+      });
+    }
+    await this.flushUnique(typeof values.username === 'string' ? values.username : undefined);
   }
 
   async findOne(id: string, principal: Principal): Promise<User> {

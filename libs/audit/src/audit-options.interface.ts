@@ -242,6 +242,12 @@ export interface AuditApiOptions {
   /** The permission every audit query needs. Default: `audit:read`. */
   readPermission?: string;
   /**
+   * The permission a revert or restore (and its preview) needs besides `readPermission`
+   * (docs/revert.md). Default: `audit:revert`, which no role holds unless `rolePermissions` or
+   * `permissionsResolver` grants it.
+   */
+  revertPermission?: string;
+  /**
    * The principal's permissions. Default: `req.user.permissions` when it is an array, else the
    * permissions `rolePermissions` maps `req.user.role` (or each of `req.user.roles`) to.
    */

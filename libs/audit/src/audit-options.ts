@@ -88,6 +88,7 @@ function resolveApiOptions(api: AuditApiOptions, problems: string[]): Required<A
   if (defaultPageSize > maxPageSize) problems.push('api.defaultPageSize must not exceed api.maxPageSize');
   return {
     readPermission: api.readPermission ?? 'audit:read',
+    revertPermission: api.revertPermission ?? 'audit:revert',
     rolePermissions,
     permissionsResolver:
       api.permissionsResolver ??

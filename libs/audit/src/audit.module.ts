@@ -19,6 +19,8 @@ import type { ResolvedAuditOptions } from './audit-options.interface';
 import { AUDIT_MODULE_OPTIONS, AUDIT_OPTIONS_TYPE, AuditConfigurableModule } from './audit.module-definition';
 import { resolveAuditOptions } from './audit-options';
 import { AuditService } from './audit.service';
+import { AuditQueryService } from './query/audit-query.service';
+import { AuditRevertService } from './revert/audit-revert.service';
 import { AuditContextMiddleware } from './context/audit-context.middleware';
 import { AuditContextService } from './context/audit-context.service';
 import { CaptureContextSubscriber } from './context/capture-context.subscriber';
@@ -100,6 +102,8 @@ import { TrailVerifier } from './verification/trail.verifier';
     PersonalDataReader,
     AuditSubjectErasure,
     RequestAuditRecorder,
+    AuditQueryService,
+    AuditRevertService,
   ],
   exports: [
     CapturedTables,
@@ -122,6 +126,8 @@ import { TrailVerifier } from './verification/trail.verifier';
     KeyRegistry,
     LogVerifier,
     ForwardCursors,
+    AuditQueryService,
+    AuditRevertService,
   ],
 })
 export class AuditModule extends AuditConfigurableModule implements NestModule, OnModuleInit {

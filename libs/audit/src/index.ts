@@ -25,6 +25,8 @@ export {
   ARCHIVE_ENTITY,
   AUDIT_QUERY_ENTITY,
   HTTP_REQUEST_ENTITY,
+  RESTORE_ACTION,
+  REVERT_ACTION,
   SIGNING_KEY_ENTITY,
   SUBJECT_ENTITY,
 } from './events/library-entities';
@@ -164,6 +166,23 @@ export { HTTP_REQUEST_ACTION } from './request/request-audit.recorder';
 export { GlobalAuditorsOnly } from './graphql/audit-read.guard';
 export { AuditQueryService } from './query/audit-query.service';
 export {
+  AuditRevertService,
+  type RestorePoint,
+  type RevertOptions,
+  type RevertOutcome,
+  type RevertPreview,
+} from './revert/audit-revert.service';
+export { defaultWritableFields, type AuditRestoreRequest, type AuditRestorer } from './revert/audit-restorer';
+export type {
+  FieldPlan,
+  NotRestorableField,
+  NotRestorableReason,
+  RevertConflictPolicy,
+  RevertDecision,
+  RevertMode,
+  RevertPlan,
+} from './revert/revert-plan';
+export {
   AuditSubjectErasure,
   type SubjectErasure,
   type SubjectKeyStatus,
@@ -188,6 +207,7 @@ export { AuditMetrics } from './metrics/audit-metrics.service';
 export { AuditError } from './errors/audit.error';
 export { AuditArchivedError } from './errors/audit-archived.error';
 export { AuditChainTamperedError } from './errors/audit-chain-tampered.error';
+export { AuditRevertRefusedError } from './errors/audit-revert-refused.error';
 export { InvalidHashError } from './errors/invalid-hash.error';
 export { InvalidNoteError } from './errors/invalid-note.error';
 export { AuditableMisconfiguredError } from './errors/auditable-misconfigured.error';

@@ -73,7 +73,14 @@ export class AuditedCallRunner {
     return meta;
   }
 
-  async run(options: AuditableOptions, target: object, method: Method, args: unknown[]): Promise<unknown> {
+  /** `operationId`: the operation's id when the caller needs it before the call (a revert returns it). */
+  async run(
+    options: AuditableOptions,
+    target: object,
+    method: Method,
+    args: unknown[],
+    operationId: string = uuidv7(),
+  ): Promise<unknown> {
     const meta = this.entityMetadata(options, method.name);
     const context = this.context.snapshot();
     await this.tables.ready();
@@ -81,7 +88,7 @@ export class AuditedCallRunner {
     const argId =
       options.action === 'CREATE' && !options.id ? undefined : (options.id ?? ((first) => first))(...args);
     const operation: CaptureContext = {
-      operationId: uuidv7(),
+      operationId,
       ...context,
       action: options.action,
       entityType: meta.className,

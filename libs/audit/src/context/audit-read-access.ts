@@ -18,27 +18,31 @@ export interface AuditReadDecision {
 
 /**
  * The read rule, one for every way in (the GraphQL guard, an app's own routes): an authenticated
- * principal holding the read permission, whose tenant is known (a tenant id, or null for global),
+ * principal holding the read permission (and `scope.permission` when given: `audit:revert` for
+ * reverts), whose tenant is known (a tenant id, or null for global),
  * and without a tenant for a query that spans every tenant.
  */
 export function decideAuditRead(
   options: ResolvedAuditOptions,
   req: AuditRequest | undefined,
-  scope: { query: string; globalOnly?: boolean },
+  scope: { query: string; globalOnly?: boolean; permission?: string },
 ): AuditReadDecision {
   const actor = (req && options.actorResolver(req)) ?? null;
   const tenant = req ? options.tenantResolver(req) : undefined;
   const { readPermission, permissionsResolver } = options.api;
+  const held = req && actor ? permissionsResolver(req) : [];
   const denied =
     !req || !actor
       ? 'Audit queries need an authenticated principal.'
-      : !permissionsResolver(req).includes(readPermission)
+      : !held.includes(readPermission)
         ? `Audit queries need the ${readPermission} permission.`
-        : tenant === undefined
-          ? 'The principal names no tenant: only an explicit null tenant reads every tenant.'
-          : scope.globalOnly && tenant !== null
-            ? `${scope.query} spans every tenant: only a principal without a tenant may run it.`
-            : null;
+        : scope.permission !== undefined && !held.includes(scope.permission)
+          ? `${scope.query} needs the ${scope.permission} permission.`
+          : tenant === undefined
+            ? 'The principal names no tenant: only an explicit null tenant reads every tenant.'
+            : scope.globalOnly && tenant !== null
+              ? `${scope.query} spans every tenant: only a principal without a tenant may run it.`
+              : null;
   return { actor, tenantId: tenant ?? null, denied };
 }
 

@@ -13,3 +13,7 @@ export const ARCHIVE_ENTITY = 'audit.archive';
 export const AUDIT_QUERY_ENTITY = 'audit.query';
 /** Request-level audit entries; entity id: the request id. */
 export const HTTP_REQUEST_ENTITY = 'http.request';
+/** A revert of one change (`AuditRevertService.revertChange`); its failed attempts end in `_FAILED`. */
+export const REVERT_ACTION = 'REVERT';
+/** A restore of a record to a point in its history (`AuditRevertService.restoreEntity`). */
+export const RESTORE_ACTION = 'RESTORE';

@@ -3,6 +3,7 @@ import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
 import { AuditError } from '../errors/audit.error';
+import { AuditRevertRefusedError } from '../errors/audit-revert-refused.error';
 import { CLIENT_ERROR_CODES } from '../errors/client-error-codes';
 import { InvalidQueryInputError } from '../errors/invalid-query-input.error';
 
@@ -32,5 +33,6 @@ function details(error: AuditError): Record<string, unknown> {
     };
   }
   if (error instanceof InvalidQueryInputError) return { argument: error.argument };
+  if (error instanceof AuditRevertRefusedError && error.fields.length > 0) return { fields: error.fields };
   return {};
 }

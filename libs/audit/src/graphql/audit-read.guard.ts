@@ -21,9 +21,14 @@ const GLOBAL_ONLY = 'audit:global-only';
 /** Marks a query that spans every tenant (log verification, checkpoints): global auditors only. */
 export const GlobalAuditorsOnly = () => SetMetadata(GLOBAL_ONLY, true);
 
+const REVERTERS = 'audit:reverters-only';
+
+/** Marks a revert query or mutation: it also needs `api.revertPermission` (default `audit:revert`). */
+export const RevertersOnly = () => SetMetadata(REVERTERS, true);
+
 /**
- * Every audit query: an authenticated principal (else UNAUTHENTICATED) holding the read
- * permission, with a known tenant (else FORBIDDEN, recorded as PERMISSION_DENIED), bound to its
+ * Every audit query and revert: an authenticated principal (else UNAUTHENTICATED) holding the read
+ * permission (and the revert permission for a revert), with a known tenant (else FORBIDDEN, recorded as PERMISSION_DENIED), bound to its
  * tenant unless it has none (`decideAuditRead`). An allowed query is recorded as AUDIT_QUERY with
  * its arguments: who looked at what.
  */
@@ -40,7 +45,9 @@ export class AuditReadGuard implements CanActivate {
     const req = (gql.getContext<{ req: AuditRequest }>() ?? {}).req;
     const query = gql.getInfo<{ fieldName: string }>().fieldName;
     const globalOnly = this.reflector.get<boolean>(GLOBAL_ONLY, context.getHandler()) === true;
-    const decision = decideAuditRead(this.options, req, { query, globalOnly });
+    const reverters = this.reflector.get<boolean>(REVERTERS, context.getHandler()) === true;
+    const permission = reverters ? this.options.api.revertPermission : undefined;
+    const decision = decideAuditRead(this.options, req, { query, globalOnly, permission });
     // Refusals are recorded too, anonymous ones included: failed access attempts are evidence.
     await this.audit.record(auditReadEvent(decision, { query, arguments: toJsonValue(gql.getArgs()) }));
     const { actor, tenantId, denied } = decision;

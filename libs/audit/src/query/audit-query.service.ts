@@ -1,7 +1,6 @@
 import { MikroORM, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager, QBFilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { applyPatch, type Operation } from 'fast-json-patch';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { canonicalJson } from '../crypto/canonical-json';
@@ -24,6 +23,7 @@ import {
 } from './audit-query';
 import { InjectAuditStore } from '../storage/audit-store';
 import { reportRows } from '../storage/report.store';
+import { liesInArchive, replayState } from './state-replay';
 
 /** An event with the fields changed outside audited code just before it (its DRIFT_DETECTED event). */
 export type EventWithDrift = SealedAuditEvent & { drift: FieldChange[] | null };
@@ -79,23 +79,12 @@ export class AuditQueryService {
     at: Date,
   ): Promise<JsonObject | null> {
     const { events, archivedThrough } = await this.verifiedTrail(scope, entityType, entityId);
-    // NOTE: when the chain's start was archived, the first live event's `before` is the state it
-    // found; anything earlier is only in the archive segment (all of it, when no event is live).
-    const first = events[0];
-    if (first ? first.chainSeq > 1 && new Date(first.occurredAt) > at : archivedThrough !== undefined)
+    const until = (event: SealedAuditEvent) => new Date(event.occurredAt) <= at;
+    if (liesInArchive(events, archivedThrough, until))
       throw new AuditArchivedError(
         `${entityType} ${entityId} at ${at.toISOString()} lies in an archived period: verify and read its archive segment (audit-ledger verify --bundle).`,
       );
-    let state: JsonObject | null = first && first.chainSeq > 1 ? first.before : null;
-    for (const event of events) {
-      if (new Date(event.occurredAt) > at) break;
-      if (event.before === null && event.after === null) continue; // a domain event: no state
-      state =
-        event.after === null && event.action !== DRIFT_DETECTED
-          ? null
-          : applyPatch(structuredClone(state ?? {}), event.patch as Operation[], false, true).newDocument;
-    }
-    return state;
+    return replayState(events, until);
   }
 
   /** A page of events and the number of all matching ones: `page` and `count` together. */
@@ -158,7 +147,7 @@ export class AuditQueryService {
   /**
    * Every change of a privileged field in [from, to), each flagged when a later change of the same
    * field of the same entity put the old value back within the revert window (escalate, then
-   * cover up).
+   * cover up), or was a revert of it (`metadata.revertOf` names it: `revertChange`, `restoreEntity`).
    */
   async privilegeChanges(scope: ReaderScope, from: Date, to: Date) {
     const fields = this.options.api.privilegedFields;
@@ -188,8 +177,8 @@ export class AuditQueryService {
             later.event.entityType === c.event.entityType &&
             later.event.entityId === c.event.entityId &&
             later.field === c.field &&
-            new Date(later.event.occurredAt).getTime() <= limit &&
-            same(later.after, c.before),
+            (revertsOf(later.event).includes(c.event.id) ||
+              (new Date(later.event.occurredAt).getTime() <= limit && same(later.after, c.before))),
         );
         return { ...c, reverted: revert !== undefined, revertedBy: revert?.event ?? null };
       });
@@ -234,6 +223,12 @@ export class AuditQueryService {
     const byEvent = new Map(drifts.map((d) => [(d.metadata as { eventId?: string }).eventId, d.changes]));
     return events.map((e) => ({ ...e, drift: byEvent.get(e.id) ?? null }));
   }
+}
+
+/** The events a REVERT / RESTORE event undid (`metadata.revertOf`); none for any other event. */
+function revertsOf(event: SealedAuditEvent): unknown[] {
+  const revertOf = (event.metadata as { revertOf?: unknown } | null)?.revertOf;
+  return Array.isArray(revertOf) ? revertOf : [];
 }
 
 function dimensionValue(dimension: AuditReportDimensionName, value: unknown): string | null {
