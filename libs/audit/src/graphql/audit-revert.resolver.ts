@@ -2,7 +2,12 @@ import { UseFilters, UseGuards } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { InvalidQueryInputError } from '../errors/invalid-query-input.error';
 import type { EventWithDrift } from '../query/audit-query.service';
-import { AuditRevertService, type RestorePoint, type RevertPreview } from '../revert/audit-revert.service';
+import {
+  AuditRevertService,
+  type RestorePoint,
+  type RevertOptions,
+  type RevertPreview,
+} from '../revert/audit-revert.service';
 import type { FieldPlan, RevertConflictPolicy } from '../revert/revert-plan';
 import { AuditErrorFilter } from './audit-error.filter';
 import { toEventModel } from './audit-event.mapper';
@@ -22,6 +27,13 @@ const readerOf = (req: Req) => req[AUDIT_READER] as AuditReader;
 
 /** The longest `reason` a revert records. */
 const MAX_REASON_LENGTH = 500;
+
+// The optional arguments the previews and writes share.
+const OnConflictArg = () => Args('onConflict', { type: () => AuditRevertConflictPolicy, nullable: true });
+const ExpectedHeadSeqArg = () => Args('expectedHeadSeq', { type: () => Int, nullable: true });
+const ReasonArg = () => Args('reason', { type: () => String, nullable: true });
+const AtArg = () => Args('at', { type: () => Date, nullable: true });
+const ChainSeqArg = () => Args('chainSeq', { type: () => Int, nullable: true });
 
 /**
  * Reverts and restores (docs/revert.md): previews are queries, the writes mutations. Each needs
@@ -44,8 +56,7 @@ export class AuditRevertResolver {
   async previewRevert(
     @Context('req') req: Req,
     @Args('eventId', { type: () => ID }) eventId: string,
-    @Args('onConflict', { type: () => AuditRevertConflictPolicy, nullable: true })
-    onConflict: RevertConflictPolicy | null,
+    @OnConflictArg() onConflict: RevertConflictPolicy | null,
   ): Promise<AuditRevertPreviewModel> {
     return toPreviewModel(await this.reverts.previewRevert(readerOf(req), eventId, onConflict ?? 'ABORT'));
   }
@@ -59,14 +70,18 @@ export class AuditRevertResolver {
     @Context('req') req: Req,
     @Args('entityType') entityType: string,
     @Args('entityId', { type: () => ID }) entityId: string,
-    @Args('at', { type: () => Date, nullable: true }) at: Date | null,
-    @Args('chainSeq', { type: () => Int, nullable: true }) chainSeq: number | null,
-    @Args('onConflict', { type: () => AuditRevertConflictPolicy, nullable: true })
-    onConflict: RevertConflictPolicy | null,
+    @AtArg() at: Date | null,
+    @ChainSeqArg() chainSeq: number | null,
+    @OnConflictArg() onConflict: RevertConflictPolicy | null,
   ): Promise<AuditRevertPreviewModel> {
-    const point: RestorePoint = { at: at ?? null, chainSeq: chainSeq ?? null };
     return toPreviewModel(
-      await this.reverts.previewRestore(readerOf(req), entityType, entityId, point, onConflict ?? 'ABORT'),
+      await this.reverts.previewRestore(
+        readerOf(req),
+        entityType,
+        entityId,
+        pointOf(at, chainSeq),
+        onConflict ?? 'ABORT',
+      ),
     );
   }
 
@@ -78,17 +93,12 @@ export class AuditRevertResolver {
   async revertChange(
     @Context('req') req: Req,
     @Args('eventId', { type: () => ID }) eventId: string,
-    @Args('onConflict', { type: () => AuditRevertConflictPolicy, nullable: true })
-    onConflict: RevertConflictPolicy | null,
-    @Args('expectedHeadSeq', { type: () => Int, nullable: true }) expectedHeadSeq: number | null,
-    @Args('reason', { type: () => String, nullable: true }) reason: string | null,
+    @OnConflictArg() onConflict: RevertConflictPolicy | null,
+    @ExpectedHeadSeqArg() expectedHeadSeq: number | null,
+    @ReasonArg() reason: string | null,
   ): Promise<AuditRevertResultModel> {
-    const outcome = await this.reverts.revertChange(readerOf(req), eventId, {
-      onConflict: onConflict ?? 'ABORT',
-      expectedHeadSeq: expectedHeadSeq ?? null,
-      reason: checkedReason(reason),
-    });
-    return toResultModel(outcome);
+    const options = writeOptions(onConflict, expectedHeadSeq, reason);
+    return toResultModel(await this.reverts.revertChange(readerOf(req), eventId, options));
   }
 
   @Mutation(() => AuditRevertResultModel, {
@@ -101,34 +111,38 @@ export class AuditRevertResolver {
     @Context('req') req: Req,
     @Args('entityType') entityType: string,
     @Args('entityId', { type: () => ID }) entityId: string,
-    @Args('at', { type: () => Date, nullable: true }) at: Date | null,
-    @Args('chainSeq', { type: () => Int, nullable: true }) chainSeq: number | null,
-    @Args('onConflict', { type: () => AuditRevertConflictPolicy, nullable: true })
-    onConflict: RevertConflictPolicy | null,
-    @Args('expectedHeadSeq', { type: () => Int, nullable: true }) expectedHeadSeq: number | null,
-    @Args('reason', { type: () => String, nullable: true }) reason: string | null,
+    @AtArg() at: Date | null,
+    @ChainSeqArg() chainSeq: number | null,
+    @OnConflictArg() onConflict: RevertConflictPolicy | null,
+    @ExpectedHeadSeqArg() expectedHeadSeq: number | null,
+    @ReasonArg() reason: string | null,
   ): Promise<AuditRevertResultModel> {
-    const outcome = await this.reverts.restoreEntity(
-      readerOf(req),
-      entityType,
-      entityId,
-      { at: at ?? null, chainSeq: chainSeq ?? null },
-      {
-        onConflict: onConflict ?? 'ABORT',
-        expectedHeadSeq: expectedHeadSeq ?? null,
-        reason: checkedReason(reason),
-      },
+    const options = writeOptions(onConflict, expectedHeadSeq, reason);
+    const point = pointOf(at, chainSeq);
+    return toResultModel(
+      await this.reverts.restoreEntity(readerOf(req), entityType, entityId, point, options),
     );
-    return toResultModel(outcome);
   }
 }
 
-/** NOTE: an argument left out arrives as undefined, not null. */
-function checkedReason(reason: string | null | undefined): string | null {
-  if (reason == null) return null;
-  if (reason.length > MAX_REASON_LENGTH)
+// NOTE: an argument left out arrives as undefined, not null.
+const pointOf = (at?: Date | null, chainSeq?: number | null): RestorePoint => ({
+  at: at ?? null,
+  chainSeq: chainSeq ?? null,
+});
+
+function writeOptions(
+  onConflict?: RevertConflictPolicy | null,
+  expectedHeadSeq?: number | null,
+  reason?: string | null,
+): RevertOptions {
+  if (reason != null && reason.length > MAX_REASON_LENGTH)
     throw new InvalidQueryInputError(`reason must be at most ${MAX_REASON_LENGTH} characters.`, 'reason');
-  return reason;
+  return {
+    onConflict: onConflict ?? 'ABORT',
+    expectedHeadSeq: expectedHeadSeq ?? null,
+    reason: reason ?? null,
+  };
 }
 
 function toChangeModel(f: FieldPlan): AuditRevertChangeModel {
