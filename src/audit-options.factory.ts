@@ -63,6 +63,8 @@ export function auditOptions(overrides: AuditModuleOptions = {}): AuditModuleOpt
     api: { rolePermissions: { admin: ['audit:read', 'audit:revert'], auditor: ['audit:read'] } },
     // Every request is logged (JSON, see LoggingModule); GraphQL operations and REST calls are sealed.
     requestAudit: { enabled: true, seal: (_req, { path }) => !UNSEALED_PATHS.has(path) },
+    // The audit viewer at /audit, with a username/password form that calls the app's own login.
+    viewer: { path: '/audit', login: { mutation: 'login', tokenField: 'token' } },
     ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import { loadAppConfig } from '../config/app-config';
 import { createApp } from '../main';
 import { captureTour, type DemoGql } from './capture-tour';
 import { demoDatabase, demoState, requireRedis } from './demo-services';
+import { serveUntilInterrupted } from './serve-until-interrupted';
 import { until } from './until';
 
 /**
@@ -28,6 +29,7 @@ import { until } from './until';
  * integrity checks.
  */
 async function main(): Promise<void> {
+  const serve = process.argv.slice(2).includes('--serve');
   const state = await demoState();
   const database = await demoDatabase();
   process.env.DATABASE_URL = database.url;
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
     await integrityTour(app, state.witnessDir, database.url, () =>
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-10-audit' }),
     );
+    if (serve) await serveUntilInterrupted(base, config.demoPassword);
   } finally {
     await app.close();
     await database.stop();

@@ -6,6 +6,7 @@ import type { AuditKeyProvider } from './keys/audit-key-provider';
 import type { DeadLetter } from './outbox/dead-letter';
 import type { AuditedRequest } from './request/audited-request';
 import type { AuditWitness } from './witness/audit-witness';
+import type { AuditViewerOptions, ResolvedViewerOptions } from './viewer/audit-viewer-options.interface';
 
 /** The incoming HTTP request as the context resolvers see it (an Express request). */
 export type AuditRequest = {
@@ -182,6 +183,8 @@ export interface AuditModuleOptions {
   forwarding?: AuditForwardingOptions;
   /** Request-level audit: one `http.request` entry per HTTP request. Default: off. */
   requestAudit?: RequestAuditOptions;
+  /** The audit viewer, a web page served at `viewer.path` (docs/viewer.md). Default: off. */
+  viewer?: AuditViewerOptions | false;
 }
 
 /**
@@ -278,6 +281,7 @@ export type ResolvedAuditOptions = Required<
     | 'subjectKeyEncryptionKey'
     | 'subjectKeyEncryptionKeyFile'
     | 'requestAudit'
+    | 'viewer'
   >
 > & {
   forwarding: ResolvedForwardingOptions;
@@ -304,4 +308,6 @@ export type ResolvedAuditOptions = Required<
    * that it still verifies: not an `AuditModuleOptions` field, and not documented as one.
    */
   statementFormat: 1 | 2;
+  /** null: no viewer. */
+  viewer: ResolvedViewerOptions | null;
 };

@@ -16,6 +16,7 @@ import { DirectoryKeyProvider } from './keys/directory.key-provider';
 import { DirectoryArchiveSink } from './archive/archive-sink';
 import { DirectoryWitness } from './witness/directory.witness';
 import { join } from 'node:path';
+import { resolveViewerOptions } from './viewer/viewer-options';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The development defaults: directories under the working directory (git-ignore `.audit/`). */
@@ -323,6 +324,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     },
     forwarding: resolveForwarding(options.forwarding, problems),
     requestAudit: resolveRequestAudit(options.requestAudit ?? {}, problems),
+    viewer: resolveViewerOptions(options.viewer, problems),
     health: {
       maxOutboxAgeMs: positiveInt(problems, 'health.maxOutboxAgeMs', options.health?.maxOutboxAgeMs ?? 60000),
       maxCheckpointAgeMs: positiveInt(

@@ -47,6 +47,7 @@ import { Checkpointer } from './sealing/checkpointer.service';
 import { EventSealer } from './sealing/event.sealer';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { RequestAuditMiddleware } from './request/request-audit.middleware';
+import { AuditViewerMiddleware } from './viewer/audit-viewer.middleware';
 import { RequestAuditRecorder } from './request/request-audit.recorder';
 import { PartitionUpkeep } from './sealing/partition-upkeep.service';
 import { SealingWorker } from './sealing/sealing.worker';
@@ -161,6 +162,9 @@ export class AuditModule extends AuditConfigurableModule implements NestModule, 
     // Express 5 mounts a '/' middleware on every path, GraphQL's included (as nestjs-cls does).
     // Request-level audit runs inside the context the first one opens.
     const requestAudit = this.options.requestAudit.enabled ? [RequestAuditMiddleware] : [];
+    // NOTE: the viewer's static files first: they carry no data, so their requests are not
+    // request-audited; every query the viewer then makes is audited as any other.
+    if (this.options.viewer) consumer.apply(AuditViewerMiddleware).forRoutes('/');
     consumer.apply(AuditContextMiddleware, ...requestAudit).forRoutes('/');
   }
 }

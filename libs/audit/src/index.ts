@@ -8,6 +8,7 @@ export type {
   AuditRequest,
   RequestAuditOptions,
 } from './audit-options.interface';
+export type { AuditViewerOptions } from './viewer/audit-viewer-options.interface';
 export { DEFAULT_MASKED_FIELD_PATTERN } from './audit-options';
 export { AUDIT_QUEUE, AUDIT_SCHEMA, ERASED_VALUE, MASKED_VALUE } from './audit.constants';
 export { Auditable } from './decorators/auditable.decorator';

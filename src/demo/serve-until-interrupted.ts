@@ -1,0 +1,20 @@
+/**
+ * `npm run demo -- --serve`: once the scenario has played, the example app stays up with its audit
+ * viewer until Ctrl-C (or SIGTERM), then the demo cleans up as usual.
+ */
+export async function serveUntilInterrupted(base: string, password: string): Promise<void> {
+  console.log(
+    `\nAudit viewer: ${base}/audit/\n` +
+      `  sign in as grace (global auditor) or carol (acme auditor), password ${JSON.stringify(password)};\n` +
+      "  bob's trail carries the superuser's edit from the last step: its badge is red.\n" +
+      'The example app keeps running until Ctrl-C.',
+  );
+  // NOTE: Nest's shutdown hooks would close the app and re-raise the signal, killing the process
+  // before the demo's own cleanup (its database, possibly an embedded PostgreSQL) could run.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log(`\n${signal}: stopping the example app.`);
+}
