@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runNode, type CliRun } from './support/cli-process';
+import { waitFor } from './support/wait-for';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { clearQueuePrefix, TEST_REDIS_URL, uniqueQueuePrefix } from './support/test-redis';
 
@@ -113,5 +115,37 @@ describe('npm run demo (dist/src/demo/run-demo.js, as a child process)', () => {
     const run = await runDemo(cwd, { ...shellSettings(), DATABASE_URL: undefined });
     await expectPlayedToTheEnd(run, cwd);
     expect(run.stdout).toContain('Fresh database audit_ledger_demo on 127.0.0.1:5432');
+  });
+
+  it('--serve: prints the viewer URL, keeps the app up until Ctrl-C, then cleans up and exits 0', async () => {
+    const db = await createTestDatabase();
+    const cwd = await workDir();
+    const child = spawn(process.execPath, [DEMO_MAIN, '--serve'], {
+      env: { ...process.env, ...shellSettings(), DATABASE_URL: db.url, DEMO_PASSWORD: 'serve-secret-7Q' },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.resume();
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await waitFor(async () => /Audit viewer: http:\/\/\S+\/audit\//.test(stdout), 'the viewer URL', 50_000);
+      const url = /Audit viewer: (http:\/\/\S+\/audit\/)/.exec(stdout)![1];
+      // The app is still up: the viewer's page answers, under its CSP.
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      // The password is named, never printed: DEMO_PASSWORD may be one of the user's own.
+      expect(stdout).not.toContain('serve-secret-7Q');
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('SIGINT: stopping the example app.');
+      await expect(fetch(url)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await db.query(`drop database if exists "${db.name}_demo" with (force)`);
+      await db.drop();
+    }
   });
 });

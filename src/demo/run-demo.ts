@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     await integrityTour(app, state.witnessDir, database.url, () =>
       call(`/users/${bob.id}/audit`, { method: 'GET', token: alice, requestId: 'demo-10-audit' }),
     );
-    if (serve) await serveUntilInterrupted(base, config.demoPassword);
+    if (serve) await serveUntilInterrupted(base);
   } finally {
     await app.close();
     await database.stop();

@@ -2,10 +2,11 @@
  * `npm run demo -- --serve`: once the scenario has played, the example app stays up with its audit
  * viewer until Ctrl-C (or SIGTERM), then the demo cleans up as usual.
  */
-export async function serveUntilInterrupted(base: string, password: string): Promise<void> {
+export async function serveUntilInterrupted(base: string): Promise<void> {
   console.log(
     `\nAudit viewer: ${base}/audit/\n` +
-      `  sign in as grace (global auditor) or carol (acme auditor), password ${JSON.stringify(password)};\n` +
+      // NOTE: the password is named, never echoed: DEMO_PASSWORD may hold one of the user's choosing.
+      '  sign in as grace (global auditor) or carol (acme auditor) with the demo password (DEMO_PASSWORD, default demo-password);\n' +
       "  bob's trail carries the superuser's edit from the last step: its badge is red.\n" +
       'The example app keeps running until Ctrl-C.',
   );
