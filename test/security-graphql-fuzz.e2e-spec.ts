@@ -235,6 +235,10 @@ describe('GraphQL input fuzzing (fast-check)', () => {
       'privilegeChanges',
       'login',
       'createUser',
+      'previewRevert',
+      'previewRestore',
+      'revertChange',
+      'restoreEntity',
     ])
       expect(names).toContain(name);
     expect(operations.flatMap((o) => o.field.args).length).toBeGreaterThan(30);
