@@ -277,9 +277,26 @@ describe('audit viewer in Chromium', () => {
     await result.waitFor({ timeout: 30000 });
     expect(await result.getAttribute('data-valid')).toBe('false');
     await expect(result.innerText()).resolves.toMatch(/Invalid/);
-    expect(await seriousAccessibilityViolations(page)).toEqual([]);
-    await screenshot(page, 'integrity');
+    await expect(result.innerText()).resolves.toMatch(/run from this page/);
     await context.close();
+
+    // Every run is sealed in the ledger: another browser session shows grace's run, read from it.
+    const other = await signedIn('grace');
+    await other.page.goto(`${e.base}/audit/#/integrity`);
+    const recorded = other.page.locator('section[aria-labelledby="verify-heading"]');
+    await waitFor(
+      async () => {
+        await other.page.reload();
+        await other.page.getByRole('region', { name: 'Checkpoints table' }).waitFor();
+        return /Invalid \(FULL, run by grace at/.test(await recorded.innerText());
+      },
+      "grace's run in the ledger",
+      30000,
+    );
+    expect(await recorded.locator('.badge').getAttribute('data-valid')).toBe('false');
+    expect(await seriousAccessibilityViolations(other.page)).toEqual([]);
+    await screenshot(other.page, 'integrity');
+    await other.context.close();
   });
 
   it('reports: a chart and a table by action, and the visible rows as CSV', async () => {

@@ -11,6 +11,11 @@ export const SUBJECT_ENTITY = 'audit.subject';
 export const ARCHIVE_ENTITY = 'audit.archive';
 /** Reads of the audit API (AUDIT_QUERY, PERMISSION_DENIED); entity id: the reader. */
 export const AUDIT_QUERY_ENTITY = 'audit.query';
+/**
+ * Runs of the full or incremental log verification (LOG_VERIFIED, LOG_VERIFICATION_FAILED), with
+ * their result in `metadata`; entity id: the log's origin.
+ */
+export const LOG_VERIFICATION_ENTITY = 'audit.log_verification';
 /** Request-level audit entries; entity id: the request id. */
 export const HTTP_REQUEST_ENTITY = 'http.request';
 /** A revert of one change (`AuditRevertService.revertChange`); its failed attempts end in `_FAILED`. */

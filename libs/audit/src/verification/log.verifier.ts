@@ -1,6 +1,6 @@
 import { IsolationLevel, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint, type Checkpoint } from '../crypto/checkpoint';
@@ -16,6 +16,8 @@ import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } 
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { movedPlace, proofNodes } from './batch-statement';
 import { TreeReplay } from './tree-replay';
+import { logVerificationEvent } from './log-verification-event';
+import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHeads, latestArchiveCut, type ArchiveCut } from '../storage/archive.store';
 import { type SqlSession, sqlOf, sqlIn } from '../storage/sql-session';
@@ -52,9 +54,12 @@ interface Start {
  */
 @Injectable()
 export class LogVerifier {
+  private readonly logger = new Logger(LogVerifier.name);
+
   constructor(
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly recorder: StoreEventRecorder,
   ) {}
 
   async verify(
@@ -76,15 +81,7 @@ export class LogVerifier {
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );
     const valid = failures.length === 0;
-    if (valid && run.latest && Number(run.latest.tree_size) === run.size) {
-      await insertLogVerification(sqlOf(this.orm), {
-        mode,
-        treeSize: run.size,
-        compactRange: run.range,
-        checkpointNote: run.latest.note,
-      });
-    }
-    return {
+    const result: LogVerification = {
       valid,
       mode: run.incremental ? 'INCREMENTAL' : 'FULL',
       fromSize: run.fromSize,
@@ -94,6 +91,33 @@ export class LogVerifier {
       checkedCheckpoints: run.checkedCheckpoints,
       failures,
     };
+    const stop =
+      valid && run.latest && Number(run.latest.tree_size) === run.size
+        ? { mode, treeSize: run.size, compactRange: run.range, checkpointNote: run.latest.note }
+        : null;
+    await this.recordRun(result, stop);
+    return result;
+  }
+
+  /**
+   * Records the run as a sealed event, and where a successful run stopped (the next incremental
+   * run starts there), in one transaction. A failed run's record failing (a read-only role) never
+   * hides its verdict: it is logged and the verdict returned.
+   */
+  private async recordRun(
+    result: LogVerification,
+    stop: Parameters<typeof insertLogVerification>[1] | null,
+  ): Promise<void> {
+    const event = logVerificationEvent(result, this.options.logOrigin);
+    try {
+      await (this.orm.em.fork() as EntityManager).transactional(async (em) => {
+        if (stop) await insertLogVerification(sqlIn(em), stop);
+        await this.recorder.record(em, event);
+      });
+    } catch (error) {
+      if (stop) throw error;
+      this.logger.warn(`Could not record the failed log verification: ${String(error)}`);
+    }
   }
 
   /**

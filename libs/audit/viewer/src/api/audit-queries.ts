@@ -220,6 +220,38 @@ export async function verifyLog(): Promise<LogVerification> {
   return data.verifyAuditLog;
 }
 
+/** The last log verification the ledger recorded (an `audit.log_verification` event), if visible. */
+export async function lastRecordedVerification(): Promise<{
+  occurredAt: string;
+  actor: { type: string; id: string; display: string | null };
+  metadata: unknown;
+} | null> {
+  const data = await graphql<{
+    auditEvents: Connection<{
+      occurredAt: string;
+      actor: { type: string; id: string; display: string | null };
+      metadata: unknown;
+    }>;
+  }>(`
+    query ViewerLastLogVerification {
+      auditEvents(filter: { entityType: "audit.log_verification" }, first: 1, orderBy: OCCURRED_AT_DESC) {
+        edges {
+          node {
+            occurredAt
+            actor {
+              type
+              id
+              display
+            }
+            metadata
+          }
+        }
+      }
+    }
+  `);
+  return data.auditEvents.edges[0]?.node ?? null;
+}
+
 export async function auditReport(
   from: string,
   to: string,

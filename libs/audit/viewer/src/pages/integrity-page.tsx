@@ -1,19 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../page-props';
 import { ApiError } from '../api/api-error';
-import { auditCheckpoints, auditKeys, verifyLog } from '../api/audit-queries';
+import { auditCheckpoints, auditKeys, lastRecordedVerification, verifyLog } from '../api/audit-queries';
 import { ErrorMessage, Loading } from '../components/error-message';
 import { TableRegion } from '../components/table-region';
 import { timeText } from '../lib/format';
-import {
-  lastVerification,
-  rememberVerification,
-  type RememberedVerification,
-} from '../lib/last-verification';
+import { recordedRun, type VerificationRun } from '../lib/last-verification';
 import { useAsync } from '../lib/use-async';
 import { TableHead } from '../components/table-head';
 
-function VerificationResult({ entry }: { entry: RememberedVerification }) {
+function VerificationResult({ entry }: { entry: VerificationRun }) {
   const { result } = entry;
   return (
     <div
@@ -21,7 +17,8 @@ function VerificationResult({ entry }: { entry: RememberedVerification }) {
       data-valid={String(result.valid)}
     >
       <p>
-        <strong>{result.valid ? 'Valid' : 'Invalid'}</strong> ({result.mode}, run at{' '}
+        <strong>{result.valid ? 'Valid' : 'Invalid'}</strong> ({result.mode}, run{' '}
+        {entry.by === null ? 'from this page' : `by ${entry.by}`} at{' '}
         <time dateTime={entry.at}>{timeText(entry.at)}</time>): {result.checkedEvents} events and{' '}
         {result.checkedCheckpoints} checkpoints checked; tree size {result.treeSize}, of which the witness
         covers {result.witnessedSize}.
@@ -44,7 +41,11 @@ function VerificationResult({ entry }: { entry: RememberedVerification }) {
 export function IntegrityPage({ onSignIn }: PageProps) {
   const keys = useAsync(auditKeys, 'keys');
   const checkpoints = useAsync(() => auditCheckpoints(10), 'checkpoints');
-  const [last, setLast] = useState(lastVerification);
+  // The last run the ledger recorded (every run is sealed as an audit.log_verification event),
+  // until one is run from this page.
+  const recorded = useAsync(lastRecordedVerification, 'the last verification');
+  const [ran, setRan] = useState<VerificationRun | null>(null);
+  const last = ran ?? (recorded.status === 'done' && recorded.data ? recordedRun(recorded.data) : null);
   const [run, setRun] = useState<{ running: boolean; error: ApiError | null }>({
     running: false,
     error: null,
@@ -53,7 +54,7 @@ export function IntegrityPage({ onSignIn }: PageProps) {
     setRun({ running: true, error: null });
     verifyLog().then(
       (result) => {
-        setLast(rememberVerification(result));
+        setRan({ at: new Date().toISOString(), by: null, result });
         setRun({ running: false, error: null });
       },
       (error: unknown) =>
@@ -71,7 +72,10 @@ export function IntegrityPage({ onSignIn }: PageProps) {
         {last ? (
           <VerificationResult entry={last} />
         ) : (
-          <p>No full verification was run from this browser yet.</p>
+          <p>
+            No log verification is recorded in the ledger yet
+            {recorded.status === 'loading' ? ' (loading…)' : ''}.
+          </p>
         )}
         {/* NOTE: verifyAuditLog and auditCheckpoints share one rule (global auditors only): the
             button is offered to whoever may read the checkpoints. */}
