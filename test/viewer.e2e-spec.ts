@@ -19,6 +19,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const TRAIL_IDS =
   'query($id: ID!) { auditTrail(entityType: "User", entityId: $id) { edges { node { id } } } }';
 const REVERT = 'mutation($eventId: ID!) { revertChange(eventId: $eventId) { applied } }';
+const CREATE_USER = 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }';
 
 /**
  * The audit viewer (docs/viewer.md) in Debian's Chromium against the compiled example app, on
@@ -322,6 +323,66 @@ describe('audit viewer in Chromium', () => {
     expect(csv.trim().split('\r\n')).toEqual(['Action,Events', ...visible]);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'reports');
+    await context.close();
+  });
+
+  it('an admin previews and applies the revert of one change; an auditor gets the refusal', async () => {
+    const { createUser } = await gql<{ createUser: { id: string } }>('alice', CREATE_USER, {
+      input: {
+        username: 'vic',
+        email: 'vic@acme.test',
+        password: 'a-long-password-1',
+        role: 'user',
+        tenantId: 'acme',
+      },
+    });
+    const vic = createUser.id;
+    await gql('alice', UPDATE, { id: vic, input: { role: 'admin', email: 'vic.two@acme.test' } });
+    await waitFor(async () => (await trailLength(vic)) === 2, "vic's change sealed", 30000);
+
+    // An auditor reads, never reverts: the API's refusal, shown as a message.
+    const auditor = await signedIn('carol');
+    await auditor.page.goto(`${e.base}/audit/#/trail/User/${vic}`);
+    await auditor.page.getByRole('link', { name: 'Preview a revert of #2' }).click();
+    const refusal = auditor.page.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.getAttribute('data-code')).toBe('FORBIDDEN');
+    await auditor.context.close();
+
+    const { context, page } = await signedIn('alice');
+    await page.goto(`${e.base}/audit/#/trail/User/${vic}`);
+    await page.getByRole('link', { name: 'Preview a revert of #2' }).click();
+    const changes = page.getByTestId('revert-changes');
+    await changes.waitFor();
+    await expect(changes.locator('tr[data-field="role"]').innerText()).resolves.toMatch(
+      /role\s+admin\s+user\s+no one/,
+    );
+    await expect(changes.locator('tr[data-field="email"]').innerText()).resolves.toMatch(
+      /vic\.two@acme\.test\s+vic@acme\.test/,
+    );
+    expect(await changes.locator('tr[data-conflict="true"]').count()).toBe(0);
+    await page.getByLabel('Reason (recorded with the revert)', { exact: true }).fill('viewer e2e');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'revert');
+    await page.getByRole('button', { name: 'Apply the revert' }).click();
+    await expect(page.getByTestId('revert-done').innerText()).resolves.toMatch(/Reverted: email, role/);
+    const [row] = await e.db.query<{ role: string; email: string }>(
+      'select role, email from users where id = $1',
+      [vic],
+    );
+    expect(row).toEqual({ role: 'user', email: 'vic@acme.test' });
+    await page.getByRole('link', { name: 'Back to the trail' }).click();
+    const revert = page.locator('li[data-chain-seq="3"]');
+    await waitFor(
+      async () => {
+        await page.reload();
+        await page.locator('.badge').waitFor();
+        return (await revert.count()) === 1;
+      },
+      'the REVERT event in the trail',
+      30000,
+    );
+    await expect(revert.innerText()).resolves.toContain('REVERT');
     await context.close();
   });
 

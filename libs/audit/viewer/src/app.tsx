@@ -7,6 +7,7 @@ import { PrivilegeChangesPage } from './pages/privilege-changes-page';
 import { ReportsPage } from './pages/reports-page';
 import { SearchPage } from './pages/search-page';
 import { SignInPage } from './pages/sign-in-page';
+import { RevertPage } from './pages/revert-page';
 import { TrailPage } from './pages/trail-page';
 import type { PageProps } from './page-props';
 import { useRoute } from './router';
@@ -16,6 +17,8 @@ function PageFor(props: PageProps) {
   switch (props.route.page) {
     case 'trail':
       return <TrailPage {...props} />;
+    case 'revert':
+      return <RevertPage {...props} />;
     case 'fields':
       return <FieldHistoryPage {...props} />;
     case 'privileges':

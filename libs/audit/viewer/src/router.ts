@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Page = 'search' | 'trail' | 'fields' | 'privileges' | 'integrity' | 'reports';
+export type Page = 'search' | 'trail' | 'revert' | 'fields' | 'privileges' | 'integrity' | 'reports';
 
-const PAGES: readonly Page[] = ['search', 'trail', 'fields', 'privileges', 'integrity', 'reports'];
+const PAGES: readonly Page[] = ['search', 'trail', 'revert', 'fields', 'privileges', 'integrity', 'reports'];
 
 /** A viewer URL: `#/<page>/<part>/<part>?<params>`, so every view can be bookmarked and shared. */
 export interface Route {

@@ -220,6 +220,77 @@ export async function verifyLog(): Promise<LogVerification> {
   return data.verifyAuditLog;
 }
 
+export type ConflictPolicy = 'ABORT' | 'SKIP_CONFLICTING' | 'OVERWRITE';
+
+export interface RevertChange {
+  field: string;
+  currentValue: unknown;
+  restoreValue: unknown;
+  conflict: boolean;
+  lastChange: {
+    id: string;
+    occurredAt: string;
+    actor: { type: string; id: string; display: string | null };
+  } | null;
+}
+
+/** What a revert would do now (the API's AuditRevertPreview, the parts the viewer shows). */
+export interface RevertPreview {
+  entityType: string;
+  entityId: string;
+  headSeq: number;
+  mode: string;
+  blocked: boolean;
+  changes: RevertChange[];
+  skippedFields: string[];
+  notRestorable: { field: string; reason: string }[];
+}
+
+const PREVIEW = `entityType entityId headSeq mode blocked skippedFields notRestorable { field reason }
+  changes { field currentValue restoreValue conflict lastChange { id occurredAt actor { type id display } } }`;
+
+export async function previewRevert(eventId: string, onConflict: ConflictPolicy): Promise<RevertPreview> {
+  const data = await graphql<{ previewRevert: RevertPreview }>(
+    `query ViewerPreviewRevert($eventId: ID!, $onConflict: AuditRevertConflictPolicy) {
+      previewRevert(eventId: $eventId, onConflict: $onConflict) { ${PREVIEW} } }`,
+    { eventId, onConflict },
+  );
+  return data.previewRevert;
+}
+
+export async function revertChange(
+  eventId: string,
+  onConflict: ConflictPolicy,
+  expectedHeadSeq: number,
+  reason: string | null,
+): Promise<{ applied: boolean; operationId: string | null; appliedFields: string[] }> {
+  const data = await graphql<{
+    revertChange: { applied: boolean; operationId: string | null; appliedFields: string[] };
+  }>(
+    `
+      mutation ViewerRevert(
+        $eventId: ID!
+        $onConflict: AuditRevertConflictPolicy
+        $expectedHeadSeq: Int
+        $reason: String
+      ) {
+        revertChange(
+          eventId: $eventId
+          onConflict: $onConflict
+          expectedHeadSeq: $expectedHeadSeq
+          reason: $reason
+        ) {
+          applied
+          operationId
+          appliedFields
+        }
+      }
+    `,
+    { eventId, onConflict, expectedHeadSeq, reason },
+  );
+  return data.revertChange;
+}
+
 /** The last log verification the ledger recorded (an `audit.log_verification` event), if visible. */
 export async function lastRecordedVerification(): Promise<{
   occurredAt: string;

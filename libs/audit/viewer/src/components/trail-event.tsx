@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../api/audit-queries';
 import { actorText, timeText } from '../lib/format';
+import { href } from '../router';
 import { FieldDiff } from './field-diff';
 
 export type EventTrust = 'verified' | 'failed' | 'unverified';
@@ -56,6 +57,10 @@ export function TrailEvent({
       <p class="event-actions">
         <a href={stateHref(shifted(event.occurredAt, -1))}>State before #{event.chainSeq}</a>
         <a href={stateHref(event.occurredAt)}>State after #{event.chainSeq}</a>
+        {/* Offered on every change; the API decides who may revert (audit:revert) and says so. */}
+        {event.changes.length > 0 && !event.action.endsWith('_FAILED') && (
+          <a href={href('revert', [event.id])}>Preview a revert of #{event.chainSeq}</a>
+        )}
       </p>
     </li>
   );
