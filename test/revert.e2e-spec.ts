@@ -365,6 +365,9 @@ describe('revert and restore over GraphQL, against the example app', () => {
     const login = (await trail(ids.bob, 2)).find((x) => x.action === 'LOGIN_SUCCESS')!;
     expect(await codeOf('alice', PREVIEW_REVERT, { eventId: login.id })).toBe('AUDIT_NOT_REVERTIBLE');
     expect(await codeOf('alice', PREVIEW_REVERT, { eventId: 'not-a-uuid' })).toBe('BAD_USER_INPUT');
+    // A record id its key's column cannot hold (users.id is a uuid) is no record, not a server error.
+    expect(await codeOf('alice', PREVIEW_RESTORE, { id: 'not-a-uuid', chainSeq: 1 })).toBe('NOT_FOUND');
+    expect(await codeOf('alice', RESTORE, { id: `${ids.bob}x`, chainSeq: 1 })).toBe('NOT_FOUND');
     expect(await codeOf('alice', PREVIEW_REVERT, { eventId: '01a23aa1-7c64-714d-b4fd-81ff764e9fad' })).toBe(
       'NOT_FOUND',
     );

@@ -300,7 +300,10 @@ export class AuditRevertService {
       );
     const key = meta.properties[meta.primaryKeys[0]];
     const numeric = key.runtimeType === 'number';
-    if (numeric && !/^-?\d+$/.test(entityId)) throw refused('NOT_FOUND', `No ${entityType} ${entityId}.`);
+    // NOTE: an id the key's column cannot hold is no record; PostgreSQL would fail the read instead.
+    const uuid = key.columnTypes?.[0] === 'uuid' || key.type === 'uuid';
+    if ((numeric && !/^-?\d+$/.test(entityId)) || (uuid && !isUuid(entityId)))
+      throw refused('NOT_FOUND', `No ${entityType} ${entityId}.`);
     return { action, entityType, entityId, meta, key: numeric ? Number(entityId) : entityId, module };
   }
 
