@@ -1,4 +1,4 @@
-import { LockMode, MikroORM, type EntityMetadata } from '@mikro-orm/core';
+import { MikroORM, type EntityMetadata } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
@@ -19,6 +19,7 @@ import type { ReaderScope } from '../query/audit-query';
 import { AuditQueryService } from '../query/audit-query.service';
 import { liesInArchive, replayState } from '../query/state-replay';
 import { InjectAuditStore } from '../storage/audit-store';
+import { EntityStateReader } from '../storage/entity-state.reader';
 import { findEventRows } from '../storage/sealed-event.mapper';
 import { defaultWritableFields, ORM_RESTORER, type AuditRestorer } from './audit-restorer';
 import {
@@ -94,6 +95,7 @@ const refused = (code: AuditRevertRefusedError['code'], message: string, fields?
 @Injectable()
 export class AuditRevertService {
   private readonly restorers = new Map<string, AuditRestorer>();
+  private readonly state = new EntityStateReader();
 
   constructor(
     private readonly orm: MikroORM,
@@ -128,7 +130,7 @@ export class AuditRevertService {
   ): Promise<RevertPreview> {
     const target: Target = { kind: 'REVERT', eventId };
     const located = await this.locate(scope, target);
-    return this.preview(scope, target, located, policy, await this.currentState(this.orm.em.fork(), located));
+    return this.preview(scope, target, located, policy);
   }
 
   /** What restoring the record to its state at `point` would do now. */
@@ -141,7 +143,7 @@ export class AuditRevertService {
   ): Promise<RevertPreview> {
     const target: Target = { kind: 'RESTORE', entityType, entityId, point };
     const located = await this.locate(scope, target);
-    return this.preview(scope, target, located, policy, await this.currentState(this.orm.em.fork(), located));
+    return this.preview(scope, target, located, policy);
   }
 
   /** Reverts event `eventId`: the fields it changed get their values before it. */
@@ -168,13 +170,7 @@ export class AuditRevertService {
     let planned: RevertPreview | null = null;
     let failure: Error | null = null;
     try {
-      planned = await this.preview(
-        scope,
-        target,
-        located,
-        policy,
-        await this.currentState(this.orm.em.fork(), located),
-      );
+      planned = await this.preview(scope, target, located, policy);
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
     }
@@ -210,10 +206,7 @@ export class AuditRevertService {
           `${located.entityType} ${located.entityId} changed since the preview: its trail head is ${preview.headSeq}, not ${options.expectedHeadSeq}. Preview again.`,
         );
       const em = this.orm.em.getContext() as EntityManager;
-      const entity = await em.findOne(located.meta.class, located.key, {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        refresh: true,
-      });
+      const entity = await this.state.lockedEntity(em, located.meta, located.key);
       const current = entity && this.masked(located, snapshotEntity(located.meta, entity));
       if (!same(current, preview.plan.current))
         throw refused(
@@ -307,16 +300,6 @@ export class AuditRevertService {
     return { action, entityType, entityId, meta, key: numeric ? Number(entityId) : entityId, module };
   }
 
-  private async currentState(
-    em: EntityManager | ReturnType<MikroORM['em']['fork']>,
-    located: Located,
-  ): Promise<JsonObject | null> {
-    const entity = await (em as EntityManager).findOne(located.meta.class, located.key, {
-      refresh: true,
-    });
-    return entity && this.masked(located, snapshotEntity(located.meta, entity));
-  }
-
   /** The current state as the ledger would record it: a masked value never leaves the process. */
   private masked(located: Located, state: JsonObject): JsonObject {
     return this.events.maskerFor(located.meta.class).mask(state);
@@ -331,9 +314,10 @@ export class AuditRevertService {
     target: Target,
     located: Located,
     policy: RevertConflictPolicy,
-    current: JsonObject | null,
   ): Promise<RevertPreview> {
     const { entityType, entityId } = located;
+    const state = await this.state.currentState(this.orm.em.fork(), located.meta, located.key);
+    const current = state && this.masked(located, state);
     const tenantField = this.options.tenantField;
     // NOTE: a record now in another tenant is answered like a missing one.
     if (scope.tenantId !== null && current && scalarText(current[tenantField]) !== scope.tenantId)

@@ -10,11 +10,13 @@ import { snapshotEntity } from '../capture/entity-snapshot';
  */
 export class EntityStateReader {
   async lockedRead(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
-    const entity = await em.findOne(meta.class, id, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
+    const entity = await this.lockedEntity(em, meta, id);
     return entity ? snapshotEntity(meta, entity) : null;
+  }
+
+  /** The entity, read afresh and locked (SELECT … FOR UPDATE) in `em`'s transaction. */
+  lockedEntity(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<object | null> {
+    return em.findOne(meta.class, id, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   async currentState(em: EntityManager, meta: EntityMetadata, id: unknown): Promise<JsonObject | null> {
