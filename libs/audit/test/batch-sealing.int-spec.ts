@@ -154,6 +154,56 @@ describe('a checkpoint cut and sealing at once', () => {
   });
 });
 
+/**
+ * The statement that inserts a transaction's events takes the log-head lock itself (its rows are
+ * sent and parsed before it waits): a sealer queued behind another holder appends after what the
+ * holder committed, dated no earlier than the holder's stamp.
+ */
+describe('a sealer queued on the log-head lock', () => {
+  let f: FixtureApp;
+  afterEach(async () => f?.close());
+
+  it('waits in its insert, then appends after the head the holder committed', async () => {
+    f = await startFixtureApp({ workerConcurrency: 1 });
+    await f.audit.record({ action: 'FIRST', entityType: 'Ledger', entityId: 'q0' });
+    await f.sealed(1);
+
+    const holder = new Client({ connectionString: f.db.url });
+    await holder.connect();
+    let stamp: Date;
+    try {
+      await holder.query('begin');
+      // The holder moves the head's stamp ahead (as the owner may): the queued sealer must date its
+      // events from the head as it finds it once it holds the lock, not as it was when it began.
+      const moved = await holder.query<{ updated_at: Date }>(
+        `update audit.log_head set updated_at = updated_at + interval '10 minutes' returning updated_at`,
+      );
+      stamp = moved.rows[0].updated_at;
+      await f.audit.record({ action: 'QUEUED', entityType: 'Ledger', entityId: 'q1' });
+      await waitFor(async () => {
+        const [{ n }] = await f.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock'
+             and query like '%from audit.log_head for update%' and query like '%insert into audit.events%'`,
+        );
+        return n > 0;
+      }, 'the sealer waiting for the log head in its insert');
+    } finally {
+      await holder.query('commit');
+      await holder.end();
+    }
+    await f.sealed(2);
+
+    const [queued] = await f.db.query<{ recorded_at: Date; global_seq: string; tree_size: string }>(
+      `select e.recorded_at, e.global_seq, h.tree_size from audit.events e cross join audit.log_head h
+       where e.entity_id = 'q1'`,
+    );
+    expect(queued.recorded_at.getTime()).toBeGreaterThanOrEqual(stamp.getTime());
+    expect(queued.global_seq).toBe(queued.tree_size);
+    expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
+  });
+});
+
 /** The library's own key events in the log (sealed before the backlog's events). */
 async function keyEvents(f: FixtureApp): Promise<number> {
   const [{ n }] = await f.db.query<{ n: number }>(

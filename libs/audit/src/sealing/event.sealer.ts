@@ -30,7 +30,6 @@ import {
   lockChainHead,
   lockChainHeads,
   lockFreeChainHeads,
-  lockLogHead,
   oldestOutboxRows,
   oldestRowsOf,
   outboxHoldsEntity,
@@ -44,7 +43,7 @@ import {
 import { type SqlSession, sqlOf } from '../storage/sql-session';
 import { chainEntities, chainHeadUpdates, eventsOf, type SealItem } from './chain-builder';
 import { Checkpointer } from './checkpointer.service';
-import { appendPrepared, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
+import { appendPrepared, appendRows, prepareAppend, type ChainLink, type PreparedAppend } from './log-append';
 
 /** An entity whose chain head this transaction holds, with its oldest waiting outbox rows. */
 interface HeldEntity {
@@ -558,25 +557,27 @@ export class EventSealer {
   /**
    * Appends the prepared batches to the global log under the log-head lock, signing the
    * transaction's statement (v1: each batch's).
-   * NOTE: the global lock is taken last and held for one read, the signatures and one write:
-   * every sealer in every process queues on this row, so nothing slow may run while it is held.
+   * NOTE: the global lock is taken last, by the statement that inserts the events (sent and parsed
+   * before it waits), and held for that insert, the signatures and one write: every sealer in
+   * every process queues on this row, so nothing slow may run while it is held.
    */
   private async appendToLog(trx: SqlSession, prepared: PreparedAppend): Promise<boolean> {
-    const { tree_size, compact_range, active_key_id: keyId, checkpoint_size } = await lockLogHead(trx);
+    const head = await appendRows(trx, prepared, this.checkpointer.witnessedSize);
+    const { keyId } = head;
     if (!keyId)
       throw new KeyProviderError('No signing key is active yet: a worker activates one when it starts.');
-    if (Number(tree_size) < this.checkpointer.witnessedSize) {
+    if (head.treeSize < this.checkpointer.witnessedSize) {
       throw new LogIntegrityError(
-        `The log holds ${tree_size} events but the witness has seen ${this.checkpointer.witnessedSize}: ` +
+        `The log holds ${head.treeSize} events but the witness has seen ${this.checkpointer.witnessedSize}: ` +
           'the database was rolled back. Nothing is signed on top of it; run the full log verification.',
       );
     }
     const size = await appendPrepared(
       trx,
       prepared,
-      { treeSize: Number(tree_size), range: compact_range.map((h) => Buffer.from(h, 'hex')), keyId },
+      { ...head, keyId },
       { signer: await this.keys.signer(keyId), origin: this.options.logOrigin },
     );
-    return size - Number(checkpoint_size) >= this.options.checkpoint.everyEvents;
+    return size - head.checkpointSize >= this.options.checkpoint.everyEvents;
   }
 }

@@ -7,7 +7,7 @@ import { merkleLeafHash } from '../crypto/merkle';
 import type { NoteSigner } from '../crypto/signed-note';
 import { PoisonEventError } from '../errors/poison-event.error';
 import type { AuditEvent } from '../events/audit-event';
-import { appendEventsAndBatches, type LogUpdate } from '../storage/log-append.store';
+import { appendBatches, appendEvents } from '../storage/log-append.store';
 import { type SqlSession } from '../storage/sql-session';
 
 /** An event with its place in its entity's chain. */
@@ -57,24 +57,47 @@ export function prepareAppend(groups: ChainLink[][], keySetId: string, format: 1
   };
 }
 
-/** The log head as the sealer locks it. */
+/** The log head as `appendRows` locked it, before its rows. */
 export interface LogHead {
   treeSize: number;
   range: CompactRange;
-  keyId: string;
+  /** Null when no key is active yet: then nothing was appended. */
+  keyId: string | null;
+  checkpointSize: number;
+  /** The appended events' `recorded_at` (PostgreSQL's text, to the microsecond). */
+  sealedAt: string;
 }
 
 /**
- * Appends the prepared groups to the log whose locked head is `head`: the leaves extend the
- * compact range and the statements are signed (v2: one for the transaction, over its last tree and
- * the moved heads' root; v1: one per group, over the tree at the group's end and its one head),
- * then the events, the statements and the new log head are written in one statement. Returns the
- * new tree size.
+ * Locks the log head and appends the prepared rows after it, in one statement that is sent and
+ * parsed before it waits for the lock. Nothing is appended when no key is active or the log holds
+ * fewer than `witnessedSize` events: the caller refuses such a head (and rolls back).
+ */
+export async function appendRows(
+  trx: SqlSession,
+  prepared: PreparedAppend,
+  witnessedSize: number,
+): Promise<LogHead> {
+  const head = await poisonOnRejection(() => appendEvents(trx, prepared.rowsJson, witnessedSize));
+  return {
+    treeSize: Number(head.tree_size),
+    range: head.compact_range.map((h) => Buffer.from(h, 'hex')),
+    keyId: head.active_key_id,
+    checkpointSize: Number(head.checkpoint_size),
+    sealedAt: head.sealed_at,
+  };
+}
+
+/**
+ * Completes the append `appendRows` began under the locked `head`: the leaves extend the compact
+ * range and the statements are signed (v2: one for the transaction, over its last tree and the
+ * moved heads' root; v1: one per group, over the tree at the group's end and its one head), then
+ * the statements and the new log head are written in one statement. Returns the new tree size.
  */
 export async function appendPrepared(
   trx: SqlSession,
   prepared: PreparedAppend,
-  head: LogHead,
+  head: LogHead & { keyId: string },
   signing: { signer: NoteSigner; origin: string },
 ): Promise<number> {
   let range = head.range;
@@ -106,24 +129,26 @@ export async function appendPrepared(
       head_proof: shared ? Buffer.concat(proof).toString('hex') : null,
     };
   });
-  await appendBatches(trx, prepared.rowsJson, JSON.stringify(batches), {
-    base: head.treeSize,
-    keyId: head.keyId,
-    treeSize: size,
-    compactRange: JSON.stringify(range.map((h) => h.toString('hex'))),
-    root: rangeRoot(range),
-  });
+  await poisonOnRejection(() =>
+    appendBatches(trx, JSON.stringify(batches), {
+      keyId: head.keyId,
+      treeSize: size,
+      compactRange: JSON.stringify(range.map((h) => h.toString('hex'))),
+      root: rangeRoot(range),
+      sealedAt: head.sealedAt,
+    }),
+  );
   return size;
 }
 
 /**
- * Appends the rows in one statement. PostgreSQL rejecting the rows' data (SQLSTATE class 22, data
- * exception, or 23, integrity violation) fails on every retry: that makes the batch poison. The
- * message names the SQLSTATE, not PostgreSQL's text, which may quote the offending value.
+ * PostgreSQL rejecting the rows' data (SQLSTATE class 22, data exception, or 23, integrity
+ * violation) fails on every retry: that makes the batch poison. The message names the SQLSTATE,
+ * not PostgreSQL's text, which may quote the offending value.
  */
-async function appendBatches(trx: SqlSession, rowsJson: string, batchesJson: string, u: LogUpdate) {
+async function poisonOnRejection<T>(write: () => Promise<T>): Promise<T> {
   try {
-    await appendEventsAndBatches(trx, rowsJson, batchesJson, u);
+    return await write();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && /^2[23]/.test(code)) {

@@ -49,44 +49,71 @@ const COLUMN_TYPES = COLUMN_DEFS.map(([name, type]) => `${name} ${type === 'byte
   ', ',
 );
 
-/** The log head after the append; `base` is the tree size the rows' positions are offsets from. */
+/** The log head as `appendEvents` locked it, before the append. */
+export interface LockedLogHeadRow {
+  tree_size: string;
+  compact_range: string[];
+  active_key_id: string | null;
+  checkpoint_size: string;
+  /** The events' `recorded_at`, exactly (the new log head's `updated_at`). */
+  sealed_at: string;
+}
+
+/** The new log head, once the events are appended. */
 export interface LogUpdate {
-  base: number;
   keyId: string;
   treeSize: number;
   compactRange: string;
   root: Buffer;
+  sealedAt: string;
 }
 
 /**
- * The events, their batch statements and the new log head in one statement: one round trip while
- * the log head is locked, not three (every sealer in every process queues on that lock).
- * `recorded_at` is stamped here, under that lock, and never goes back (the log head keeps the
- * last stamp), so each monthly partition of `audit.events` is one contiguous stretch of the log.
+ * Locks the log head, the lock every sealer in every process queues on, and appends the events
+ * after it, in one statement. NOTE: the statement waits for the lock itself, so the rows (megabytes
+ * of JSON) are sent and parsed before it waits, not while every other sealer waits; the caller
+ * holds the lock for this insert, the signatures and `appendBatches`. Nothing is inserted unless a
+ * key is active and the log holds `witnessedSize` events at least (the caller checks the head).
+ * `recorded_at` is stamped under the lock and never goes back (the log head keeps the last stamp),
+ * so each monthly partition of `audit.events` is one contiguous stretch of the log.
  */
-export async function appendEventsAndBatches(
+export async function appendEvents(
   trx: SqlSession,
   rowsJson: string,
-  batchesJson: string,
-  u: LogUpdate,
-): Promise<void> {
-  await trx.raw(
-    `with p as (select ?::bigint as base, ?::text as key_id),
-       sealed_at as (select greatest(clock_timestamp(), updated_at) as at from audit.log_head),
+  witnessedSize: number,
+): Promise<LockedLogHeadRow> {
+  const head = await trx.raw<{ rows: LockedLogHeadRow[] }>(
+    `with head as (
+         select tree_size, compact_range, active_key_id, checkpoint_size, updated_at
+         from audit.log_head for update),
+       p as (select tree_size as base, active_key_id as key_id from head),
+       sealed_at as (select greatest(clock_timestamp(), updated_at) as at from head),
        sealed as (
          insert into audit.events (${COLUMNS.join(', ')}, recorded_at)
          select ${SELECTED.join(', ')}, (select at from sealed_at)
          from jsonb_to_recordset(?::jsonb) as r(${COLUMN_TYPES}) cross join p
-       ), batch as (
+         where p.key_id is not null and p.base >= ?
+       )
+       select tree_size, compact_range, active_key_id, checkpoint_size, (select at from sealed_at)::text as sealed_at
+       from head`,
+    [rowsJson, witnessedSize],
+  );
+  return head.rows[0];
+}
+
+/** The batch statements and the new log head, in one statement, after `appendEvents`. */
+export async function appendBatches(trx: SqlSession, batchesJson: string, u: LogUpdate): Promise<void> {
+  await trx.raw(
+    `with batch as (
          insert into audit.batches (tree_size, entity_type, entity_id, head_seq, key_id, note, head_index, head_proof)
-         select b.tree_size, b.entity_type, b.entity_id, b.head_seq, p.key_id, b.note, b.head_index,
+         select b.tree_size, b.entity_type, b.entity_id, b.head_seq, ?, b.note, b.head_index,
            decode(b.head_proof, 'hex')
          from jsonb_to_recordset(?::jsonb)
            as b(tree_size bigint, entity_type text, entity_id text, head_seq bigint, note text,
-             head_index integer, head_proof text) cross join p
+             head_index integer, head_proof text)
        )
        update audit.log_head set tree_size = ?, compact_range = ?::jsonb, root_hash = ?,
-         updated_at = (select at from sealed_at)`,
-    [u.base, u.keyId, rowsJson, batchesJson, u.treeSize, u.compactRange, u.root],
+         updated_at = ?::timestamptz`,
+    [u.keyId, batchesJson, u.treeSize, u.compactRange, u.root, u.sealedAt],
   );
 }

@@ -39,14 +39,6 @@ export interface ChainHeadUpdate {
   lastHash: Buffer;
 }
 
-/** The log head as a sealer locks it. */
-export interface LockedLogHeadRow {
-  tree_size: string;
-  compact_range: string[];
-  active_key_id: string | null;
-  checkpoint_size: string;
-}
-
 /** The outbox columns the sealer reads (`o`: the outbox). */
 const OUTBOX_COLUMNS = `o.id, o.entity_type, o.entity_id,
   case when o.captured then null else o.payload end as payload,
@@ -119,14 +111,17 @@ export async function oldestOutboxRows(
 
 /**
  * The entities of the oldest `window` waiting rows, oldest first, leaving out entities blocked by a
- * dead letter (its retry takes them).
+ * dead letter (its retry takes them). NOTE: no `o.dead_lettered_at is null` filter: the anti-join
+ * already drops a parked row (its own entity is blocked), and without statistics (a queue's are
+ * always stale) PostgreSQL guesses that filter keeps 0.5% of the rows, then scans and sorts the whole
+ * outbox instead of walking its key in order (measured: 59 ms against 7 ms over 20,000 rows).
  */
 export async function batchCandidates(source: SqlSession, window: number): Promise<EntityKeyRow[]> {
   const candidates = await source.raw<{ rows: EntityKeyRow[] }>(
     `select entity_type, entity_id from (
-         select entity_type, entity_id, seq from audit.outbox o where dead_lettered_at is null
-           and not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
-                           and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
+         select entity_type, entity_id, seq from audit.outbox o
+         where not exists (select 1 from audit.outbox d where d.entity_type = o.entity_type
+                             and d.entity_id = o.entity_id and d.dead_lettered_at is not null)
          order by seq limit ${window}) w
        group by entity_type, entity_id order by min(seq)`,
   );
@@ -257,15 +252,4 @@ export async function lastAfters(
     ],
   );
   return rows.rows;
-}
-
-/**
- * Locks the log head, the lock every sealer in every process queues on: the caller holds it for
- * one read, the signatures and one write.
- */
-export async function lockLogHead(trx: SqlSession): Promise<LockedLogHeadRow> {
-  const log = await trx.raw<{ rows: LockedLogHeadRow[] }>(
-    'select tree_size, compact_range, active_key_id, checkpoint_size from audit.log_head for update',
-  );
-  return log.rows[0];
 }
