@@ -102,14 +102,23 @@ export function revealEvent<T extends AuditEvent & { drift?: FieldChange[] | nul
   };
 }
 
-/** The subjects whose keys reading these events needs. */
+/**
+ * The subjects whose keys reading these events needs: the values `revealEvent` opens, looked at
+ * in place (long trails hold no envelope, and a copy of every event only to find none cost more
+ * than the rest of their revealing).
+ */
 export function envelopeSubjects(events: (AuditEvent & { drift?: FieldChange[] | null })[]): string[] {
   const subjects = new Set<string>();
+  const visit = (value: unknown) => {
+    if (isPersonalDataEnvelope(value)) subjects.add(value.subject);
+  };
   for (const event of events) {
-    revealEvent(event, (envelope) => {
-      subjects.add(envelope.subject);
-      return envelope;
-    });
+    for (const snapshot of [event.before, event.after]) if (snapshot) Object.values(snapshot).forEach(visit);
+    for (const change of [...event.changes, ...(event.drift ?? [])]) {
+      visit(change.before);
+      visit(change.after);
+    }
+    for (const op of event.patch) if ('value' in op) visit(op.value);
   }
   return [...subjects];
 }

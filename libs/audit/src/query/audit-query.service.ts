@@ -10,7 +10,8 @@ import type { FieldChange, JsonObject, SealedAuditEvent } from '../events/audit-
 import { DRIFT_DETECTED } from '../events/audit-event.factory';
 import { PersonalDataReader } from '../personal-data/personal-data.reader';
 import { AuditEventEntity } from '../storage/audit-event.entity';
-import { findEventRows, toSealedEvent } from '../storage/sealed-event.mapper';
+import { findEventRows } from '../storage/event-rows.store';
+import { toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from '../verification/chain-verification';
 import { TrailVerifier, type VerifiedTrail } from '../verification/trail.verifier';
 import {

@@ -20,7 +20,7 @@ import { AuditQueryService } from '../query/audit-query.service';
 import { liesInArchive, replayState } from '../query/state-replay';
 import { InjectAuditStore } from '../storage/audit-store';
 import { EntityStateReader } from '../storage/entity-state.reader';
-import { findEventRows } from '../storage/sealed-event.mapper';
+import { findEventRows } from '../storage/event-rows.store';
 import { defaultWritableFields, ORM_RESTORER, type AuditRestorer } from './audit-restorer';
 import {
   decide,

@@ -7,9 +7,10 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { pagesAhead, recordedFields, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
+import { eventRowOfJson, pagesAhead, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
-import { ChainCheck } from './chain-verifier';
+import { ChainCheck, type HashVerdict, type StoredLink } from './chain-verifier';
+import { EventHashPool } from './event-hash.pool';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
@@ -41,6 +42,7 @@ export class TrailVerifier {
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly metrics: AuditMetrics,
+    private readonly hashes: EventHashPool,
   ) {}
 
   async load(entityType: string, entityId: string): Promise<VerifiedTrail> {
@@ -108,8 +110,9 @@ export class TrailVerifier {
   }
 
   /**
-   * The entity's events in chain order, read in pages and checked as they come: each page is
-   * hashed while PostgreSQL reads the next one.
+   * The entity's events in chain order, read in pages: each page is hashed in the verification
+   * threads while this thread maps it and PostgreSQL reads the next; the links are checked in
+   * order once every verdict is in.
    */
   private async chain(
     trx: SqlSession,
@@ -118,23 +121,30 @@ export class TrailVerifier {
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
     const read = (after: number, limit: number) => entityEventPage(trx, entityType, entityId, after, limit);
     const events: SealedAuditEvent[] = [];
-    let check: ChainCheck | null = null;
+    const links: StoredLink[] = [];
+    const verdicts: Promise<Uint8Array>[] = [];
     let archived: ArchivedHead | null = null;
-    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
-      if (!check) {
+    let first = true;
+    for await (const page of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
+      const bodies = page.map((r) => r.body);
+      verdicts.push(this.hashes.verdicts(bodies));
+      if (first) {
+        first = false;
         // NOTE: a chain that does not start at 1 continues from an archive cut.
-        archived = Number(rows[0].chain_seq) === 1 ? null : await archivedHead(trx, entityType, entityId);
-        check = new ChainCheck(archived ?? undefined);
+        if (Number(page[0].chain_seq) !== 1) archived = await archivedHead(trx, entityType, entityId);
       }
-      for (const row of rows) {
-        check.add(storedLinkOf(row), recordedFields(row));
+      for (const body of bodies) {
+        const row = eventRowOfJson(body);
+        links.push(storedLinkOf(row));
         events.push(toSealedEvent(row));
       }
     }
-    if (!check) {
-      // No event left: the chain may have been archived whole.
-      archived = await archivedHead(trx, entityType, entityId);
-      check = new ChainCheck(archived ?? undefined);
+    // No event left: the chain may have been archived whole.
+    if (first) archived = await archivedHead(trx, entityType, entityId);
+    const check = new ChainCheck(archived ?? undefined);
+    let i = 0;
+    for (const page of await Promise.all(verdicts)) {
+      for (const verdict of page) check.add(links[i++], verdict as HashVerdict);
     }
     return { events, check, archived };
   }
