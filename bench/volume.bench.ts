@@ -21,7 +21,6 @@ import { resolveAuditOptions } from '#audit/audit-options';
 import { PersonalDataReader } from '#audit/personal-data/personal-data.reader';
 import { SubjectKeys } from '#audit/personal-data/subject-keys.service';
 import { toSealedEvent, type EventRow } from '#audit/storage/sealed-event.mapper';
-import { EventHashPool } from '#audit/verification/event-hash.pool';
 import { TrailVerifier } from '#audit/verification/trail.verifier';
 import { auditOptions } from '../src/audit-options.factory';
 import { mikroOrmOptions } from '../src/database/mikro-orm.options';
@@ -190,10 +189,9 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
     const options = resolveAuditOptions(
       auditOptions({ witness: new DirectoryWitness(store.env.AUDIT_WITNESS_DIR) }),
     );
-    const hashes = new EventHashPool(options);
     const queries = new AuditQueryService(
       orm,
-      new TrailVerifier(orm, options, new AuditMetrics(), hashes),
+      new TrailVerifier(orm, options, new AuditMetrics()),
       new PersonalDataReader(orm, new SubjectKeys(options)),
       options,
     );
@@ -297,7 +295,6 @@ async function reads(store: SealedBacklog, client: Client, runs: number): Promis
       );
       figures.push(timeFigure(name, await p50s(runs, measured, baseline), target));
     }
-    await hashes.onModuleDestroy();
     return figures;
   } finally {
     await orm.close(true);

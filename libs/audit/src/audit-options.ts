@@ -15,7 +15,6 @@ import { InvalidAuditOptionsError } from './errors/invalid-audit-options.error';
 import { DirectoryKeyProvider } from './keys/directory.key-provider';
 import { DirectoryArchiveSink } from './archive/archive-sink';
 import { DirectoryWitness } from './witness/directory.witness';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { resolveViewerOptions } from './viewer/viewer-options';
 
@@ -312,12 +311,6 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
     maxEventClockSkewMs,
-    verificationThreads: boundedInt(
-      problems,
-      'verificationThreads',
-      options.verificationThreads ?? Math.min(4, availableParallelism() - 1),
-      0,
-    ),
     maxSealedStringBytes: boundedInt(
       problems,
       'maxSealedStringBytes',

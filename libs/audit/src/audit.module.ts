@@ -52,7 +52,6 @@ import { RequestAuditRecorder } from './request/request-audit.recorder';
 import { PartitionUpkeep } from './sealing/partition-upkeep.service';
 import { SealingWorker } from './sealing/sealing.worker';
 import { AUDIT_ENTITIES } from './storage/audit-entities';
-import { EventHashPool } from './verification/event-hash.pool';
 import { LogVerifier } from './verification/log.verifier';
 import { TrailVerifier } from './verification/trail.verifier';
 
@@ -90,7 +89,6 @@ import { TrailVerifier } from './verification/trail.verifier';
     ForwardCursors,
     AuditForwarder,
     TrailVerifier,
-    EventHashPool,
     LogVerifier,
     AuditService,
     AuditExporter,

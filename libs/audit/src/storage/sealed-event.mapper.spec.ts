@@ -62,6 +62,20 @@ describe('toSealedEvent', () => {
     expect(event.recordedAt).toBe('2026-11-22T10:00:01.500Z');
   });
 
+  it('maps jsonb columns of a shape the sealer never writes (tampering) without throwing', () => {
+    const tampered = {
+      ...row,
+      changes: { role: 'admin' },
+      patch: [null],
+      source: null,
+    } as unknown as EventRow;
+    expect(toSealedEvent(tampered)).toMatchObject({
+      changes: [],
+      patch: [{ op: undefined, path: undefined }],
+      source: { ip: null, userAgent: null, requestId: null, sessionId: null },
+    });
+  });
+
   it('maps the audit/v1.1 members, null on an audit/v1 row', () => {
     expect(toSealedEvent(row)).toMatchObject({ operationId: null, origin: null, database: null });
     expect(recordedFields(row)).toMatchObject({ operationId: null, origin: null, database: null });

@@ -15,9 +15,8 @@ export interface EventRow {
   id: string;
   entity_type: string;
   entity_id: string;
-  // NOTE: text from a column, a number from `EVENT_JSON`.
-  chain_seq: string | number;
-  global_seq: string | number;
+  chain_seq: string;
+  global_seq: string;
   hash_alg: string;
   prev_hash: Buffer;
   hash: Buffer;
@@ -36,49 +35,13 @@ export interface EventRow {
   patch: JsonPatchOperation[];
   source: Partial<AuditSource>;
   metadata: JsonObject;
-  batch_tree_size: string | number | null;
+  batch_tree_size: string | null;
   key_set_id: string | null;
   key_id: string | null;
   operation_id: string | null;
   origin: EventOrigin | null;
   database_facts: DatabaseFacts | null;
 }
-
-/**
- * The columns a reader or verifier reads, in the order of `EVENT_JSON`'s array
- * (storage/verification.store.ts): not `*`, changed_fields and request_id are neither hashed nor shown.
- */
-export const EVENT_COLUMNS = [
-  'id',
-  'entity_type',
-  'entity_id',
-  'chain_seq',
-  'global_seq',
-  'hash_alg',
-  'prev_hash',
-  'hash',
-  'tenant_id',
-  'action',
-  'actor_type',
-  'actor_id',
-  'actor_display',
-  'module',
-  'transaction_code',
-  'occurred_at',
-  'recorded_at',
-  'before',
-  'after',
-  'changes',
-  'patch',
-  'source',
-  'metadata',
-  'batch_tree_size',
-  'key_id',
-  'key_set_id',
-  'operation_id',
-  'origin',
-  'database_facts',
-] satisfies (keyof EventRow)[];
 
 /**
  * Keyset pages of rows, each page asked for before the previous one is handed out, so PostgreSQL
@@ -133,9 +96,8 @@ function sortedJson(value: unknown): unknown {
 }
 const sorted = (value: JsonObject | null) => sortedJson(value) as JsonObject | null;
 
-// PostgreSQL's text form of a UTC timestamp, '2026-11-22 10:00:00.123+00', and its JSON form,
-// '2026-11-22T10:00:00.123+00:00'.
-const PG_UTC = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00(?::00)?$/;
+// PostgreSQL's text form of a UTC timestamp: '2026-11-22 10:00:00.123+00'.
+const PG_UTC = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
 
 /**
  * A timestamp as ISO-8601 UTC with milliseconds, as `new Date(value).toISOString()` gives it
@@ -146,23 +108,6 @@ export function isoTimestamp(value: string | Date): string {
   const utc = typeof value === 'string' ? PG_UTC.exec(value) : null;
   if (!utc) return new Date(value).toISOString();
   return `${utc[1]}T${utc[2]}.${`${utc[3] ?? ''}000`.slice(0, 3)}Z`;
-}
-
-const hexBytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : '', 'hex');
-
-/**
- * A row read as one JSON array of EVENT_COLUMNS (storage/verification.store.ts `EVENT_JSON`:
- * numbers as numbers, hashes as hex), in the driver's shape. Throws on text that is no such array.
- */
-export function eventRowOfJson(text: string): EventRow {
-  const values: unknown = JSON.parse(text);
-  if (!Array.isArray(values) || values.length !== EVENT_COLUMNS.length)
-    throw new TypeError('not an event row');
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < EVENT_COLUMNS.length; i++) row[EVENT_COLUMNS[i]] = values[i];
-  row.prev_hash = hexBytes(row.prev_hash);
-  row.hash = hexBytes(row.hash);
-  return row as unknown as EventRow;
 }
 
 // NOTE: a jsonb column of another shape than the sealer writes (tampering) fails its event's hash;

@@ -1,5 +1,5 @@
 import { statedSizeOf, type CheckpointRow } from './log.store';
-import { EVENT_COLUMNS, type EventRow } from './sealed-event.mapper';
+import type { EventRow } from './sealed-event.mapper';
 import { type SqlSession } from './sql-session';
 
 /** The batch that ends at an event: its statement and, format v2, the head's proof under it. */
@@ -15,25 +15,10 @@ export interface BatchRow {
  * A page of the log: the columns the verifier checks (every hashed one, the chain and batch
  * columns), and the batch ending there (its columns prefixed).
  */
-/** A row of the log as the verifier reads it: its link columns, its batch, and the whole event as JSON text. */
-export type LogRow = Pick<
-  EventRow,
-  | 'id'
-  | 'entity_type'
-  | 'entity_id'
-  | 'chain_seq'
-  | 'global_seq'
-  | 'hash_alg'
-  | 'prev_hash'
-  | 'hash'
-  | 'batch_tree_size'
-  | 'key_id'
-> & {
+export type LogRow = Omit<EventRow, 'recorded_at' | 'key_set_id'> & {
   batch_note: string | null;
   batch_head_index: number | null;
   batch_head_proof: Buffer | null;
-  /** `EVENT_JSON`: what the event hash is checked over (./sealed-event.mapper.ts `eventRowOfJson`). */
-  body: string;
 };
 
 /** A stored chain position, as the driver returns it. */
@@ -78,21 +63,41 @@ export async function logHeadRoot(db: SqlSession): Promise<{ tree_size: string; 
   return rows.rows[0];
 }
 
-/**
- * An event row as one JSON array of EVENT_COLUMNS, hashes in hex (whatever the session's
- * bytea_output): the driver hands out one string instead of parsing 29 columns, an array parses
- * faster than an object of the same members, and the string is what the event hash is checked
- * over, in another thread (verification/event-hash.pool.ts), while this one maps the same text;
- * `eventRowOfJson` reads it back.
- */
-const EVENT_JSON = `json_build_array(${EVENT_COLUMNS.map((c) =>
-  c === 'prev_hash' || c === 'hash' ? `encode(e.${c}, 'hex')` : `e.${c}`,
-).join(', ')})::text`;
 // NOTE: were tree_size ever not unique (its primary key dropped), an event would come twice:
 // the verifier reports that as a sequence failure.
-const LOG_PAGE_SQL = `select e.id, e.entity_type, e.entity_id, e.chain_seq, e.global_seq, e.hash_alg, e.prev_hash,
-    e.hash, e.batch_tree_size, e.key_id, ${EVENT_JSON} as body, b.note as batch_note,
-    b.head_index as batch_head_index, b.head_proof as batch_head_proof
+// Only what the verifier reads: the unhashed columns (recorded_at, key_set_id, request_id,
+// changed_fields) would cost their parsing on every row of every run.
+const LOG_COLUMNS = [
+  'id',
+  'entity_type',
+  'entity_id',
+  'chain_seq',
+  'global_seq',
+  'hash_alg',
+  'prev_hash',
+  'hash',
+  'tenant_id',
+  'action',
+  'actor_type',
+  'actor_id',
+  'actor_display',
+  'module',
+  'transaction_code',
+  'occurred_at',
+  'before',
+  'after',
+  'changes',
+  'patch',
+  'source',
+  'metadata',
+  'batch_tree_size',
+  'key_id',
+  'operation_id',
+  'origin',
+  'database_facts',
+] satisfies (keyof LogRow)[];
+const LOG_PAGE_SQL = `select ${LOG_COLUMNS.map((c) => `e.${c}`).join(', ')}, b.note as batch_note, b.head_index as batch_head_index,
+    b.head_proof as batch_head_proof
   from audit.events e left join audit.batches b on b.tree_size = e.global_seq
   where e.global_seq > ? order by e.global_seq limit ?`;
 
@@ -172,8 +177,11 @@ export async function batchAt(db: SqlSession, treeSize: number): Promise<BatchRo
   return rows.rows[0] ?? null;
 }
 
-const ENTITY_PAGE_SQL = `select e.chain_seq, ${EVENT_JSON} as body from audit.events e
-  where e.entity_type = ? and e.entity_id = ? and e.chain_seq > ? order by e.chain_seq limit ?`;
+// NOTE: what a reader shows, not `*`: changed_fields (a text[]) and request_id would cost their
+// parsing on every event of every trail read.
+const EVENT_COLUMNS = [...LOG_COLUMNS, 'recorded_at', 'key_set_id'] satisfies (keyof EventRow)[];
+const ENTITY_PAGE_SQL = `select ${EVENT_COLUMNS.join(', ')} from audit.events
+  where entity_type = ? and entity_id = ? and chain_seq > ? order by chain_seq limit ?`;
 
 /** Up to `limit` of one entity's events after `after` (chain_seq), in chain order. */
 export async function entityEventPage(
@@ -182,13 +190,8 @@ export async function entityEventPage(
   entityId: string,
   after: number,
   limit: number,
-): Promise<{ chain_seq: string; body: string }[]> {
-  const rows = await db.raw<{ rows: { chain_seq: string; body: string }[] }>(ENTITY_PAGE_SQL, [
-    entityType,
-    entityId,
-    after,
-    limit,
-  ]);
+): Promise<EventRow[]> {
+  const rows = await db.raw<{ rows: EventRow[] }>(ENTITY_PAGE_SQL, [entityType, entityId, after, limit]);
   return rows.rows;
 }
 

@@ -10,20 +10,12 @@ import { parseHeadsLine } from '../crypto/log-statements';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { checkpointCount, rangeOf, type CheckpointRow } from '../storage/log.store';
-import { pagesAhead, storedLinkOf } from '../storage/sealed-event.mapper';
-import {
-  chainKey,
-  checkStoredLink,
-  entityOfChainKey,
-  kept,
-  type ChainPosition,
-  type HashVerdict,
-} from './chain-verifier';
+import { pagesAhead, recordedFields, storedLinkOf } from '../storage/sealed-event.mapper';
+import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { movedPlace, proofNodes } from './batch-statement';
 import { TreeReplay } from './tree-replay';
-import { EventHashPool } from './event-hash.pool';
 import { logVerificationEvent } from './log-verification-event';
 import { StoreEventRecorder } from '../outbox/store-event.recorder';
 import { InjectAuditStore } from '../storage/audit-store';
@@ -68,7 +60,6 @@ export class LogVerifier {
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly recorder: StoreEventRecorder,
-    private readonly hashes: EventHashPool,
   ) {}
 
   async verify(
@@ -244,11 +235,10 @@ export class LogVerifier {
     progress?.(tree.size);
     const db = sqlIn(em);
     const read = (after: number) => logPage(db, after, PAGE);
-    const check = async (rows: LogRow[], ahead: Promise<Set<string>>, hashed: Promise<Uint8Array>) => {
+    const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
       const verified = await ahead;
-      const verdicts = await hashed;
-      for (const [i, row] of rows.entries()) {
+      for (const row of rows) {
         const globalSeq = Number(row.global_seq);
         if (globalSeq !== lastSeq + 1) {
           fail('GLOBAL_SEQUENCE_GAP', lastSeq + 1, `expected global_seq ${lastSeq + 1}, found ${globalSeq}`);
@@ -258,7 +248,7 @@ export class LogVerifier {
         const prev = chains.get(key);
         const next = checkStoredLink(
           storedLinkOf(row),
-          verdicts[i] as HashVerdict,
+          recordedFields(row),
           prev ?? GENESIS,
           (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
         );
@@ -277,20 +267,15 @@ export class LogVerifier {
       }
       progress?.(tree.size);
     };
-    let previous: [LogRow[], Promise<Set<string>>, Promise<Uint8Array>] | null = null;
+    let previous: [LogRow[], Promise<Set<string>>] | null = null;
     for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), start.size, PAGE)) {
-      // NOTE: the signatures of this page's batch statements are checked in libuv's thread pool,
-      // and its events hashed in the verification threads (and a share here), while the previous
-      // page's links, leaves and statements are checked.
+      // NOTE: the signatures of this page's batch statements are checked in the thread pool while
+      // the previous page is hashed here: Ed25519 costs more than hashing the events.
       const notes = rows.flatMap((r) => (r.batch_note ? [r.batch_note] : []));
       const ahead = statementsVerifiedAhead(notes, trusted);
       ahead.catch(() => undefined); // awaited on the next turn
-      const hashed = this.hashes.verdicts(
-        rows.map((r) => r.body),
-        true,
-      );
       if (previous) await check(...previous);
-      previous = [rows, ahead, hashed];
+      previous = [rows, ahead];
     }
     if (previous) await check(...previous);
     tree.finish();

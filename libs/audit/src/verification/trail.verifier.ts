@@ -7,10 +7,9 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { eventRowOfJson, pagesAhead, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
+import { pagesAhead, recordedFields, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
-import { ChainCheck, type HashVerdict, type StoredLink } from './chain-verifier';
-import { EventHashPool } from './event-hash.pool';
+import { ChainCheck } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
@@ -42,7 +41,6 @@ export class TrailVerifier {
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly metrics: AuditMetrics,
-    private readonly hashes: EventHashPool,
   ) {}
 
   async load(entityType: string, entityId: string): Promise<VerifiedTrail> {
@@ -110,9 +108,8 @@ export class TrailVerifier {
   }
 
   /**
-   * The entity's events in chain order, read in pages: each page is hashed in the verification
-   * threads while this thread maps it and PostgreSQL reads the next; the links are checked in
-   * order once every verdict is in.
+   * The entity's events in chain order, read in pages and checked as they come: each page is
+   * hashed while PostgreSQL reads the next one.
    */
   private async chain(
     trx: SqlSession,
@@ -121,30 +118,23 @@ export class TrailVerifier {
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
     const read = (after: number, limit: number) => entityEventPage(trx, entityType, entityId, after, limit);
     const events: SealedAuditEvent[] = [];
-    const links: StoredLink[] = [];
-    const verdicts: Promise<Uint8Array>[] = [];
+    let check: ChainCheck | null = null;
     let archived: ArchivedHead | null = null;
-    let first = true;
-    for await (const page of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
-      const bodies = page.map((r) => r.body);
-      verdicts.push(this.hashes.verdicts(bodies));
-      if (first) {
-        first = false;
+    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
+      if (!check) {
         // NOTE: a chain that does not start at 1 continues from an archive cut.
-        if (Number(page[0].chain_seq) !== 1) archived = await archivedHead(trx, entityType, entityId);
+        archived = Number(rows[0].chain_seq) === 1 ? null : await archivedHead(trx, entityType, entityId);
+        check = new ChainCheck(archived ?? undefined);
       }
-      for (const body of bodies) {
-        const row = eventRowOfJson(body);
-        links.push(storedLinkOf(row));
+      for (const row of rows) {
+        check.add(storedLinkOf(row), recordedFields(row));
         events.push(toSealedEvent(row));
       }
     }
-    // No event left: the chain may have been archived whole.
-    if (first) archived = await archivedHead(trx, entityType, entityId);
-    const check = new ChainCheck(archived ?? undefined);
-    let i = 0;
-    for (const page of await Promise.all(verdicts)) {
-      for (const verdict of page) check.add(links[i++], verdict as HashVerdict);
+    if (!check) {
+      // No event left: the chain may have been archived whole.
+      archived = await archivedHead(trx, entityType, entityId);
+      check = new ChainCheck(archived ?? undefined);
     }
     return { events, check, archived };
   }
