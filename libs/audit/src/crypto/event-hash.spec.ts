@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../events/audit-event';
 import { canonicalJson, canonicalJsonText } from './canonical-json';
@@ -181,5 +182,24 @@ describe('hashedFieldsText', () => {
     };
     const fields = hashedEventFields(stamped, 7, Buffer.alloc(32, 0xab));
     expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+  });
+
+  it('quotes any string exactly as the generic canonical text does (fast-check, 300 runs, seed 1203)', () => {
+    // Every UTF-16 code unit, lone surrogates and controls included: the quoting fast path must
+    // never differ from JSON.stringify.
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    fc.assert(
+      fc.property(text, text, text, (id, display, field) => {
+        const event = {
+          ...EVENT,
+          id,
+          actor: { ...EVENT.actor, display },
+          changes: [{ field, before: id, after: null }],
+        };
+        const fields = hashedEventFields(event, 3, GENESIS_HASH);
+        expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+      }),
+      { numRuns: 300, seed: 1203 },
+    );
   });
 });

@@ -69,11 +69,17 @@ export function eventHash(
 }
 
 const isText = (value: unknown) => value === null || typeof value === 'string';
+// What JSON.stringify (and so RFC 8785) escapes in a string, and any surrogate, paired or not.
+// eslint-disable-next-line no-control-regex
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+// NOTE: JSON.stringify's text, without its call for a string with nothing to escape: every event
+// quotes about twenty short strings, and this halves what they cost.
+const quoted = (v: string) => (ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`);
 // RFC 8785 writes strings and finite numbers exactly as JSON.stringify does; everything else
 // (objects to sort, what is not JSON) goes to the generic canonicaliser.
 const value = (v: unknown): string =>
-  typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : canonicalJsonText(v);
-const q = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+  typeof v === 'string' ? quoted(v) : v === null ? 'null' : canonicalJsonText(v);
+const q = (v: string | null) => (v === null ? 'null' : quoted(v));
 
 /**
  * JCS of the hashed fields, written member by member in their fixed sorted order: about 1.5x
@@ -115,7 +121,7 @@ export function hashedFieldsText(f: HashedEventFields): string {
   let changes = '[';
   for (const c of f.changes) {
     if (changes.length > 1) changes += ',';
-    changes += `{"after":${value(c.after)},"before":${value(c.before)},"field":${JSON.stringify(c.field)}}`;
+    changes += `{"after":${value(c.after)},"before":${value(c.before)},"field":${quoted(c.field)}}`;
   }
   const database = !v11
     ? ''
