@@ -100,6 +100,20 @@ describe('revealEvent', () => {
     expect(revealed).toEqual({ ...original, drift: original.changes });
   });
 
+  it('lists every subject revealEvent opens, wherever its envelope sits (the two walk the same places)', () => {
+    const sealedFor = (subject: string) => sealPersonalValue(key, subject, 'f', 'v');
+    const hidden = {
+      ...event({ f: sealedFor('s1') }, { f: sealedFor('s2') }),
+      changes: [{ field: 'f', before: sealedFor('s3'), after: sealedFor('s4') }],
+      patch: [{ op: 'replace' as const, path: '/f', value: sealedFor('s5') }],
+      drift: [{ field: 'f', before: sealedFor('s6'), after: null }],
+    };
+    const opened: string[] = [];
+    revealEvent(hidden, (envelope) => opened.push(envelope.subject));
+    expect(opened.sort()).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+    expect(envelopeSubjects([hidden]).sort()).toEqual(opened);
+  });
+
   it('reads an erased subject’s values as the marker', () => {
     const sealed = protectEvent(event(null, { email: 'a@x.test' }), policy, seal);
     const revealed = revealEvent(sealed, () => ERASED_VALUE);
