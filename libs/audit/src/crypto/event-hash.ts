@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { AuditEvent } from '../events/audit-event';
 import { normalizeEvent } from '../events/normalize-event';
-import { canonicalJsonText } from './canonical-json';
+import { canonicalJsonText, canonicalOrder } from './canonical-json';
 
 /**
  * Name and version of the event hash every new event is sealed with; stored with every event so a
@@ -69,24 +69,15 @@ export function eventHash(
 }
 
 const isText = (value: unknown) => value === null || typeof value === 'string';
-// What JSON.stringify (and so RFC 8785) escapes in a string, and any surrogate, paired or not.
-// eslint-disable-next-line no-control-regex
-const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
-// NOTE: JSON.stringify's text, without its call for a string with nothing to escape: every event
-// quotes about twenty short strings, and this halves what they cost.
-const quoted = (v: string) => (ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`);
-// RFC 8785 writes strings and finite numbers exactly as JSON.stringify does; everything else
-// (objects to sort, what is not JSON) goes to the generic canonicaliser.
-const value = (v: unknown): string =>
-  typeof v === 'string' ? quoted(v) : v === null ? 'null' : canonicalJsonText(v);
-const q = (v: string | null) => (v === null ? 'null' : quoted(v));
 
 /**
- * JCS of the hashed fields, written member by member in their fixed sorted order: about 1.5x
- * faster than sorting every object, and verification canonicalises every event it reads. Only
- * snapshots, metadata, patches and change values go through the generic canonicaliser. A member
- * of another type than the shape's takes the generic path for the whole event, so the text is
- * always exactly `canonicalJsonText(fields)` (the unit tests compare the two).
+ * JCS of the hashed fields: one native JSON.stringify of an object built with its members in
+ * their fixed sorted order, the nested JSON (snapshots, metadata, patch, change values) in
+ * canonical member order (as stored by a reader's sorted copy, else sorted here). Verification
+ * canonicalises every event it reads, and this is about 1.4x faster than concatenating the text
+ * member by member. A member of another type than the shape's takes the generic path for the
+ * whole event, so the text is always exactly `canonicalJsonText(fields)` (the unit tests compare
+ * the two).
  */
 export function hashedFieldsText(f: HashedEventFields): string {
   const { actor: a, source: s } = f;
@@ -112,30 +103,52 @@ export function hashedFieldsText(f: HashedEventFields): string {
     ...(v11 ? [f.operationId, f.origin] : []),
     ...(db ? [db.role, db.time, db.transactionId] : []),
   ];
+  const after = canonicalOrder(f.after);
+  const before = canonicalOrder(f.before);
+  const metadata = canonicalOrder(f.metadata);
+  const patch = canonicalOrder(f.patch);
+  const changes = f.changes.map((c) => ({
+    after: canonicalOrder(c.after),
+    before: canonicalOrder(c.before),
+    field: c.field,
+  }));
   if (
     !fixed.every(isText) ||
     !Number.isFinite(f.chainSeq) ||
-    !f.changes.every((c) => typeof c.field === 'string')
+    after === undefined ||
+    before === undefined ||
+    metadata === undefined ||
+    patch === undefined ||
+    !changes.every((c) => typeof c.field === 'string' && c.after !== undefined && c.before !== undefined)
   )
     return canonicalJsonText(f);
-  let changes = '[';
-  for (const c of f.changes) {
-    if (changes.length > 1) changes += ',';
-    changes += `{"after":${value(c.after)},"before":${value(c.before)},"field":${quoted(c.field)}}`;
-  }
-  const database = !v11
-    ? ''
-    : db
-      ? `,"database":{"role":${q(db.role)},"time":${q(db.time)},"transactionId":${q(db.transactionId)}}`
-      : ',"database":null';
-  const operation = v11 ? `,"operationId":${q(f.operationId ?? null)},"origin":${q(f.origin ?? null)}` : '';
-  return (
-    `{"action":${q(f.action)},"actor":{"display":${q(a.display)},"id":${q(a.id)},"type":${q(a.type)}}` +
-    `,"after":${value(f.after)},"before":${value(f.before)},"chainSeq":${JSON.stringify(f.chainSeq)}` +
-    `,"changes":${changes}]${database},"entityId":${q(f.entityId)},"entityType":${q(f.entityType)},"id":${q(f.id)}` +
-    `,"metadata":${value(f.metadata)},"module":${q(f.module)},"occurredAt":${q(f.occurredAt)}${operation}` +
-    `,"patch":${value(f.patch)},"prevHash":${q(f.prevHash)},"source":{"ip":${q(s.ip)}` +
-    `,"requestId":${q(s.requestId)},"sessionId":${q(s.sessionId)},"userAgent":${q(s.userAgent)}}` +
-    `,"tenantId":${q(f.tenantId)},"transactionCode":${q(f.transactionCode)}}`
-  );
+  const actor = { display: a.display, id: a.id, type: a.type };
+  const source = { ip: s.ip, requestId: s.requestId, sessionId: s.sessionId, userAgent: s.userAgent };
+  // NOTE: members in their sorted order: JSON.stringify writes them in insertion order.
+  const fields = {
+    action: f.action,
+    actor,
+    after,
+    before,
+    chainSeq: f.chainSeq,
+    changes,
+    database: db ? { role: db.role, time: db.time, transactionId: db.transactionId } : null,
+    entityId: f.entityId,
+    entityType: f.entityType,
+    id: f.id,
+    metadata,
+    module: f.module,
+    occurredAt: f.occurredAt,
+    operationId: f.operationId ?? null,
+    origin: f.origin ?? null,
+    patch,
+    prevHash: f.prevHash,
+    source,
+    tenantId: f.tenantId,
+    transactionCode: f.transactionCode,
+  };
+  if (v11) return JSON.stringify(fields);
+  // audit/v1 hashes neither member; the rest keeps the others in their order.
+  const { database: _database, operationId: _operationId, origin: _origin, ...v1 } = fields;
+  return JSON.stringify(v1);
 }

@@ -1,4 +1,13 @@
-import { isoTimestamp, recordedFields, toSealedEvent, type EventRow } from './sealed-event.mapper';
+import fc from 'fast-check';
+import { hashedEventFields, hashedFieldsText } from '../crypto/event-hash';
+import type { AuditEvent } from '../events/audit-event';
+import {
+  hashedFieldsOf,
+  isoTimestamp,
+  recordedFields,
+  toSealedEvent,
+  type EventRow,
+} from './sealed-event.mapper';
 
 describe('isoTimestamp', () => {
   it.each([
@@ -20,39 +29,39 @@ describe('isoTimestamp', () => {
   });
 });
 
-describe('toSealedEvent', () => {
-  const row: EventRow = {
-    id: 'e1',
-    entity_type: 'User',
-    entity_id: 'u1',
-    chain_seq: '2',
-    global_seq: '7',
-    hash_alg: 'audit/v1',
-    prev_hash: Buffer.alloc(32, 1),
-    hash: Buffer.alloc(32, 2),
-    tenant_id: null,
-    action: 'UPDATE',
-    actor_type: 'USER',
-    actor_id: 'alice',
-    actor_display: null,
-    module: null,
-    transaction_code: null,
-    occurred_at: '2026-11-22 10:00:00.123+00',
-    recorded_at: '2026-11-22 10:00:01.5+00',
-    before: { role: 'user', b: { z: 1, a: [{ y: 1, x: 2 }] } },
-    after: JSON.parse('{"role":"admin","__proto__":{"polluted":true}}') as EventRow['after'],
-    changes: [],
-    patch: [],
-    source: {},
-    metadata: {},
-    batch_tree_size: '7',
-    key_set_id: 'default',
-    key_id: 'k1',
-    operation_id: null,
-    origin: null,
-    database_facts: null,
-  };
+const row: EventRow = {
+  id: 'e1',
+  entity_type: 'User',
+  entity_id: 'u1',
+  chain_seq: '2',
+  global_seq: '7',
+  hash_alg: 'audit/v1',
+  prev_hash: Buffer.alloc(32, 1),
+  hash: Buffer.alloc(32, 2),
+  tenant_id: null,
+  action: 'UPDATE',
+  actor_type: 'USER',
+  actor_id: 'alice',
+  actor_display: null,
+  module: null,
+  transaction_code: null,
+  occurred_at: '2026-11-22 10:00:00.123+00',
+  recorded_at: '2026-11-22 10:00:01.5+00',
+  before: { role: 'user', b: { z: 1, a: [{ y: 1, x: 2 }] } },
+  after: JSON.parse('{"role":"admin","__proto__":{"polluted":true}}') as EventRow['after'],
+  changes: [],
+  patch: [],
+  source: {},
+  metadata: {},
+  batch_tree_size: '7',
+  key_set_id: 'default',
+  key_id: 'k1',
+  operation_id: null,
+  origin: null,
+  database_facts: null,
+};
 
+describe('toSealedEvent', () => {
   it('sorts object members at every depth and keeps "__proto__" as a member', () => {
     const event = toSealedEvent(row);
     expect(JSON.stringify(event.before)).toBe('{"b":{"a":[{"x":2,"y":1}],"z":1},"role":"user"}');
@@ -60,6 +69,11 @@ describe('toSealedEvent', () => {
     expect(Object.getPrototypeOf(event.after)).toBe(Object.prototype);
     expect(event.occurredAt).toBe('2026-11-22T10:00:00.123Z');
     expect(event.recordedAt).toBe('2026-11-22T10:00:01.500Z');
+  });
+
+  it('sorts nested members under digit-first names too (kept where JavaScript puts them)', () => {
+    const event = toSealedEvent({ ...row, before: { '10': 1, '9': 2, b: { z: 1, a: 2 } } });
+    expect(JSON.stringify(event.before)).toBe('{"9":2,"10":1,"b":{"a":2,"z":1}}');
   });
 
   it('maps jsonb columns of a shape the sealer never writes (tampering) without throwing', () => {
@@ -101,5 +115,66 @@ describe('toSealedEvent', () => {
       origin: 'APP',
       database: v11.database_facts,
     });
+  });
+});
+
+describe('hashedFieldsOf', () => {
+  const base = { ...row, hash_alg: 'audit/v1.1', tenant_id: 't1' };
+  // The text the event hash covers, or that it cannot be hashed (the verifier's mismatch).
+  const textOf = (fields: AuditEvent) => {
+    try {
+      return hashedFieldsText(hashedEventFields(fields, 2, Buffer.alloc(32, 1), 'audit/v1.1'));
+    } catch {
+      return 'throws';
+    }
+  };
+
+  it('hashes to the same text as the stored fields, whatever any jsonb column holds (fast-check, 400 runs, seed 1205)', () => {
+    // Honest shapes and tampered ones alike: a reader hashing its mapped copy must reach the
+    // verdict the stored row gives, or an edit the mapping smooths over would pass.
+    const json = fc.jsonValue({ maxDepth: 3 });
+    const change = fc.record({ field: fc.string(), before: json, after: json });
+    const op = fc.record({ op: fc.constantFrom('add', 'replace'), path: fc.string(), value: json });
+    const list = <T>(entry: fc.Arbitrary<T>) => fc.oneof(fc.array(entry, { maxLength: 3 }), json);
+    fc.assert(
+      fc.property(
+        fc.record({
+          before: json,
+          after: json,
+          changes: list(fc.oneof(change, json)),
+          patch: list(fc.oneof(op, json)),
+          source: json,
+          metadata: json,
+          database_facts: json,
+        }),
+        (columns) => {
+          const row = { ...base, ...columns } as unknown as EventRow;
+          expect(textOf(hashedFieldsOf(row, toSealedEvent(row)))).toBe(textOf(recordedFields(row)));
+        },
+      ),
+      { numRuns: 400, seed: 1205 },
+    );
+  });
+
+  it.each([
+    ['changes that is no list', { changes: {} }],
+    ['a change that is no object', { changes: [null] }],
+    ['patch that is no list', { patch: {} }],
+    ['a patch operation that is a list', { patch: [['add']] }],
+  ])('hashes the stored fields when the mapping changed %s', (_what, columns) => {
+    const row = {
+      ...base,
+      before: null,
+      after: null,
+      changes: [],
+      patch: [],
+      source: {},
+      metadata: {},
+      database_facts: null,
+      ...columns,
+    } as unknown as EventRow;
+    const event = toSealedEvent(row);
+    expect(hashedFieldsOf(row, event)).not.toBe(event);
+    expect(textOf(hashedFieldsOf(row, event))).toBe(textOf(recordedFields(row)));
   });
 });

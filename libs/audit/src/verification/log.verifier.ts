@@ -34,6 +34,8 @@ import {
 } from '../storage/verification.store';
 
 const PAGE = 5000;
+// NOTE: the first page is small so that checking starts while PostgreSQL reads the next one.
+const FIRST_PAGE = 500;
 
 const GENESIS: ChainPosition = { chainSeq: 0, hash: Buffer.alloc(32) };
 
@@ -234,7 +236,7 @@ export class LogVerifier {
     atSize();
     progress?.(tree.size);
     const db = sqlIn(em);
-    const read = (after: number) => logPage(db, after, PAGE);
+    const read = (after: number, limit: number) => logPage(db, after, limit);
     const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
       const verified = await ahead;
@@ -268,7 +270,7 @@ export class LogVerifier {
       progress?.(tree.size);
     };
     let previous: [LogRow[], Promise<Set<string>>] | null = null;
-    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), start.size, PAGE)) {
+    for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), start.size, PAGE, FIRST_PAGE)) {
       // NOTE: the signatures of this page's batch statements are checked in the thread pool while
       // the previous page is hashed here: Ed25519 costs more than hashing the events.
       const notes = rows.flatMap((r) => (r.batch_note ? [r.batch_note] : []));

@@ -7,7 +7,7 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { pagesAhead, recordedFields, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
+import { hashedFieldsOf, pagesAhead, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { ChainCheck } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
@@ -127,8 +127,9 @@ export class TrailVerifier {
         check = new ChainCheck(archived ?? undefined);
       }
       for (const row of rows) {
-        check.add(storedLinkOf(row), recordedFields(row));
-        events.push(toSealedEvent(row));
+        const event = toSealedEvent(row);
+        check.add(storedLinkOf(row), hashedFieldsOf(row, event));
+        events.push(event);
       }
     }
     if (!check) {
