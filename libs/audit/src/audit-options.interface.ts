@@ -119,6 +119,12 @@ export interface AuditModuleOptions {
   /** How far in the future a checkpoint's timestamp may be before it is rejected. Default: 300000 ms. */
   maxClockSkewMs?: number;
   /**
+   * Worker threads that hash events for full log verification (`verifyAuditLog`, the CLI's
+   * `verify`), started on first use, never keeping the process alive; 0 hashes in the calling
+   * thread. Default: one less than the machine's cores, at most 4.
+   */
+  verificationThreads?: number;
+  /**
    * How far an event the application wrote to the outbox itself (origin ASSERTED) may date its
    * `occurredAt` from the database's clock when the row was written (`clock_timestamp()`, stamped
    * by PostgreSQL): further, and the sealer refuses it (poison: retried, then a dead letter and

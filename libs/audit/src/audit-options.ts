@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { AuditActor } from './events/audit-event';
 import type {
   AuditApiOptions,
@@ -311,6 +312,12 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
     keyRotationIntervalMs: rotation,
     maxClockSkewMs,
     maxEventClockSkewMs,
+    verificationThreads: boundedInt(
+      problems,
+      'verificationThreads',
+      options.verificationThreads ?? Math.min(4, availableParallelism() - 1),
+      0,
+    ),
     maxSealedStringBytes: boundedInt(
       problems,
       'maxSealedStringBytes',

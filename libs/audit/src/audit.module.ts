@@ -54,6 +54,7 @@ import { SealingWorker } from './sealing/sealing.worker';
 import { AUDIT_ENTITIES } from './storage/audit-entities';
 import { LogVerifier } from './verification/log.verifier';
 import { TrailVerifier } from './verification/trail.verifier';
+import { EventHashPool } from './verification/event-hash.pool';
 
 /**
  * The audit trail for a Nest app. The app owns the roots this module builds on (STYLE.md §8):
@@ -90,6 +91,7 @@ import { TrailVerifier } from './verification/trail.verifier';
     AuditForwarder,
     TrailVerifier,
     LogVerifier,
+    EventHashPool,
     AuditService,
     AuditExporter,
     StoreEventRecorder,

@@ -11,11 +11,27 @@ export interface BatchRow {
   head_proof: Buffer | null;
 }
 
+/** The jsonb columns of an event, which a log page holds as PostgreSQL's text of them. */
+export const JSONB_COLUMNS = [
+  'before',
+  'after',
+  'changes',
+  'patch',
+  'source',
+  'metadata',
+  'database_facts',
+] as const;
+type JsonbColumn = (typeof JSONB_COLUMNS)[number];
+const isJsonb = (column: string) => (JSONB_COLUMNS as readonly string[]).includes(column);
+
 /**
  * A page of the log: the columns the verifier checks (every hashed one, the chain and batch
- * columns), and the batch ending there (its columns prefixed).
+ * columns; jsonb as text, parsed only where the event hash is checked: verification/hash-verdicts.ts),
+ * and the batch ending there (its columns prefixed).
  */
-export type LogRow = Omit<EventRow, 'recorded_at' | 'key_set_id'> & {
+export type LogRow = Omit<EventRow, 'recorded_at' | 'key_set_id' | JsonbColumn> & {
+  [column in JsonbColumn]: string | null;
+} & {
   batch_note: string | null;
   batch_head_index: number | null;
   batch_head_proof: Buffer | null;
@@ -67,7 +83,7 @@ export async function logHeadRoot(db: SqlSession): Promise<{ tree_size: string; 
 // the verifier reports that as a sequence failure.
 // Only what the verifier reads: the unhashed columns (recorded_at, key_set_id, request_id,
 // changed_fields) would cost their parsing on every row of every run.
-const LOG_COLUMNS = [
+export const LOG_COLUMNS = [
   'id',
   'entity_type',
   'entity_id',
@@ -84,19 +100,14 @@ const LOG_COLUMNS = [
   'module',
   'transaction_code',
   'occurred_at',
-  'before',
-  'after',
-  'changes',
-  'patch',
-  'source',
-  'metadata',
   'batch_tree_size',
   'key_id',
   'operation_id',
   'origin',
-  'database_facts',
+  ...JSONB_COLUMNS,
 ] satisfies (keyof LogRow)[];
-const LOG_PAGE_SQL = `select ${LOG_COLUMNS.map((c) => `e.${c}`).join(', ')}, b.note as batch_note, b.head_index as batch_head_index,
+const LOG_PAGE_SQL = `select ${LOG_COLUMNS.map((c) => (isJsonb(c) ? `e.${c}::text as ${c}` : `e.${c}`)).join(', ')},
+    b.note as batch_note, b.head_index as batch_head_index,
     b.head_proof as batch_head_proof
   from audit.events e left join audit.batches b on b.tree_size = e.global_seq
   where e.global_seq > ? order by e.global_seq limit ?`;

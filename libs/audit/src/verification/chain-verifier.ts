@@ -53,7 +53,8 @@ export function checkLink(
   prev: ChainPosition,
   fail: LinkFailure,
 ): ChainPosition {
-  return checkStoredLink(storedLink(event), event, prev, fail);
+  const link = storedLink(event);
+  return checkStoredLink(link, hashVerdict(event, link), prev, fail);
 }
 
 // NOTE: an event read from an untrusted file may lack its link members or hold other types: a
@@ -68,10 +69,45 @@ const storedLink = (event: Pick<SealedAuditEvent, 'id' | 'chainSeq' | 'prevHash'
   hash: hexBytes(event.hash),
 });
 
-/** `checkLink` over a stored row's link and its recorded fields, with no hex round trip. */
+/**
+ * What an event's recorded fields say of its recorded hash, apart from the link checks so that it
+ * can be computed in another thread (./event-hash.pool.ts): the event's own bytes are all it needs.
+ */
+export const HashVerdict = {
+  MATCH: 0,
+  UNKNOWN_ALGORITHM: 1,
+  /** An `audit/v1` event holding a member only `audit/v1.1` hashes. */
+  UNHASHED_MEMBERS: 2,
+  MISMATCH: 3,
+} as const;
+export type HashVerdict = (typeof HashVerdict)[keyof typeof HashVerdict];
+
+/**
+ * Whether the fields hash to the recorded hash. Fields that cannot be put in their hashed form at
+ * all (a date that is not one, a member of the wrong type: what tampering or a corrupt file
+ * produces) cannot match it either: a verdict, never an exception out of the verifier.
+ */
+export function hashVerdict(
+  fields: AuditEvent,
+  link: Pick<StoredLink, 'chainSeq' | 'hashAlg' | 'prevHash' | 'hash'>,
+): HashVerdict {
+  if (!EVENT_HASH_ALGS.includes(link.hashAlg)) return HashVerdict.UNKNOWN_ALGORITHM;
+  try {
+    // NOTE: v1 does not hash these members; a v1 event holding one could have had it changed at will.
+    if (link.hashAlg === EVENT_HASH_ALG_V1 && hasUnhashedV1Members(fields))
+      return HashVerdict.UNHASHED_MEMBERS;
+    return eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash)
+      ? HashVerdict.MATCH
+      : HashVerdict.MISMATCH;
+  } catch {
+    return HashVerdict.MISMATCH;
+  }
+}
+
+/** `checkLink` over a stored row's link and the verdict on its hash, with no hex round trip. */
 export function checkStoredLink(
   link: StoredLink,
-  fields: AuditEvent,
+  verdict: HashVerdict,
   prev: ChainPosition,
   fail: LinkFailure,
 ): ChainPosition {
@@ -86,33 +122,19 @@ export function checkStoredLink(
   if (!link.prevHash.equals(prev.hash)) {
     fail(link.chainSeq, link.id, 'BROKEN_LINK', 'prev_hash is not the hash of the previous event');
   }
-  if (!EVENT_HASH_ALGS.includes(link.hashAlg)) {
+  if (verdict === HashVerdict.UNKNOWN_ALGORITHM) {
     fail(
       link.chainSeq,
       link.id,
       'UNKNOWN_HASH_ALGORITHM',
       `hash algorithm "${link.hashAlg}" is not one of ${EVENT_HASH_ALGS.join(', ')}`,
     );
-  } else if (link.hashAlg === EVENT_HASH_ALG_V1 && hasUnhashedV1Members(fields)) {
-    // NOTE: v1 does not hash these members; a v1 event holding one could have had it changed at will.
+  } else if (verdict === HashVerdict.UNHASHED_MEMBERS) {
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'an audit/v1 event holds members only audit/v1.1 hashes');
-  } else if (!hashes(fields, link)) {
+  } else if (verdict !== HashVerdict.MATCH) {
     fail(link.chainSeq, link.id, 'HASH_MISMATCH', 'the recorded fields do not match the event hash');
   }
   return { chainSeq: link.chainSeq, hash: link.hash };
-}
-
-/**
- * Whether the fields hash to the recorded hash. Fields that cannot be put in their hashed form at
- * all (a date that is not one, a member of the wrong type: what tampering or a corrupt file
- * produces) cannot match it either: a verdict, never an exception out of the verifier.
- */
-function hashes(fields: AuditEvent, link: StoredLink): boolean {
-  try {
-    return eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash);
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -146,7 +168,10 @@ export function verifyChain(
   start: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH },
 ): ChainVerification {
   const check = new ChainCheck(start);
-  for (const event of events) check.add(storedLink(event), event);
+  for (const event of events) {
+    const link = storedLink(event);
+    check.add(link, hashVerdict(event, link));
+  }
   return check.end(head);
 }
 
@@ -164,10 +189,10 @@ export class ChainCheck {
   /** `start`: where the chain stood before the first event: genesis, or its head at an archive cut. */
   constructor(private prev: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH }) {}
 
-  add(link: StoredLink, fields: AuditEvent): void {
+  add(link: StoredLink, verdict: HashVerdict): void {
     this.firstId ??= link.id;
     this.checked++;
-    this.prev = checkStoredLink(link, fields, this.prev, this.fail);
+    this.prev = checkStoredLink(link, verdict, this.prev, this.fail);
   }
 
   /** The report, once every event was added: the chain's end checked against the recorded head. */

@@ -10,8 +10,17 @@ import { parseHeadsLine } from '../crypto/log-statements';
 import { WitnessUnavailableError } from '../errors/witness-unavailable.error';
 import type { SigningKeyRecord } from '../keys/signing-key-record';
 import { checkpointCount, rangeOf, type CheckpointRow } from '../storage/log.store';
-import { pagesAhead, recordedFields, storedLinkOf } from '../storage/sealed-event.mapper';
-import { chainKey, checkStoredLink, entityOfChainKey, kept, type ChainPosition } from './chain-verifier';
+import { pagesAhead, storedLinkOf } from '../storage/sealed-event.mapper';
+import {
+  chainKey,
+  checkStoredLink,
+  entityOfChainKey,
+  kept,
+  type ChainPosition,
+  type HashVerdict,
+} from './chain-verifier';
+import { EventHashPool } from './event-hash.pool';
+import { hashBodyOf } from './hash-verdicts';
 import type { LogFailure, LogFailureReason, LogVerification, LogVerifyOptions } from './log-verification';
 import { openStatement, statementsVerifiedAhead } from './signed-statement';
 import { movedPlace, proofNodes } from './batch-statement';
@@ -62,6 +71,7 @@ export class LogVerifier {
     @InjectAuditStore() private readonly orm: MikroORM,
     @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
     private readonly recorder: StoreEventRecorder,
+    private readonly hashes: EventHashPool,
   ) {}
 
   async verify(
@@ -73,6 +83,7 @@ export class LogVerifier {
       failures.push({ reason, globalSeq, detail });
     // The witness first, then one REPEATABLE READ snapshot of the store: sealers and checkpoints
     // committing meanwhile can neither raise a false alarm nor slip in half-seen.
+    this.hashes.warm();
     const [trusted, witnessNote] = await Promise.all([
       this.options.witness.keys(),
       this.options.witness.latest(),
@@ -237,10 +248,11 @@ export class LogVerifier {
     progress?.(tree.size);
     const db = sqlIn(em);
     const read = (after: number, limit: number) => logPage(db, after, limit);
-    const check = async (rows: LogRow[], ahead: Promise<Set<string>>) => {
+    const check = async (rows: LogRow[], ahead: Promise<Set<string>>, hashed: Promise<Uint8Array>) => {
       if (!start.chains) await this.loadPredecessors(db, rows, chains);
       const verified = await ahead;
-      for (const row of rows) {
+      const verdicts = await hashed;
+      for (const [i, row] of rows.entries()) {
         const globalSeq = Number(row.global_seq);
         if (globalSeq !== lastSeq + 1) {
           fail('GLOBAL_SEQUENCE_GAP', lastSeq + 1, `expected global_seq ${lastSeq + 1}, found ${globalSeq}`);
@@ -250,7 +262,7 @@ export class LogVerifier {
         const prev = chains.get(key);
         const next = checkStoredLink(
           storedLinkOf(row),
-          recordedFields(row),
+          verdicts[i] as HashVerdict,
           prev ?? GENESIS,
           (_seq, _id, reason, detail) => fail('CHAIN_INVALID', globalSeq, `${reason}: ${detail}`),
         );
@@ -269,15 +281,18 @@ export class LogVerifier {
       }
       progress?.(tree.size);
     };
-    let previous: [LogRow[], Promise<Set<string>>] | null = null;
+    let previous: [LogRow[], Promise<Set<string>>, Promise<Uint8Array>] | null = null;
     for await (const rows of pagesAhead(read, (r) => Number(r.global_seq), start.size, PAGE, FIRST_PAGE)) {
-      // NOTE: the signatures of this page's batch statements are checked in the thread pool while
-      // the previous page is hashed here: Ed25519 costs more than hashing the events.
+      // NOTE: this page's batch statement signatures are checked in libuv's thread pool, and its
+      // events hashed in the verification threads, while the previous page's links, leaves and
+      // statements are checked here.
       const notes = rows.flatMap((r) => (r.batch_note ? [r.batch_note] : []));
       const ahead = statementsVerifiedAhead(notes, trusted);
       ahead.catch(() => undefined); // awaited on the next turn
+      const hashed = this.hashes.verdicts(rows.map(hashBodyOf));
+      hashed.catch(() => undefined); // awaited on the next turn
       if (previous) await check(...previous);
-      previous = [rows, ahead];
+      previous = [rows, ahead, hashed];
     }
     if (previous) await check(...previous);
     tree.finish();

@@ -9,7 +9,7 @@ import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
 import { hashedFieldsOf, pagesAhead, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
-import { ChainCheck } from './chain-verifier';
+import { ChainCheck, hashVerdict } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
@@ -128,7 +128,8 @@ export class TrailVerifier {
       }
       for (const row of rows) {
         const event = toSealedEvent(row);
-        check.add(storedLinkOf(row), hashedFieldsOf(row, event));
+        const link = storedLinkOf(row);
+        check.add(link, hashVerdict(hashedFieldsOf(row, event), link));
         events.push(event);
       }
     }
