@@ -22,7 +22,7 @@ export const JSONB_COLUMNS = [
   'database_facts',
 ] as const;
 type JsonbColumn = (typeof JSONB_COLUMNS)[number];
-const isJsonb = (column: string) => (JSONB_COLUMNS as readonly string[]).includes(column);
+export const isJsonb = (column: string) => (JSONB_COLUMNS as readonly string[]).includes(column);
 
 /**
  * A page of the log: the columns the verifier checks (every hashed one, the chain and batch

@@ -20,10 +20,10 @@ interface PoolThread {
 /**
  * Worker threads that compute event hash verdicts (./hash-verdicts.ts) for full log verification,
  * so that the events hash on another core while the calling thread reads rows and checks links,
- * leaves and statements: each row carries its own `prev_hash`, so rows hash independently. The threads
- * start on first use and never keep the process alive; a thread that fails is dropped and its
- * rows are hashed in the calling thread, so a verdict never depends on the pool.
- * `verificationThreads` sets their number (0: none).
+ * leaves and statements: each row carries its own `prev_hash`, so rows hash independently. The
+ * threads start with a run (`warm`) or on first use and never keep the process alive; a thread
+ * that fails is dropped and its rows are hashed in the calling thread, so a verdict never depends
+ * on the pool. `verificationThreads` sets their number (0: none).
  */
 @Injectable()
 export class EventHashPool implements OnModuleDestroy {

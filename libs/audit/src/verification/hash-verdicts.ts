@@ -1,14 +1,12 @@
 import { recordedFields } from '../storage/sealed-event.mapper';
-import { JSONB_COLUMNS, LOG_COLUMNS, type LogRow } from '../storage/verification.store';
+import { isJsonb, JSONB_COLUMNS, LOG_COLUMNS, type LogRow } from '../storage/verification.store';
 import { HashVerdict, hashVerdict } from './chain-verifier';
 
 // The members of a hash body, in order: a row's hashed scalar columns (with its link), then its
 // jsonb columns as text.
 const UNHASHED = ['global_seq', 'batch_tree_size', 'key_id'];
-const SCALARS = LOG_COLUMNS.filter(
-  (c) => !UNHASHED.includes(c) && !(JSONB_COLUMNS as readonly string[]).includes(c),
-);
-const JSONB = JSONB_COLUMNS;
+const SCALARS = LOG_COLUMNS.filter((c) => !UNHASHED.includes(c) && !isJsonb(c));
+const BODY_COLUMNS: readonly string[] = [...SCALARS, ...JSONB_COLUMNS];
 
 /**
  * What the event hash of a log row is checked over, as one JSON array text: its scalar columns
@@ -21,7 +19,7 @@ export function hashBodyOf(row: LogRow): string {
   );
   // NOTE: jsonb's text is one JSON value (PostgreSQL writes nothing else), so the array stays one.
   let body = scalars.slice(0, -1);
-  for (const column of JSONB) body += `,${row[column] ?? 'null'}`;
+  for (const column of JSONB_COLUMNS) body += `,${row[column] ?? 'null'}`;
   return `${body}]`;
 }
 
@@ -29,10 +27,9 @@ export function hashBodyOf(row: LogRow): string {
 function verdictOf(body: string): HashVerdict {
   try {
     const values: unknown = JSON.parse(body);
-    if (!Array.isArray(values) || values.length !== SCALARS.length + JSONB.length)
-      return HashVerdict.MISMATCH;
+    if (!Array.isArray(values) || values.length !== BODY_COLUMNS.length) return HashVerdict.MISMATCH;
     const row: Record<string, unknown> = {};
-    for (const [i, column] of [...SCALARS, ...JSONB].entries()) row[column] = values[i];
+    for (let i = 0; i < BODY_COLUMNS.length; i++) row[BODY_COLUMNS[i]] = values[i];
     const fields = recordedFields(row as unknown as Parameters<typeof recordedFields>[0]);
     return hashVerdict(fields, {
       chainSeq: Number(row.chain_seq),
