@@ -70,6 +70,31 @@ export function eventHash(
 
 const isText = (value: unknown) => value === null || typeof value === 'string';
 
+/** Whether every member the shape holds as text (or null) is one: no list built per event. */
+function textMembers(f: HashedEventFields, v11: boolean): boolean {
+  const { actor: a, source: s, database: db } = f;
+  return (
+    isText(f.action) &&
+    isText(a.display) &&
+    isText(a.id) &&
+    isText(a.type) &&
+    isText(f.entityId) &&
+    isText(f.entityType) &&
+    isText(f.id) &&
+    isText(f.module) &&
+    isText(f.occurredAt) &&
+    isText(f.prevHash) &&
+    isText(s.ip) &&
+    isText(s.requestId) &&
+    isText(s.sessionId) &&
+    isText(s.userAgent) &&
+    isText(f.tenantId) &&
+    isText(f.transactionCode) &&
+    (!v11 || (isText(f.operationId) && isText(f.origin))) &&
+    (!db || (isText(db.role) && isText(db.time) && isText(db.transactionId)))
+  );
+}
+
 /**
  * JCS of the hashed fields: one native JSON.stringify of an object built with its members in
  * their fixed sorted order, the nested JSON (snapshots, metadata, patch, change values) in
@@ -83,26 +108,6 @@ export function hashedFieldsText(f: HashedEventFields): string {
   const { actor: a, source: s } = f;
   const v11 = 'origin' in f;
   const db = f.database;
-  const fixed = [
-    f.action,
-    a.display,
-    a.id,
-    a.type,
-    f.entityId,
-    f.entityType,
-    f.id,
-    f.module,
-    f.occurredAt,
-    f.prevHash,
-    s.ip,
-    s.requestId,
-    s.sessionId,
-    s.userAgent,
-    f.tenantId,
-    f.transactionCode,
-    ...(v11 ? [f.operationId, f.origin] : []),
-    ...(db ? [db.role, db.time, db.transactionId] : []),
-  ];
   const after = canonicalOrder(f.after);
   const before = canonicalOrder(f.before);
   const metadata = canonicalOrder(f.metadata);
@@ -113,7 +118,7 @@ export function hashedFieldsText(f: HashedEventFields): string {
     field: c.field,
   }));
   if (
-    !fixed.every(isText) ||
+    !textMembers(f, v11) ||
     !Number.isFinite(f.chainSeq) ||
     after === undefined ||
     before === undefined ||
