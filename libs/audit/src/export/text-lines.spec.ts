@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { Readable } from 'node:stream';
-import { LineTooLongError, textLines } from './text-lines';
+import { inChunksOf, LineTooLongError, textLines, WRITE_CHUNK_CHARS } from './text-lines';
 
 const collect = async (chunks: Buffer[]) => {
   const lines: string[] = [];
@@ -60,4 +61,39 @@ describe('textLines', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toHaveLength(64 << 20);
   }, 20_000);
+});
+
+describe('inChunksOf', () => {
+  const chunksOf = async (pieces: string[], chars: number) => {
+    const out: string[] = [];
+    for await (const chunk of inChunksOf(pieces, chars)) out.push(chunk);
+    return out;
+  };
+
+  it('hands on the same text, in chunks of at least the size but the last, none longer than the size plus one piece (fast-check, 300 runs, seed 1209)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        async (pieces, chars) => {
+          const chunks = await chunksOf(pieces, chars);
+          expect(chunks.join('')).toBe(pieces.join(''));
+          const longest = Math.max(0, ...pieces.map((p) => p.length));
+          chunks.forEach((chunk, i) => {
+            expect(chunk.length).toBeGreaterThan(0);
+            if (i < chunks.length - 1) expect(chunk.length).toBeGreaterThanOrEqual(chars);
+            expect(chunk.length).toBeLessThan(chars + longest);
+          });
+        },
+      ),
+      { numRuns: 300, seed: 1209 },
+    );
+  });
+
+  it('joins 10,000 event lines of 100 characters into one chunk per 64 KiB by default', async () => {
+    const line = `${'x'.repeat(99)}\n`;
+    const chunks: string[] = [];
+    for await (const chunk of inChunksOf(Array.from({ length: 10_000 }, () => line))) chunks.push(chunk);
+    expect(chunks.length).toBe(Math.ceil((10_000 * 100) / WRITE_CHUNK_CHARS));
+  });
 });
