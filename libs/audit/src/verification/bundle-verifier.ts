@@ -90,12 +90,19 @@ async function* proofsAhead(
   trusted: SigningKeyRecord[],
 ): AsyncGenerator<ProofAhead> {
   const queue: ProofAhead[] = [];
+  const none: Promise<ReadonlySet<string>> = Promise.resolve(new Set<string>());
+  // NOTE: a v2 statement is written once per batch of its transaction, on consecutive lines (a
+  // 100,000-event export: 15,157 lines, 67 statements): its signature is checked once, not per line.
+  let last: { note: string; verified: Promise<ReadonlySet<string>> } | null = null;
   for await (const line of lines) {
     const proof = parse(line);
-    const verified = proof
-      ? statementsVerifiedAhead([proof.note], trusted)
-      : Promise.resolve(new Set<string>());
-    verified.catch(() => undefined); // awaited when the walk reaches it
+    let verified = none;
+    if (proof && proof.note === last?.note) verified = last.verified;
+    else if (proof) {
+      verified = statementsVerifiedAhead([proof.note], trusted);
+      verified.catch(() => undefined); // awaited when the walk reaches it
+      last = { note: proof.note, verified };
+    }
     queue.push({ proof, verified });
     if (queue.length > PROOFS_AHEAD) yield queue.shift()!;
   }
