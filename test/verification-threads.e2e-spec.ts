@@ -26,6 +26,13 @@ describe('verification threads (EventHashPool, built)', () => {
     expect(result).toMatchObject({ threads: 2, pooled: true });
   });
 
+  it("bounds each thread's heap: a small young generation, a bounded old one", () => {
+    const limits = result.limits as Record<string, number>;
+    expect(limits.maxYoungGenerationSizeMb).toBe(8);
+    expect(limits.maxOldGenerationSizeMb).toBeGreaterThan(0);
+    expect(limits.maxOldGenerationSizeMb).toBeLessThanOrEqual(256);
+  });
+
   it('hashes the rows of a thread that dies in the calling thread, and goes on without it', () => {
     expect(result).toMatchObject({ afterCrash: true, afterCrashAgain: true, threadsAfterCrash: 0 });
   });

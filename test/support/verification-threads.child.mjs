@@ -64,6 +64,8 @@ async function main() {
   const pool = new EventHashPool({ verificationThreads: 2 });
   const pooled = await pool.verdicts(all);
   const threads = pool.threads.length;
+  // What the running thread's engine was given (Node reports the limits in force).
+  const limits = pool.threads[0]?.worker.resourceLimits ?? null;
 
   // A thread that dies while it holds rows: they are hashed here instead.
   const fragile = new EventHashPool({ verificationThreads: 1 });
@@ -81,6 +83,7 @@ async function main() {
     JSON.stringify({
       counts: [0, 1, 2, 3].map((v) => expected.filter((x) => x === v).length),
       threads,
+      limits,
       pooled: same(pooled),
       afterCrash: same(afterCrash),
       afterCrashAgain: same(afterCrashAgain),
