@@ -303,11 +303,32 @@ describe('audit viewer in Chromium', () => {
   it('reports: a chart and a table by action, and the visible rows as CSV', async () => {
     const { context, page } = await signedIn('carol');
     await page.getByRole('link', { name: 'Reports' }).click();
+    // The report by day is on screen; the one by action is held back until it was checked that
+    // nothing of the day report shows under the new grouping while it loads.
+    await page.getByTestId('report-table').waitFor();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/graphql', async (route) => {
+      if (/ViewerReport/.test(route.request().postData() ?? '')) await held;
+      await route.continue();
+    });
+    // Every change of the page is looked at, transient ones too (a render the next one replaces).
+    await page.evaluate(`
+      window.staleReport = false;
+      new MutationObserver(() => {
+        const head = document.querySelector('[data-testid="report-table"] thead th');
+        if (head?.textContent === 'Action') window.staleReport = true;
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    `);
     await page.getByLabel('Group by', { exact: true }).selectOption('ACTION');
     await page.getByRole('button', { name: 'Show report' }).click();
     await page.waitForURL(/groupBy=ACTION/);
+    await page.getByText('Loading the report…').waitFor();
+    expect(await page.getByTestId('report-table').count()).toBe(0);
+    expect(await page.evaluate<boolean>('window.staleReport')).toBe(false);
+    release();
     const table = page.getByTestId('report-table');
-    await table.waitFor();
+    await table.getByRole('columnheader', { name: 'Action' }).waitFor();
     expect(await page.locator('svg.chart rect').count()).toBe(await table.locator('tbody tr').count());
     const visible = await table
       .locator('tbody tr')
