@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit.constants';
 import type { ResolvedAuditOptions } from '../audit-options.interface';
 import { statedCheckpoint, signCheckpoint } from '../crypto/checkpoint';
-import { appendLeaf, consistencyProofFromRange, rangeRoot } from '../crypto/compact-range';
+import { appendLeafInPlace, consistencyProofFromRange, rangeRoot } from '../crypto/compact-range';
 import { applyHeadUpdates, entityKey, type HeadUpdate } from '../crypto/head-map';
 import { headsLine } from '../crypto/log-statements';
 import { LogIntegrityError } from '../errors/log-integrity.error';
@@ -105,7 +105,8 @@ export class Checkpointer {
       const leaves = await leavesBetween(trx, from, size);
       const hashes = leafHashes(leaves, from, size);
       if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${size} of the log are not all present.`);
-      const range = hashes.reduce((r, leaf, i) => appendLeaf(r, from + i, leaf), last ? rangeOf(last) : []);
+      const range = last ? [...rangeOf(last)] : [];
+      hashes.forEach((leaf, i) => appendLeafInPlace(range, from + i, leaf));
       const root = rangeRoot(range);
       if (!root.equals(recordedRoot)) {
         throw new LogIntegrityError(`The log's leaves do not lead to the recorded root at size ${size}.`);

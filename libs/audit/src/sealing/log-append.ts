@@ -1,5 +1,5 @@
 import { signCheckpoint } from '../crypto/checkpoint';
-import { appendLeaf, rangeRoot, type CompactRange } from '../crypto/compact-range';
+import { appendLeafInPlace, rangeRoot, type CompactRange } from '../crypto/compact-range';
 import { EVENT_HASH_ALG } from '../crypto/event-hash';
 import { entityKey } from '../crypto/head-map';
 import { headLine, movedHeads, movedLine, type EntityHead, type MovedHeads } from '../crypto/log-statements';
@@ -100,7 +100,8 @@ export async function appendPrepared(
   head: LogHead & { keyId: string },
   signing: { signer: NoteSigner; origin: string },
 ): Promise<number> {
-  let range = head.range;
+  // NOTE: a copy this append owns, grown in place (a copy per leaf cost an array per event).
+  const range = [...head.range];
   let size = head.treeSize;
   const time = new Date();
   const sign = (extension: string) =>
@@ -109,7 +110,7 @@ export async function appendPrepared(
       signing.signer,
     );
   const grow = (to: number) => {
-    for (; size < to; size++) range = appendLeaf(range, size, prepared.leaves[size - head.treeSize]);
+    for (; size < to; size++) appendLeafInPlace(range, size, prepared.leaves[size - head.treeSize]);
   };
   const { moved } = prepared;
   let shared: string | null = null;
