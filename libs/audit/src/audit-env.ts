@@ -23,7 +23,7 @@ export type AuditEnvironment = Readonly<Record<string, string | undefined>>;
  * | `AUDIT_SUBJECT_KEK` | `subjectKeyEncryptionKey` |
  * | `AUDIT_LOG_ORIGIN`, `AUDIT_KEY_SET_ID` | `logOrigin`, `keySetId` |
  * | `AUDIT_INPROCESS_WORKER=false` | `inProcessWorker: false` |
- * | `AUDIT_SEAL_BATCH_EVENTS`, `AUDIT_JOB_LOCK_MS` | `sealBatchEvents`, `jobLockMs` |
+ * | `AUDIT_SEAL_BATCH_EVENTS`, `AUDIT_JOB_LOCK_MS`, `AUDIT_WORKER_CONCURRENCY` | `sealBatchEvents`, `jobLockMs`, `workerConcurrency` |
  *
  * With `NODE_ENV=production` the signing keys and the witness must be named (no files appear in
  * the working directory of a production process): InvalidAuditOptionsError says which.
@@ -63,6 +63,7 @@ export function auditOptionsFromEnv(env: AuditEnvironment): AuditModuleOptions {
     inProcessWorker: env.AUDIT_INPROCESS_WORKER === 'false' ? false : undefined,
     sealBatchEvents: number('AUDIT_SEAL_BATCH_EVENTS'),
     jobLockMs: number('AUDIT_JOB_LOCK_MS'),
+    workerConcurrency: number('AUDIT_WORKER_CONCURRENCY'),
   };
   // NOTE: unset options left out, so that spreading this never overrides an option given before it.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));

@@ -63,7 +63,14 @@ export interface AuditModuleOptions {
    * `auditOptionsFromEnv` maps `AUDIT_INPROCESS_WORKER=false`).
    */
   inProcessWorker?: boolean;
-  /** Sealing jobs processed at once per worker process. Default: 4. */
+  /**
+   * Sealing jobs processed at once per worker process. Default: 1: a job seals everything waiting
+   * (in transactions of `sealBatchEvents`), not only its own events, so more jobs at once add
+   * transactions that compete for the CPU with the one holding the log head (sealing with 2
+   * processes of 1 job each ran at 1.2x to 1.4x the rate of 2 processes of 4 on 2 cores:
+   * docs/performance.md). Run more worker processes to seal in parallel; raise it where
+   * PostgreSQL has cores to spare. `auditOptionsFromEnv` maps `AUDIT_WORKER_CONCURRENCY`.
+   */
   workerConcurrency?: number;
   /**
    * Events one sealing transaction takes at most, over at most a tenth as many records (and no

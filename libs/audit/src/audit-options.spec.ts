@@ -16,7 +16,7 @@ describe('resolveAuditOptions', () => {
       systemActor: { id: 'system', display: 'system' },
       tenantField: 'tenantId',
       inProcessWorker: true,
-      workerConcurrency: 4,
+      workerConcurrency: 1,
       recordFailures: false,
       relay: { intervalMs: 5000, graceMs: 10000, batchSize: 500 },
       jobAttempts: 10,
@@ -206,6 +206,7 @@ describe('auditOptionsFromEnv', () => {
       AUDIT_INPROCESS_WORKER: 'false',
       AUDIT_LOG_ORIGIN: 'shop/log',
       AUDIT_JOB_LOCK_MS: '2000',
+      AUDIT_WORKER_CONCURRENCY: '3',
     });
     expect(options.keyProvider).toBeInstanceOf(DirectoryKeyProvider);
     expect(options.witness).toBeInstanceOf(DirectoryWitness);
@@ -214,6 +215,7 @@ describe('auditOptionsFromEnv', () => {
       inProcessWorker: false,
       logOrigin: 'shop/log',
       jobLockMs: 2000,
+      workerConcurrency: 3,
     });
     expect(Object.keys(auditOptionsFromEnv({}))).toEqual([]);
     expect(auditOptionsFromEnv({ AUDIT_SIGNING_KEY: 'x', AUDIT_KEY_DIR: '/k' }).keyProvider).toBeInstanceOf(

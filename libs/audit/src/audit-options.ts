@@ -290,7 +290,7 @@ export function resolveAuditOptions(options: AuditModuleOptions = {}): ResolvedA
       problems,
     ),
     inProcessWorker: options.inProcessWorker ?? true,
-    workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 4),
+    workerConcurrency: positiveInt(problems, 'workerConcurrency', options.workerConcurrency ?? 1),
     sealBatchEvents: positiveInt(problems, 'sealBatchEvents', options.sealBatchEvents ?? 2000),
     recordFailures: options.recordFailures ?? false,
     relay,

@@ -7,7 +7,7 @@ import {
   headLeafHash,
   headMapProof,
   headMapRoot,
-  needsDeeper,
+  MAX_DEPTH,
   pathPrefixes,
   verifyHeadMapProof,
   type HeadMapNode,
@@ -37,16 +37,13 @@ const entry = (key: Buffer, chainSeq = randomInt(1_000_000)): HeadUpdate => ({
 });
 const leafOf = (e: HeadUpdate) => headLeafHash(e.key, e.chainSeq, e.headHash);
 
-/** Loads from the simulated database only what pathPrefixes and needsDeeper ask for. */
+/** Loads from the simulated database only what pathPrefixes asks for. */
 function loadView(db: Map<string, HeadMapNode>, keys: Buffer[]): Map<string, HeadMapNode> {
   const view = new Map<string, HeadMapNode>();
   for (const key of keys) {
-    for (let depth = 4; ; depth *= 2) {
-      for (const prefix of pathPrefixes(key, depth)) {
-        const node = db.get(prefix);
-        if (node) view.set(prefix, node);
-      }
-      if (!needsDeeper(view, key, depth)) break;
+    for (const prefix of pathPrefixes(key, MAX_DEPTH)) {
+      const node = db.get(prefix);
+      if (node) view.set(prefix, node);
     }
   }
   return view;
@@ -277,10 +274,10 @@ describe('entity heads map', () => {
     const shallow = new Map(
       pathPrefixes(a.key, 4).flatMap((p) => (db.has(p) ? [[p, db.get(p)!] as const] : [])),
     );
-    expect(needsDeeper(shallow, a.key, 4)).toBe(true);
+    expect(shallow.get('0000')?.leaf).toBeNull();
     expect(() => applyHeadUpdates(shallow, [entry(a.key)])).toThrow(/no child was loaded/);
     expect(() => headMapProof(shallow, a.key)).toThrow(/no child was loaded/);
-    expect(needsDeeper(loadView(db, [a.key]), a.key, 128)).toBe(false);
+    expect(headMapProof(loadView(db, [a.key]), a.key).terminal).toEqual(a);
   });
 
   it('rejects malformed updates', () => {

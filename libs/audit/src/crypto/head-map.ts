@@ -53,7 +53,8 @@ export interface HeadMapProof {
 }
 
 const HASH_SIZE = 32;
-const MAX_DEPTH = HASH_SIZE * 8;
+/** A key's bits: no path in the map is deeper. */
+export const MAX_DEPTH = HASH_SIZE * 8;
 const EMPTY = Buffer.alloc(HASH_SIZE);
 const LEAF_PREFIX = Buffer.from([0x02]);
 
@@ -70,7 +71,7 @@ function entryProblem(e: HeadUpdate): string | null {
 }
 
 /** The key's 256 bits as '0'/'1' characters: the prefix at depth d is the first d of them. */
-function keyBits(key: Buffer): string {
+export function keyBits(key: Buffer): string {
   if (!isDigest(key)) throw new InvalidHashError('A head map key must be a 32-byte digest (see entityKey).');
   return Array.from(key, (b) => b.toString(2).padStart(8, '0')).join('');
 }
@@ -105,10 +106,10 @@ export function headLeafHash(key: Buffer, chainSeq: number, headHash: Buffer): B
 const leafHashOf = (e: HeadUpdate) => headLeafHash(e.key, e.chainSeq, e.headHash);
 
 /**
- * Prefixes to load to update or prove `key` down to `depth` (capped at 256): the path's prefixes
- * of lengths 0..depth and their siblings. Load them in one query; while {@link needsDeeper} says
- * the path goes on, load `pathPrefixes(key, depth * 2)` (the path is about 2·log2(entities) deep
- * at worst in practice, so a first depth of 64 almost always suffices).
+ * Prefixes to load to update or prove `key`, down to `depth` (capped at 256): the path's prefixes
+ * of lengths 0..depth and their siblings. The stored nodes among them, down to where the path ends
+ * (a leaf or no node), are what `applyHeadUpdates` and `headMapProof` need; storage/head-map.store
+ * walks the same paths in the database.
  */
 export function pathPrefixes(key: Buffer, depth: number): string[] {
   const bits = keyBits(key);
@@ -120,19 +121,13 @@ export function pathPrefixes(key: Buffer, depth: number): string[] {
   return prefixes;
 }
 
-/** Whether `key`'s path goes on below `depth` in the loaded nodes: an internal node sits there. */
-export function needsDeeper(nodes: ReadonlyMap<string, HeadMapNode>, key: Buffer, depth: number): boolean {
-  // NOTE: no node at that depth means the path ended above it (leaf or empty): nothing more to load.
-  return nodes.get(keyBits(key).slice(0, depth))?.leaf === null;
-}
-
 /** Hash of the child of a loaded internal node; fails loudly when the view was cut off there. */
 function childHash(nodes: ReadonlyMap<string, HeadMapNode>, parent: string, bit: string): Buffer {
   // NOTE: an internal node has a non-empty child, so two missing children mean the caller did not
-  // load deep enough (needsDeeper); reading them as EMPTY would silently corrupt the map.
+  // load the whole path (pathPrefixes); reading them as EMPTY would silently corrupt the map.
   if (!nodes.has(`${parent}0`) && !nodes.has(`${parent}1`)) {
     throw new AuditInvariantError(
-      `Head map node '${parent}' is internal but no child was loaded: see needsDeeper.`,
+      `Head map node '${parent}' is internal but no child was loaded: see pathPrefixes.`,
     );
   }
   return nodes.get(parent + bit)?.hash ?? EMPTY;

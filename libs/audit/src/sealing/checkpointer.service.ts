@@ -142,9 +142,13 @@ export class Checkpointer {
       const from = base ? Number(base.tree_size) : 0;
       const to = Number(newest.tree_size);
       if (base && base.checkpoint_time.getTime() > newest.checkpoint_time.getTime()) return;
-      const hashes = leafHashes(await leavesBetween(db, from, to), from, to);
-      if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${to} of the log are not all present.`);
-      const proof = base ? consistencyProofFromRange(from, rangeOf(base), hashes) : [];
+      // NOTE: the first checkpoint a witness gets needs no proof, so no leaves (all of them, from 0).
+      let proof: Buffer[] = [];
+      if (base) {
+        const hashes = leafHashes(await leavesBetween(db, from, to), from, to);
+        if (!hashes) throw new LogIntegrityError(`Leaves ${from + 1}…${to} of the log are not all present.`);
+        proof = consistencyProofFromRange(from, rangeOf(base), hashes);
+      }
       try {
         await this.options.witness.submit(newest.note, held, proof);
         return;

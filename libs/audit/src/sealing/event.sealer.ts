@@ -78,12 +78,12 @@ const JOB_ROUNDS = 1000;
 export interface SealResult {
   /** Outbox events sealed (DRIFT_DETECTED events the sealer added are not counted). */
   sealed: number;
-  /** The log has grown by `checkpoint.everyEvents` since the last checkpoint. */
-  checkpointDue: boolean;
 }
 
 /** What one sealing transaction took from the outbox. */
 interface Taken extends SealResult {
+  /** The log has grown by `checkpoint.everyEvents` since the last checkpoint. */
+  checkpointDue: boolean;
   /** The outbox rows it consumed. */
   consumed: string[];
   /** How many of them the database captured (the app never saw them to count them as recorded). */
@@ -149,10 +149,9 @@ export class EventSealer {
    * find their events sealed by an earlier job's batch; they are answered with one read.
    */
   async sealJob(own: SealJobEvent[], sweep = false): Promise<SealResult> {
-    const total: SealResult = { sealed: 0, checkpointDue: false };
+    const total: SealResult = { sealed: 0 };
     const add = (step: SealResult) => {
       total.sealed += step.sealed;
-      total.checkpointDue ||= step.checkpointDue;
     };
     // A sweep: batches until none takes anything (what is left, others hold or is blocked).
     for (let round = 0; sweep && round < JOB_ROUNDS; round++) {
@@ -198,7 +197,7 @@ export class EventSealer {
   private async perOutbox(
     hold: (trx: SqlSession, outbox: SqlSession, source: SqlSession) => Promise<HeldEntity[]>,
   ): Promise<SealResult & { consumed: number }> {
-    const total = { sealed: 0, checkpointDue: false, consumed: 0 };
+    const total = { sealed: 0, consumed: 0 };
     for (const source of outboxesOf(this.orm, this.store)) {
       let step;
       try {
@@ -208,7 +207,6 @@ export class EventSealer {
         throw error;
       }
       total.sealed += step.sealed;
-      total.checkpointDue ||= step.checkpointDue;
       total.consumed += step.consumed;
     }
     return total;
@@ -225,7 +223,7 @@ export class EventSealer {
     } catch (error) {
       if (!(error instanceof PoisonEventError)) throw error;
     }
-    const total: SealResult = { sealed: 0, checkpointDue: false };
+    const total: SealResult = { sealed: 0 };
     for (;;) {
       const step = await this.sealPending(entityType, entityId, 1);
       if (step.poison) {
@@ -234,7 +232,6 @@ export class EventSealer {
       }
       if (step.consumed === 0) return total;
       total.sealed += step.sealed;
-      total.checkpointDue ||= step.checkpointDue;
     }
   }
 
@@ -266,7 +263,7 @@ export class EventSealer {
    */
   private async sealPending(entityType: string, entityId: string, limit: number) {
     const source = await this.outboxHolding(entityType, entityId);
-    if (!source) return { sealed: 0, checkpointDue: false, consumed: 0 };
+    if (!source) return { sealed: 0, consumed: 0 };
     return this.sealing(
       source,
       async (trx, outbox) => {
@@ -375,6 +372,10 @@ export class EventSealer {
     if (separate && result.consumed.length > 0) {
       await deleteOutboxRows(source, result.consumed);
     }
+    // Cut as soon as one is due, not when the job ends: a job draining a backlog runs many
+    // transactions, and a checkpoint over all of them (measured: the first of a 200,000-event
+    // backlog at 64,000 events) costs the cutting process memory and time in proportion.
+    if (result.checkpointDue) this.checkpointer.trigger('EVENTS');
     // Counted once committed: a rolled-back attempt sealed nothing.
     this.metrics.sealed.inc(result.sealed);
     this.metrics.recorded.inc(result.captured ?? 0);
@@ -384,7 +385,6 @@ export class EventSealer {
     if (poison?.parked) await this.deadLetters.announceParked(poison, poison.attempts, poison.error);
     return {
       sealed: result.sealed,
-      checkpointDue: result.checkpointDue,
       consumed: result.consumed.length,
       poison,
     };

@@ -51,8 +51,7 @@ export class SealingWorker implements OnApplicationBootstrap, OnApplicationShutd
     this.worker = new Worker<SealJob, number>(
       AUDIT_QUEUE,
       async (job) => {
-        const { sealed, checkpointDue } = await this.sealer.sealJob(job.data.events, job.data.sweep);
-        if (checkpointDue) this.checkpointer.trigger('EVENTS');
+        const { sealed } = await this.sealer.sealJob(job.data.events, job.data.sweep);
         // Committed: the sinks need not wait for their next poll.
         if (sealed > 0) this.forwarder.trigger();
         return sealed;
