@@ -4,12 +4,15 @@ import {
   AuditDeadLetters,
   Checkpointer,
   entityKey,
+  EventSealer,
+  KeyRegistry,
   headMoved,
   LogVerifier,
   parseStatementClaim,
   SIGNING_KEY_ENTITY,
 } from '../src';
 import { statedCheckpoint } from '../src/crypto/checkpoint';
+import { PartitionUpkeep } from '../src/sealing/partition-upkeep.service';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
 
 const RECORDS = 40;
@@ -105,6 +108,43 @@ describe('sealing in batches over many records', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
     const trail = await f.trail('b5', 'Ledger');
     expect(trail.map((e) => e.action)).toEqual(['STEP_0', 'STEP_1', 'STEP_2']);
+    expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
+  });
+});
+
+/**
+ * A job draining a backlog runs many sealing transactions; each that finds the log grown by
+ * `checkpoint.everyEvents` since the last checkpoint asks for a cut at once, not when the job ends
+ * (a cut over a whole backlog loads the heads-map paths of every record in it).
+ */
+describe('checkpoints while a job drains a backlog', () => {
+  let f: FixtureApp;
+  afterEach(async () => f?.close());
+
+  it('asks for a cut from the sealing transaction that makes one due, before the job ends', async () => {
+    f = await startFixtureApp({
+      inProcessWorker: false,
+      sealBatchEvents: 10,
+      checkpoint: { intervalMs: 3_600_000, heartbeatMs: 3_600_000, everyEvents: 20 },
+    });
+    await f.app.get(PartitionUpkeep).ensure();
+    await f.app.get(KeyRegistry).ensureActiveKey();
+    await commitInOneTransaction(f, 'd');
+    const checkpointer = f.app.get(Checkpointer);
+    const asked: { trigger: string; sealed: number }[] = [];
+    let sealed = 0;
+    const trigger = jest.spyOn(checkpointer, 'trigger').mockImplementation((t) => {
+      asked.push({ trigger: t, sealed });
+    });
+    sealed = (await f.app.get(EventSealer).sealJob([], true)).sealed;
+    trigger.mockRestore();
+
+    expect(sealed).toBeGreaterThanOrEqual(TOTAL);
+    // Asked while the sweep ran (before it returned its count), by every transaction past 20
+    // events: with no cut made meanwhile (the spy swallowed them), each one after the second.
+    expect(asked.length).toBeGreaterThanOrEqual(TOTAL / 10 - 2);
+    expect(asked.every((a) => a.trigger === 'EVENTS' && a.sealed === 0)).toBe(true);
+    await checkpointer.run('EVENTS');
     expect((await f.app.get(LogVerifier).verify('FULL')).valid).toBe(true);
   });
 });
