@@ -8,12 +8,12 @@ import {
   headMapProof,
   headMapRoot,
   MAX_DEPTH,
-  pathPrefixes,
   verifyHeadMapProof,
   type HeadMapNode,
   type HeadMapProof,
   type HeadUpdate,
 } from './head-map';
+import { pathPrefixes } from './testdata/head-map-paths';
 import { merkleNodeHash } from './merkle';
 
 const EMPTY = Buffer.alloc(32);

@@ -105,29 +105,13 @@ export function headLeafHash(key: Buffer, chainSeq: number, headHash: Buffer): B
 
 const leafHashOf = (e: HeadUpdate) => headLeafHash(e.key, e.chainSeq, e.headHash);
 
-/**
- * Prefixes to load to update or prove `key`, down to `depth` (capped at 256): the path's prefixes
- * of lengths 0..depth and their siblings. The stored nodes among them, down to where the path ends
- * (a leaf or no node), are what `applyHeadUpdates` and `headMapProof` need; storage/head-map.store
- * walks the same paths in the database.
- */
-export function pathPrefixes(key: Buffer, depth: number): string[] {
-  const bits = keyBits(key);
-  const prefixes = [''];
-  for (let d = 1; d <= Math.min(depth, MAX_DEPTH); d++) {
-    const parent = bits.slice(0, d - 1);
-    prefixes.push(parent + bits[d - 1], parent + flip(bits[d - 1]));
-  }
-  return prefixes;
-}
-
 /** Hash of the child of a loaded internal node; fails loudly when the view was cut off there. */
 function childHash(nodes: ReadonlyMap<string, HeadMapNode>, parent: string, bit: string): Buffer {
   // NOTE: an internal node has a non-empty child, so two missing children mean the caller did not
-  // load the whole path (pathPrefixes); reading them as EMPTY would silently corrupt the map.
+  // load the whole path and its siblings (storage/head-map.store); reading them as EMPTY would silently corrupt the map.
   if (!nodes.has(`${parent}0`) && !nodes.has(`${parent}1`)) {
     throw new AuditInvariantError(
-      `Head map node '${parent}' is internal but no child was loaded: see pathPrefixes.`,
+      `Head map node '${parent}' is internal but no child was loaded: load whole paths.`,
     );
   }
   return nodes.get(parent + bit)?.hash ?? EMPTY;
@@ -179,7 +163,7 @@ function update(
 
 /**
  * Applies `updates` (inserts or replacements; the last of one key wins) to the map whose stored
- * nodes on the updated keys' paths and their siblings are in `nodes` (see {@link pathPrefixes}).
+ * nodes on the updated keys' paths and their siblings are in `nodes` (storage/head-map.store).
  * Returns the new root and the nodes to upsert. Nothing is ever deleted: keys are never removed,
  * so the key count below every prefix only grows, and a stored prefix (non-empty, with a parent
  * holding two keys or more) stays stored; a leaf pushed down leaves an internal node at its prefix.
@@ -196,7 +180,7 @@ export function applyHeadUpdates(
   return { root: update(nodes, '', [...latest.values()], written), written };
 }
 
-/** Proof for `key` from the loaded nodes of its path and their siblings (see {@link pathPrefixes}). */
+/** Proof for `key` from the loaded nodes of its path and their siblings (storage/head-map.store). */
 export function headMapProof(nodes: ReadonlyMap<string, HeadMapNode>, key: Buffer): HeadMapProof {
   const bits = keyBits(key);
   const siblings: Buffer[] = [];

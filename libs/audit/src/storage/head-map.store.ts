@@ -14,7 +14,7 @@ interface NodeRow {
 
 /**
  * Loads the stored entity-heads map nodes on the paths of `keys` and their siblings: what
- * crypto/head-map needs to update or prove those keys (see `pathPrefixes`), in one query that
+ * crypto/head-map needs to update or prove those keys, in one query that
  * walks each path down from the root while the node it reaches is internal.
  * NOTE: walked in the database rather than asked for by prefix down to a fixed depth: that was
  * about 130 prefixes a key whatever the map's depth (a checkpoint over 10,000 records sent a
