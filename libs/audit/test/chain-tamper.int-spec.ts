@@ -1,6 +1,9 @@
+import { IsolationLevel } from '@mikro-orm/core';
 import { merkleLeafHash, merkleRoot, type ChainFailureReason } from '../src';
+import { sqlOf } from '../src/storage/sql-session';
+import { entityEventPages } from '../src/storage/verification.store';
 import { startFixtureApp, type FixtureApp } from './fixtures/fixture-app';
-import { expectTampered as expectTamperedTrail, sealedChain } from './fixtures/tamper';
+import { expectTampered as expectTamperedTrail, sealedChain, waitForChain } from './fixtures/tamper';
 
 /**
  * Attacks by a database superuser on the hash chains, straight in SQL. Each must make the read
@@ -121,5 +124,60 @@ describe('hash chains: tampering is detected on read', () => {
     const id = await chain();
     await sql(`update audit.events set hash_alg = $2 where entity_id = $1 and chain_seq = 4`, id, alg);
     await expectTampered(id, 4, 'UNKNOWN_HASH_ALGORITHM');
+  });
+
+  describe('a trail longer than its first page (the rest read through a cursor)', () => {
+    // The trail reader's first page is 250 events; past it, a cursor.
+    const LENGTH = 320;
+    let id: string;
+    /** The chain_seqs entityEventPages returns with tiny pages, each page's length, in one transaction. */
+    const paged = (firstPage: number, pageSize: number) =>
+      sqlOf(f.orm.em).transaction(
+        async (trx) => {
+          const pages: number[][] = [];
+          for await (const rows of entityEventPages(trx, 'Account', id, firstPage, pageSize))
+            pages.push(rows.map((row) => Number(row.chain_seq)));
+          return pages;
+        },
+        { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+      );
+
+    beforeAll(async () => {
+      const account = await f.accounts.open({ name: 'v0', email: 'long@x.test', tenantId: 'acme' });
+      for (let i = 1; i < LENGTH; i++) await f.accounts.update(account.id, { name: `v${i}` });
+      id = account.id;
+      await waitForChain(f, id, LENGTH);
+    });
+
+    it('pages every event once, in chain order, over several pages of the cursor', async () => {
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect((await paged(2, 3)).flat()).toEqual(range(1, LENGTH));
+      expect((await paged(2, 3)).map((page) => page.length).slice(0, 3)).toEqual([2, 3, 3]);
+      // Two cursors in one transaction, each of its own name.
+      const both = await sqlOf(f.orm.em).transaction(async (trx) => {
+        const seqs = async () => {
+          const out: number[] = [];
+          for await (const rows of entityEventPages(trx, 'Account', id, 5, 7))
+            out.push(...rows.map((r) => Number(r.chain_seq)));
+          return out;
+        };
+        return [await seqs(), await seqs()];
+      });
+      expect(both).toEqual([range(1, LENGTH), range(1, LENGTH)]);
+      const trail = await f.trail(id);
+      expect(trail.map((e) => e.chainSeq)).toEqual(range(1, LENGTH));
+      expect((await f.audit.verifyTrail('Account', id)).valid).toBe(true);
+    });
+
+    it('detects an event changed, and one deleted, past the first page', async () => {
+      await sql(
+        `update audit.events set actor_id = 'someone-else' where entity_id = $1 and chain_seq = 300`,
+        id,
+      );
+      await expectTampered(id, 300, 'HASH_MISMATCH');
+      await sql(`delete from audit.events where entity_id = $1 and chain_seq = 270`, id);
+      await expectTampered(id, 271, 'SEQUENCE_GAP');
+      expect((await paged(250, 4)).flat()).toHaveLength(LENGTH - 1);
+    });
   });
 });

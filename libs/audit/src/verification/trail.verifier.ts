@@ -7,14 +7,14 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { hashedFieldsOf, pagesAhead, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
+import { hashedFieldsOf, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { ChainCheck, hashVerdict } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
 import { InjectAuditStore } from '../storage/audit-store';
 import { archivedHead, type ArchivedHead } from '../storage/archive.store';
 import { type SqlSession, sqlIn } from '../storage/sql-session';
-import { entityEventPage, trailEvidence } from '../storage/verification.store';
+import { entityEventPages, trailEvidence } from '../storage/verification.store';
 import { movedPlace, proofNodes } from './batch-statement';
 
 const PAGE = 2000;
@@ -116,11 +116,10 @@ export class TrailVerifier {
     entityType: string,
     entityId: string,
   ): Promise<{ events: SealedAuditEvent[]; check: ChainCheck; archived: ArchivedHead | null }> {
-    const read = (after: number, limit: number) => entityEventPage(trx, entityType, entityId, after, limit);
     const events: SealedAuditEvent[] = [];
     let check: ChainCheck | null = null;
     let archived: ArchivedHead | null = null;
-    for await (const rows of pagesAhead(read, (r) => Number(r.chain_seq), 0, PAGE, FIRST_PAGE)) {
+    for await (const rows of entityEventPages(trx, entityType, entityId, FIRST_PAGE, PAGE)) {
       if (!check) {
         // NOTE: a chain that does not start at 1 continues from an archive cut.
         archived = Number(rows[0].chain_seq) === 1 ? null : await archivedHead(trx, entityType, entityId);
