@@ -9,7 +9,7 @@ import {
   eventHash,
   GENESIS_HASH,
   hashedEventFields,
-  hashedFieldsText,
+  hashedEventText,
   hasUnhashedV1Members,
 } from './event-hash';
 
@@ -113,7 +113,7 @@ describe('eventHash (audit/v1.1)', () => {
   });
 });
 
-describe('hashedFieldsText', () => {
+describe('hashedEventText', () => {
   // The reference: a serialiser that sorts every object itself (no fast path of ours in it).
   const sortingJcs = configure({ deterministic: true, strict: true });
   const canonicalJsonText = (value: unknown) => sortingJcs(value);
@@ -153,7 +153,33 @@ describe('hashedFieldsText', () => {
         actor: { ...EVENT.actor, id: { x: 1 } as unknown as string },
       },
     ],
+    [
+      'a time in another form than ISO UTC (the generic path)',
+      { ...EVENT, occurredAt: '2026-11-22T11:00:00+01:00' },
+    ],
+    [
+      'v1.1 members of another type (the generic path)',
+      {
+        ...EVENT,
+        operationId: 7 as unknown as string,
+        database: { transactionId: 8812 as unknown as string, role: 'app', time: '2026-11-22T10:00:00.004Z' },
+      },
+    ],
+    [
+      'a change that is no object (the generic path)',
+      { ...EVENT, changes: ['role' as unknown as AuditEvent['changes'][number]] },
+    ],
   ];
+
+  it('throws where the generic path throws: no actor, a time that is none', () => {
+    for (const event of [
+      { ...EVENT, actor: null as unknown as AuditEvent['actor'] },
+      { ...EVENT, occurredAt: 'yesterday' },
+    ]) {
+      expect(() => hashedEventFields(event, 1, GENESIS_HASH)).toThrow();
+      expect(() => hashedEventText(event, 1, GENESIS_HASH)).toThrow();
+    }
+  });
 
   it('hashes the time a Date round trip gives, whatever form it is stored in', () => {
     const times = [
@@ -174,9 +200,11 @@ describe('hashedFieldsText', () => {
   });
 
   it.each(variants)('writes exactly the generic canonical text: %s', (_name, event) => {
+    const prev = Buffer.alloc(32, 0xab);
     for (const alg of [EVENT_HASH_ALG_V1, EVENT_HASH_ALG]) {
-      const fields = hashedEventFields(event, 7, Buffer.alloc(32, 0xab), alg);
-      expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+      expect(hashedEventText(event, 7, prev, alg)).toBe(
+        canonicalJsonText(hashedEventFields(event, 7, prev, alg)),
+      );
     }
     const stamped = {
       ...event,
@@ -184,8 +212,7 @@ describe('hashedFieldsText', () => {
       origin: 'DATABASE' as const,
       database: V11_EVENT.database,
     };
-    const fields = hashedEventFields(stamped, 7, Buffer.alloc(32, 0xab));
-    expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+    expect(hashedEventText(stamped, 7, prev)).toBe(canonicalJsonText(hashedEventFields(stamped, 7, prev)));
   });
 
   it('quotes any string exactly as the sorting serialiser does (fast-check, 300 runs, seed 1203)', () => {
@@ -199,8 +226,9 @@ describe('hashedFieldsText', () => {
           actor: { ...EVENT.actor, display },
           changes: [{ field, before: id, after: null }],
         };
-        const fields = hashedEventFields(event, 3, GENESIS_HASH);
-        expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+        expect(hashedEventText(event, 3, GENESIS_HASH)).toBe(
+          canonicalJsonText(hashedEventFields(event, 3, GENESIS_HASH)),
+        );
       }),
       { numRuns: 300, seed: 1203 },
     );
@@ -222,8 +250,10 @@ describe('hashedFieldsText', () => {
         fc.boolean(),
         (members, v11) => {
           const event = { ...V11_EVENT, ...members } as unknown as AuditEvent;
-          const fields = hashedEventFields(event, 3, GENESIS_HASH, v11 ? EVENT_HASH_ALG : EVENT_HASH_ALG_V1);
-          expect(hashedFieldsText(fields)).toBe(canonicalJsonText(fields));
+          const alg = v11 ? EVENT_HASH_ALG : EVENT_HASH_ALG_V1;
+          expect(hashedEventText(event, 3, GENESIS_HASH, alg)).toBe(
+            canonicalJsonText(hashedEventFields(event, 3, GENESIS_HASH, alg)),
+          );
         },
       ),
       { numRuns: 300, seed: 1206 },

@@ -5,12 +5,16 @@ import type { AuditEvent } from './audit-event';
 const CANONICAL_TIME =
   /^\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
+/** Whether the time is text in the form `new Date(value).toISOString()` would return unchanged. */
+export const isCanonicalTime = (value: unknown): value is string =>
+  typeof value === 'string' && CANONICAL_TIME.test(value);
+
 /**
  * `new Date(value).toISOString()`, without the parse for a text already in that form: verifiers
  * normalise every stored event, whose time is (12x cheaper than the round trip).
  */
 const isoTime = (value: AuditEvent['occurredAt']): string =>
-  typeof value === 'string' && CANONICAL_TIME.test(value) ? value : new Date(value).toISOString();
+  isCanonicalTime(value) ? value : new Date(value).toISOString();
 
 /**
  * An event in its one stored and hashed shape: absent values null, `occurredAt` as ISO-8601 with
