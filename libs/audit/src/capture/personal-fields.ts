@@ -112,12 +112,21 @@ export function envelopeSubjects(events: (AuditEvent & { drift?: FieldChange[] |
   const visit = (value: unknown) => {
     if (isPersonalDataEnvelope(value)) subjects.add(value.subject);
   };
-  for (const event of events) {
-    for (const snapshot of [event.before, event.after]) if (snapshot) Object.values(snapshot).forEach(visit);
-    for (const change of [...event.changes, ...(event.drift ?? [])]) {
+  // NOTE: loops over the members, no list built per event: every trail read walks every event.
+  const visitMembers = (snapshot: JsonObject | null) => {
+    if (snapshot) for (const key of Object.keys(snapshot)) visit(snapshot[key]);
+  };
+  const visitChanges = (changes: FieldChange[] | null | undefined) => {
+    for (const change of changes ?? []) {
       visit(change.before);
       visit(change.after);
     }
+  };
+  for (const event of events) {
+    visitMembers(event.before);
+    visitMembers(event.after);
+    visitChanges(event.changes);
+    visitChanges(event.drift);
     for (const op of event.patch) if ('value' in op) visit(op.value);
   }
   return [...subjects];

@@ -29,11 +29,11 @@ const MEMBERS = ['$pd', 'ct', 'iv', 'subject', 'tag'];
 export function isPersonalDataEnvelope(value: unknown): value is PersonalDataEnvelope {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
+  // NOTE: the tag first: readers test every JSON object of every event they show.
+  if (record.$pd !== PERSONAL_DATA_ALG) return false;
   const keys = Object.keys(record).sort();
   return (
-    record.$pd === PERSONAL_DATA_ALG &&
-    keys.length === MEMBERS.length &&
-    keys.every((k, i) => k === MEMBERS[i] && typeof record[k] === 'string')
+    keys.length === MEMBERS.length && keys.every((k, i) => k === MEMBERS[i] && typeof record[k] === 'string')
   );
 }
 
