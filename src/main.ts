@@ -9,7 +9,10 @@ import { loadAppConfig } from './config/app-config';
 export async function createApp(options?: NestApplicationOptions): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true, ...options });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // NOTE: exit rather than re-raise the signal: pino writes stdout asynchronously and flushes on
+  // 'exit', which a process killed by its own signal never emits (the last lines, the shutdown's
+  // own, were lost).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   return app;
 }
 

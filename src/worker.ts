@@ -7,7 +7,10 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // NOTE: exit rather than re-raise the signal: pino writes stdout asynchronously and flushes on
+  // 'exit', which a process killed by its own signal never emits (the last lines, the shutdown's
+  // own, were lost).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   console.log('Audit Ledger sealing worker started');
 }
 

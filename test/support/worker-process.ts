@@ -6,7 +6,7 @@ const WORKER = join(__dirname, '..', '..', 'dist', 'src', 'worker.js');
 export interface WorkerProcess {
   child: ChildProcess;
   output(): string;
-  /** SIGTERM, then how it ended: an exit code, or the signal Nest re-raises after its shutdown hooks. */
+  /** SIGTERM, then how it ended: an exit code (0 after its shutdown hooks), or a signal. */
   stop(): Promise<number | NodeJS.Signals | null>;
 }
 
