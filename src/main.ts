@@ -4,15 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
+import { enableShutdownHooks } from './logging/shutdown-hooks';
 
 /** The example app, ready to listen: schema migrated, demo users seeded, worker started. */
 export async function createApp(options?: NestApplicationOptions): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true, ...options });
   app.useLogger(app.get(Logger));
-  // NOTE: exit rather than re-raise the signal: pino writes stdout asynchronously and flushes on
-  // 'exit', which a process killed by its own signal never emits (the last lines, the shutdown's
-  // own, were lost).
-  app.enableShutdownHooks(undefined, { useProcessExit: true });
+  enableShutdownHooks(app);
   return app;
 }
 

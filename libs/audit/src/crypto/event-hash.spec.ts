@@ -166,6 +166,18 @@ describe('hashedEventText', () => {
       },
     ],
     [
+      'v1.1 members holding objects out of order (the generic path sorts them)',
+      {
+        ...EVENT,
+        origin: { z: 1, a: 2 } as unknown as AuditEvent['origin'],
+        database: {
+          transactionId: { y: 1, b: 2 } as unknown as string,
+          role: 'app',
+          time: '2026-11-22T10:00:00.004Z',
+        },
+      },
+    ],
+    [
       'a change that is no object (the generic path)',
       { ...EVENT, changes: ['role' as unknown as AuditEvent['changes'][number]] },
     ],

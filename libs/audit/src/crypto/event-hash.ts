@@ -161,21 +161,18 @@ function orderedFields(e: AuditEvent, chainSeq: number, prevHash: string, v11: b
     !isText(source.sessionId) ||
     !isText(source.userAgent) ||
     !isText(fields.tenantId) ||
-    !isText(fields.transactionCode)
+    !isText(fields.transactionCode) ||
+    (v11 &&
+      (!isText(fields.operationId) ||
+        !isText(fields.origin) ||
+        (database !== null &&
+          !(isText(database.role) && isText(database.time) && isText(database.transactionId)))))
   )
     return undefined;
+  if (v11) return fields;
   // audit/v1 hashes neither member; the rest keeps the others in their order.
-  if (!v11) {
-    const { database: _database, operationId: _operationId, origin: _origin, ...v1 } = fields;
-    return v1;
-  }
-  if (
-    !isText(fields.operationId) ||
-    !isText(fields.origin) ||
-    (database && !(isText(database.role) && isText(database.time) && isText(database.transactionId)))
-  )
-    return undefined;
-  return fields;
+  const { database: _database, operationId: _operationId, origin: _origin, ...v1 } = fields;
+  return v1;
 }
 
 /** Changes as normalizeEvent reduces them, members sorted; undefined for the generic path. */
@@ -186,8 +183,8 @@ function orderedChanges(changes: unknown): object[] | undefined {
     const c: unknown = changes[i];
     if (c === null || typeof c !== 'object') return undefined;
     const { field, before = null, after = null } = c as AuditEvent['changes'][number];
-    const sortedAfter = canonicalOrder(after ?? null);
-    const sortedBefore = canonicalOrder(before ?? null);
+    const sortedAfter = canonicalOrder(after);
+    const sortedBefore = canonicalOrder(before);
     if (typeof field !== 'string' || sortedAfter === undefined || sortedBefore === undefined)
       return undefined;
     out[i] = { after: sortedAfter, before: sortedBefore, field };

@@ -191,21 +191,8 @@ export async function batchAt(db: SqlSession, treeSize: number): Promise<BatchRo
 // NOTE: what a reader shows, not `*`: changed_fields (a text[]) and request_id would cost their
 // parsing on every event of every trail read.
 const EVENT_COLUMNS = [...LOG_COLUMNS, 'recorded_at', 'key_set_id'] satisfies (keyof EventRow)[];
-const ENTITY_FROM = `from audit.events where entity_type = ? and entity_id = ? and chain_seq > ?
-  order by chain_seq`;
-const ENTITY_PAGE_SQL = `select ${EVENT_COLUMNS.join(', ')} ${ENTITY_FROM} limit ?`;
-
-/** Up to `limit` of one entity's events after `after` (chain_seq), in chain order. */
-export async function entityEventPage(
-  db: SqlSession,
-  entityType: string,
-  entityId: string,
-  after: number,
-  limit: number,
-): Promise<EventRow[]> {
-  const rows = await db.raw<{ rows: EventRow[] }>(ENTITY_PAGE_SQL, [entityType, entityId, after, limit]);
-  return rows.rows;
-}
+const ENTITY_EVENTS_SQL = `select ${EVENT_COLUMNS.join(', ')} from audit.events
+  where entity_type = ? and entity_id = ? and chain_seq > ? order by chain_seq`;
 
 // Cursors of one transaction need names of their own.
 let cursors = 0;
@@ -233,17 +220,19 @@ export function entityEventPages(
   let cursor: Promise<string> | null = null;
   const declare = async (after: number) => {
     const name = `audit_entity_events_${++cursors}`;
-    await db.raw(`declare ${name} no scroll cursor for select ${EVENT_COLUMNS.join(', ')} ${ENTITY_FROM}`, [
-      entityType,
-      entityId,
-      after,
-    ]);
+    await db.raw(`declare ${name} no scroll cursor for ${ENTITY_EVENTS_SQL}`, [entityType, entityId, after]);
     return name;
   };
   const read = async (after: number, limit: number): Promise<EventRow[]> => {
     if (keyset) {
       keyset = false;
-      return entityEventPage(db, entityType, entityId, after, limit);
+      const page = await db.raw<{ rows: EventRow[] }>(`${ENTITY_EVENTS_SQL} limit ?`, [
+        entityType,
+        entityId,
+        after,
+        limit,
+      ]);
+      return page.rows;
     }
     cursor ??= declare(after);
     const rows = await db.raw<{ rows: EventRow[] }>(`fetch ${Math.trunc(limit)} from ${await cursor}`);
