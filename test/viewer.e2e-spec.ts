@@ -4,6 +4,7 @@ import { FAULTS_PASSWORD } from './faults/support/graphql-client';
 import { startExampleProcess, type ExampleProcess } from './support/example-process';
 import {
   launchChromium,
+  routeShown,
   screenshot,
   seriousAccessibilityViolations,
   watchPageProblems,
@@ -129,6 +130,7 @@ describe('audit viewer in Chromium', () => {
     await page.getByLabel('Changed field', { exact: true }).fill('role');
     await page.getByLabel('Changed field', { exact: true }).press('Enter');
     await page.waitForURL(/#\/search\?.*changedField=role/);
+    await routeShown(page);
     const rows = page.getByTestId('search-results').locator('tbody tr');
     await rows.first().waitFor();
     const tenants = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant')));

@@ -55,3 +55,11 @@ export function watchPageProblems(page: Page, problems: string[]): void {
     void dialog.dismiss();
   });
 }
+
+/**
+ * Waits until the viewer shows the page of the URL's hash: `waitForURL` resolves a task before the
+ * hashchange that renders it, while the previous page's rows are still on screen.
+ */
+export async function routeShown(page: Page): Promise<void> {
+  await page.waitForFunction("document.querySelector('main')?.dataset.route === location.hash");
+}

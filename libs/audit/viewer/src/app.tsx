@@ -49,12 +49,12 @@ export function App() {
   }, [route.key]);
   if (!token)
     return (
-      <Layout page={null} onSignOut={null}>
+      <Layout page={null} routeKey={null} onSignOut={null}>
         <SignInPage onSignedIn={signIn} />
       </Layout>
     );
   return (
-    <Layout page={route.page} onSignOut={() => signIn(null)}>
+    <Layout page={route.page} routeKey={route.key} onSignOut={() => signIn(null)}>
       <ErrorBoundary resetKey={route.key}>
         <PageFor route={route} onSignIn={() => signIn(null)} />
       </ErrorBoundary>

@@ -17,10 +17,13 @@ function skipToContent(): void {
 /** The frame of every page: the menu (when signed in), then the page in <main>. */
 export function Layout({
   page,
+  routeKey,
   onSignOut,
   children,
 }: {
   page: Page | null;
+  /** The hash whose page <main> holds (null on the sign-in screen). */
+  routeKey: string | null;
   onSignOut: (() => void) | null;
   children: ComponentChildren;
 }) {
@@ -51,7 +54,10 @@ export function Layout({
           </button>
         )}
       </header>
-      <main id="content" tabIndex={-1}>
+      {/* NOTE: data-route says which hash the content belongs to: the browser changes the URL
+          a task before the hashchange that renders it, so the URL alone does not tell whether
+          the rows on screen answer it (the e2e suite waits on this). */}
+      <main id="content" tabIndex={-1} data-route={routeKey ?? undefined}>
         {children}
       </main>
     </>
