@@ -57,6 +57,15 @@ describe('hash chains: tampering is detected on read', () => {
       'occurred_at',
       `update audit.events set occurred_at = occurred_at - interval '1 day' where entity_id = $1 and chain_seq = 2`,
     ],
+    // Times no JavaScript Date holds: the read maps them as stored, it does not throw.
+    [
+      'occurred_at to infinity',
+      `update audit.events set occurred_at = 'infinity' where entity_id = $1 and chain_seq = 2`,
+    ],
+    [
+      'occurred_at to a date BC',
+      `update audit.events set occurred_at = '0044-03-15 12:00:00+00 BC' where entity_id = $1 and chain_seq = 2`,
+    ],
     ['a change entry', `update audit.events set changes = '[]' where entity_id = $1 and chain_seq = 2`],
     ['the tenant', `update audit.events set tenant_id = 'globex' where entity_id = $1 and chain_seq = 2`],
   ])('detects a changed %s', async (_what, statement) => {

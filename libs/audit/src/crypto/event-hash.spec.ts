@@ -7,6 +7,7 @@ import {
   EVENT_HASH_ALG,
   EVENT_HASH_ALG_V1,
   eventHash,
+  eventHashHex,
   GENESIS_HASH,
   hashedEventFields,
   hashedEventText,
@@ -216,6 +217,11 @@ describe('hashedEventText', () => {
     for (const alg of [EVENT_HASH_ALG_V1, EVENT_HASH_ALG]) {
       expect(hashedEventText(event, 7, prev, alg)).toBe(
         canonicalJsonText(hashedEventFields(event, 7, prev, alg)),
+      );
+      // The previous hash as the hex text a reader holds: the same text, the same hash.
+      expect(hashedEventText(event, 7, prev.toString('hex'), alg)).toBe(hashedEventText(event, 7, prev, alg));
+      expect(eventHashHex(event, 7, prev.toString('hex'), alg)).toBe(
+        eventHash(event, 7, prev, alg).toString('hex'),
       );
     }
     const stamped = {

@@ -40,11 +40,12 @@ export function hasUnhashedV1Members(event: AuditEvent): boolean {
 export function hashedEventFields(
   event: AuditEvent,
   chainSeq: number,
-  prevHash: Buffer,
+  prevHash: PrevHash,
   alg: string = EVENT_HASH_ALG,
 ): HashedEventFields {
+  const hex = typeof prevHash === 'string' ? prevHash : prevHash.toString('hex');
   // NOTE: normalizeEvent returns a new object; extending it in place spares a copy per event.
-  const fields = Object.assign(normalizeEvent(event), { chainSeq, prevHash: prevHash.toString('hex') });
+  const fields = Object.assign(normalizeEvent(event), { chainSeq, prevHash: hex });
   if (alg === EVENT_HASH_ALG_V1) {
     delete fields.operationId;
     delete fields.origin;
@@ -53,16 +54,29 @@ export function hashedEventFields(
   return fields;
 }
 
+/**
+ * A previous hash as bytes, or as the lowercase hex text a reader already holds (the trail read
+ * selects it so): taken as is, with no second encoding per event.
+ */
+export type PrevHash = Buffer | string;
+
 /** SHA-256(alg || "\0" || JCS(hashed fields)): the event's link in its entity chain. */
 export function eventHash(
   event: AuditEvent,
   chainSeq: number,
-  prevHash: Buffer,
+  prevHash: PrevHash,
   alg: string = EVENT_HASH_ALG,
 ): Buffer {
   // One-shot hash of the UTF-8 text: no Hash object, no intermediate buffer (verification hashes every event).
-  return hash('sha256', `${alg}\0${hashedEventText(event, chainSeq, prevHash, alg)}`, 'buffer');
+  return hash('sha256', hashInput(event, chainSeq, prevHash, alg), 'buffer');
 }
+
+/** `eventHash` as lowercase hex, for readers that compare it with a hash they hold as hex. */
+export const eventHashHex = (...args: Parameters<typeof eventHash>): string =>
+  hash('sha256', hashInput(...args), 'hex');
+
+const hashInput = (event: AuditEvent, chainSeq: number, prevHash: PrevHash, alg: string = EVENT_HASH_ALG) =>
+  `${alg}\0${hashedEventText(event, chainSeq, prevHash, alg)}`;
 
 const isText = (value: unknown) => value === null || typeof value === 'string';
 
@@ -80,14 +94,14 @@ const isText = (value: unknown) => value === null || typeof value === 'string';
 export function hashedEventText(
   event: AuditEvent,
   chainSeq: number,
-  prevHash: Buffer,
+  prevHash: PrevHash,
   alg: string = EVENT_HASH_ALG,
 ): string {
-  const hex = prevHash.toString('hex');
+  const hex = typeof prevHash === 'string' ? prevHash : prevHash.toString('hex');
   const fields = orderedFields(event, chainSeq, hex, alg !== EVENT_HASH_ALG_V1);
   return fields !== undefined
     ? JSON.stringify(fields)
-    : canonicalJsonText(hashedEventFields(event, chainSeq, prevHash, alg));
+    : canonicalJsonText(hashedEventFields(event, chainSeq, hex, alg));
 }
 
 /**

@@ -5,8 +5,10 @@ import {
   hashedFieldsOf,
   isoTimestamp,
   recordedFields,
+  storedLinkOf,
   toSealedEvent,
   type EventRow,
+  type HexEventRow,
 } from './sealed-event.mapper';
 
 describe('isoTimestamp', () => {
@@ -27,6 +29,13 @@ describe('isoTimestamp', () => {
   it('takes a Date', () => {
     expect(isoTimestamp(new Date(1795370990298))).toBe('2026-11-22T18:09:50.298Z');
   });
+
+  it.each(['infinity', '-infinity', '0044-03-15 12:00:00+00 BC'])(
+    'shows %s, a time no Date holds (only tampering stores one), as stored instead of throwing',
+    (text) => {
+      expect(isoTimestamp(text)).toBe(text);
+    },
+  );
 });
 
 const row: EventRow = {
@@ -88,6 +97,17 @@ describe('toSealedEvent', () => {
       patch: [{ op: undefined, path: undefined }],
       source: { ip: null, userAgent: null, requestId: null, sessionId: null },
     });
+  });
+
+  it('maps a row whose hashes are hex text (the trail read) as the same row with bytea', () => {
+    const hex: HexEventRow = {
+      ...row,
+      prev_hash: row.prev_hash.toString('hex'),
+      hash: row.hash.toString('hex'),
+    };
+    expect(toSealedEvent(hex)).toEqual(toSealedEvent(row));
+    expect(storedLinkOf(hex)).toEqual(storedLinkOf(row));
+    expect(toSealedEvent(hex).prevHash).toBe('01'.repeat(32));
   });
 
   it('maps the audit/v1.1 members, null on an audit/v1 row', () => {

@@ -45,6 +45,17 @@ export interface EventRow {
 }
 
 /**
+ * A row as the trail read returns it: its hashes as PostgreSQL's hex text (`encode(hash, 'hex')`),
+ * which readers show as is, where bytea costs a Buffer per hash and a hex encoding back.
+ */
+export type HexEventRow = Omit<EventRow, 'prev_hash' | 'hash'> & { prev_hash: string; hash: string };
+
+/** A hash as bytes (bytea as the driver returns it) or as lowercase hex text. */
+const hexOf = (digest: Buffer | string) => (typeof digest === 'string' ? digest : digest.toString('hex'));
+const bytesOf = (digest: Buffer | string) =>
+  typeof digest === 'string' ? Buffer.from(digest, 'hex') : digest;
+
+/**
  * Keyset pages of rows, each page asked for before the previous one is handed out, so PostgreSQL
  * reads the next page (on another core) while the caller works on this one. `read(after, limit)`
  * returns up to `limit` rows after the key `after`: `firstPageSize` (default `pageSize`) for the
@@ -81,12 +92,15 @@ const PG_UTC = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
 /**
  * A timestamp as ISO-8601 UTC with milliseconds, as `new Date(value).toISOString()` gives it
  * (sub-millisecond digits dropped), rewritten as text when it is PostgreSQL's UTC form: Date
- * parses that form 5x slower, and reads of long trails parse two per event.
+ * parses that form 5x slower, and reads of long trails parse two per event. A time no Date holds
+ * ('infinity', a date BC: only tampering stores one) is shown as stored, and its event fails its
+ * hash: mapping a row never throws.
  */
 export function isoTimestamp(value: string | Date): string {
   const utc = typeof value === 'string' ? PG_UTC.exec(value) : null;
-  if (!utc) return new Date(value).toISOString();
-  return `${utc[1]}T${utc[2]}.${`${utc[3] ?? ''}000`.slice(0, 3)}Z`;
+  if (utc) return `${utc[1]}T${utc[2]}.${`${utc[3] ?? ''}000`.slice(0, 3)}Z`;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 }
 
 // NOTE: a jsonb column of another shape than the sealer writes (tampering) fails its event's hash;
@@ -94,8 +108,8 @@ export function isoTimestamp(value: string | Date): string {
 const listOf = <T>(value: T[]): T[] => (Array.isArray(value) ? value : []);
 
 /** A stored row as the camelCase event shape readers return. */
-export function toSealedEvent(row: EventRow): SealedAuditEvent {
-  const hash = row.hash.toString('hex');
+export function toSealedEvent(row: EventRow | HexEventRow): SealedAuditEvent {
+  const hash = hexOf(row.hash);
   return {
     id: row.id,
     occurredAt: isoTimestamp(row.occurred_at),
@@ -131,7 +145,7 @@ export function toSealedEvent(row: EventRow): SealedAuditEvent {
     chainSeq: Number(row.chain_seq),
     globalSeq: Number(row.global_seq),
     hashAlg: row.hash_alg,
-    prevHash: row.prev_hash.toString('hex'),
+    prevHash: hexOf(row.prev_hash),
     hash,
     batchTreeSize: row.batch_tree_size === null ? null : Number(row.batch_tree_size),
     keyId: row.key_id,
@@ -148,22 +162,22 @@ export function toSealedEvent(row: EventRow): SealedAuditEvent {
  * mapper shows a non-list empty, and an entry that is no object as one) is hashed as stored, so
  * such an edit fails its hash instead of hiding behind the mapping.
  */
-export function hashedFieldsOf(row: EventRow, event: SealedAuditEvent): AuditEvent {
+export function hashedFieldsOf(row: EventRow | HexEventRow, event: SealedAuditEvent): AuditEvent {
   return isEntryList(row.changes) && isEntryList(row.patch) ? event : recordedFields(row);
 }
 
 const isEntryList = (value: unknown) =>
   Array.isArray(value) && value.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e));
 
-/** A stored row's place in its chain, hashes as the driver returns them (bytes). */
+/** A stored row's place in its chain, its hashes as bytes. */
 export const storedLinkOf = (
-  row: Pick<EventRow, 'id' | 'chain_seq' | 'hash_alg' | 'prev_hash' | 'hash'>,
+  row: Pick<EventRow | HexEventRow, 'id' | 'chain_seq' | 'hash_alg' | 'prev_hash' | 'hash'>,
 ) => ({
   id: row.id,
   chainSeq: Number(row.chain_seq),
   hashAlg: row.hash_alg,
-  prevHash: row.prev_hash,
-  hash: row.hash,
+  prevHash: bytesOf(row.prev_hash),
+  hash: bytesOf(row.hash),
 });
 
 /**
@@ -171,7 +185,9 @@ export const storedLinkOf = (
  * not copied and not sorted (the canonical form sorts, and normalizeEvent fills absent members),
  * for verifiers that hash every event they read.
  */
-export function recordedFields(row: Omit<EventRow, 'recorded_at' | 'key_set_id'>): AuditEvent {
+export function recordedFields(
+  row: Omit<EventRow, 'recorded_at' | 'key_set_id' | 'prev_hash' | 'hash'>,
+): AuditEvent {
   return {
     id: row.id,
     occurredAt: isoTimestamp(row.occurred_at),

@@ -1,5 +1,6 @@
 import {
   eventHash,
+  eventHashHex,
   EVENT_HASH_ALG_V1,
   EVENT_HASH_ALGS,
   GENESIS_HASH,
@@ -33,6 +34,9 @@ export function entityOfChainKey(key: string): Buffer {
   const [entityType, entityId] = JSON.parse(key) as [string, string];
   return entityKey(entityType, entityId);
 }
+
+/** A link as a mapped event holds it: its hashes as lowercase hex. */
+export type HexLink = Pick<SealedAuditEvent, 'chainSeq' | 'hashAlg' | 'prevHash' | 'hash'>;
 
 /** A stored event's place in its chain, its hashes as bytes. */
 export interface StoredLink {
@@ -89,16 +93,19 @@ export type HashVerdict = (typeof HashVerdict)[keyof typeof HashVerdict];
  */
 export function hashVerdict(
   fields: AuditEvent,
-  link: Pick<StoredLink, 'chainSeq' | 'hashAlg' | 'prevHash' | 'hash'>,
+  /** The event's link; its hashes as bytes, or both as lowercase hex (a reader's mapped event). */
+  link: Pick<StoredLink, 'chainSeq' | 'hashAlg' | 'prevHash' | 'hash'> | HexLink,
 ): HashVerdict {
   if (!EVENT_HASH_ALGS.includes(link.hashAlg)) return HashVerdict.UNKNOWN_ALGORITHM;
   try {
     // NOTE: v1 does not hash these members; a v1 event holding one could have had it changed at will.
     if (link.hashAlg === EVENT_HASH_ALG_V1 && hasUnhashedV1Members(fields))
       return HashVerdict.UNHASHED_MEMBERS;
-    return eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash)
-      ? HashVerdict.MATCH
-      : HashVerdict.MISMATCH;
+    const matches =
+      typeof link.hash === 'string'
+        ? eventHashHex(fields, link.chainSeq, link.prevHash, link.hashAlg) === link.hash
+        : eventHash(fields, link.chainSeq, link.prevHash, link.hashAlg).equals(link.hash);
+    return matches ? HashVerdict.MATCH : HashVerdict.MISMATCH;
   } catch {
     return HashVerdict.MISMATCH;
   }

@@ -114,3 +114,30 @@ describe('hashVerdictsOf (over hashBodyOf)', () => {
     );
   });
 });
+
+describe('hashVerdict over a link of hex hashes (the trail read checks its mapped events so)', () => {
+  const hexLink = (row: LogRow) => ({
+    chainSeq: Number(row.chain_seq),
+    hashAlg: row.hash_alg,
+    prevHash: row.prev_hash.toString('hex'),
+    hash: row.hash.toString('hex'),
+  });
+
+  it.each<[string, LogRow, HashVerdict]>([
+    ['an honest audit/v1.1 row', logRow(), HashVerdict.MATCH],
+    ['an honest audit/v1 row', logRow({}, EVENT_HASH_ALG_V1), HashVerdict.MATCH],
+    ['a changed actor', logRow({ actor_id: 'mallory' }), HashVerdict.MISMATCH],
+    ['another previous hash', logRow({ prev_hash: Buffer.alloc(32, 8) }), HashVerdict.MISMATCH],
+    ['a flipped hash byte', logRow({ hash: Buffer.alloc(32, 1) }), HashVerdict.MISMATCH],
+    ['an unknown algorithm', logRow({ hash_alg: 'audit/v9' }), HashVerdict.UNKNOWN_ALGORITHM],
+    [
+      'an audit/v1 row with a v1.1 member',
+      logRow({ origin: 'ASSERTED' }, EVENT_HASH_ALG_V1),
+      HashVerdict.UNHASHED_MEMBERS,
+    ],
+  ])('reaches the verdict of its bytes on %s', (_what, row, verdict) => {
+    const fields = recordedFields(parsed(row));
+    expect(hashVerdict(fields, hexLink(row))).toBe(verdict);
+    expect(hashVerdict(fields, storedLinkOf(row))).toBe(verdict);
+  });
+});
