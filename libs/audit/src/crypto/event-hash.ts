@@ -43,7 +43,7 @@ export function hashedEventFields(
   prevHash: PrevHash,
   alg: string = EVENT_HASH_ALG,
 ): HashedEventFields {
-  const hex = typeof prevHash === 'string' ? prevHash : prevHash.toString('hex');
+  const hex = hexOf(prevHash);
   // NOTE: normalizeEvent returns a new object; extending it in place spares a copy per event.
   const fields = Object.assign(normalizeEvent(event), { chainSeq, prevHash: hex });
   if (alg === EVENT_HASH_ALG_V1) {
@@ -59,6 +59,10 @@ export function hashedEventFields(
  * selects it so): taken as is, with no second encoding per event.
  */
 export type PrevHash = Buffer | string;
+
+/** A hash as lowercase hex: text is taken as it is, bytes are encoded. */
+export const hexOf = (digest: Buffer | string) =>
+  typeof digest === 'string' ? digest : digest.toString('hex');
 
 /** SHA-256(alg || "\0" || JCS(hashed fields)): the event's link in its entity chain. */
 export function eventHash(
@@ -97,7 +101,7 @@ export function hashedEventText(
   prevHash: PrevHash,
   alg: string = EVENT_HASH_ALG,
 ): string {
-  const hex = typeof prevHash === 'string' ? prevHash : prevHash.toString('hex');
+  const hex = hexOf(prevHash);
   const fields = orderedFields(event, chainSeq, hex, alg !== EVENT_HASH_ALG_V1);
   return fields !== undefined
     ? JSON.stringify(fields)

@@ -10,6 +10,7 @@ import type {
   SealedAuditEvent,
 } from '../events/audit-event';
 import { sortedJson } from '../crypto/canonical-json';
+import { hexOf } from '../crypto/event-hash';
 
 /** A row of `audit.events` as the driver returns it (bigints and timestamps as text). */
 export interface EventRow {
@@ -50,8 +51,7 @@ export interface EventRow {
  */
 export type HexEventRow = Omit<EventRow, 'prev_hash' | 'hash'> & { prev_hash: string; hash: string };
 
-/** A hash as bytes (bytea as the driver returns it) or as lowercase hex text. */
-const hexOf = (digest: Buffer | string) => (typeof digest === 'string' ? digest : digest.toString('hex'));
+/** A hash as bytes: bytea as the driver returns it, or decoded from hex text. */
 const bytesOf = (digest: Buffer | string) =>
   typeof digest === 'string' ? Buffer.from(digest, 'hex') : digest;
 

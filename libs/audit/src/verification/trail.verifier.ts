@@ -127,7 +127,7 @@ export class TrailVerifier {
       }
       for (const row of rows) {
         const event = toSealedEvent(row);
-        // NOTE: hashed over the event's own hex hashes (what the read selected): no Buffer per hash.
+        // NOTE: hashed over the event's own hex hashes (what the read selected): no encoding back to hex.
         check.add(storedLinkOf(row), hashVerdict(hashedFieldsOf(row, event), event));
         // The previous event's string where equal: one string fewer kept per event of a long trail.
         const previous = events[events.length - 1];
