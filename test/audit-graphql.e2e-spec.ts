@@ -433,6 +433,30 @@ describe('audit GraphQL API of the library, over HTTP against the example app', 
     expect(tooComplex.data ?? null).toBeNull();
   });
 
+  it('answers a stored time no Date holds with AUDIT_CHAIN_TAMPERED naming the event, never an internal error', async () => {
+    // recorded_at is not hashed: the chain verifies, and only the mapping to DateTime meets the value.
+    await e.db.tamper(
+      `update audit.events set recorded_at = 'infinity' where entity_id = $1 and chain_seq = 1`,
+      [erin],
+    );
+    try {
+      const tampered = { code: 'AUDIT_CHAIN_TAMPERED', chainSeq: 1, reason: 'UNREADABLE_ROW' };
+      const trail = await gql('dave', TRAIL, { type: 'User', id: erin });
+      expect(trail.data).toBeNull();
+      expect(trail.errors?.[0]?.extensions).toMatchObject(tampered);
+      expect(trail.errors?.[0]?.message).not.toMatch(/infinity/i);
+      // Search results are not verified: the same verdict, from the mapping.
+      const search = await gql('dave', EVENTS, { filter: { entityId: erin } });
+      expect(search.errors?.[0]?.extensions).toMatchObject(tampered);
+    } finally {
+      await e.db.tamper(
+        `update audit.events set recorded_at = now() where entity_id = $1 and chain_seq = 1`,
+        [erin],
+      );
+    }
+    expect((await ok('dave', TRAIL, { type: 'User', id: erin })).auditTrail.totalCount).toBe(2);
+  });
+
   // Last: it breaks erin's chain for good.
   it('fails auditTrail with AUDIT_CHAIN_TAMPERED after SQL tampering; verifyAuditTrail reports without throwing', async () => {
     await e.db.tamper(

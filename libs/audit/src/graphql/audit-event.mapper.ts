@@ -1,3 +1,5 @@
+import { AuditChainTamperedError } from '../errors/audit-chain-tampered.error';
+import type { SealedAuditEvent } from '../events/audit-event';
 import type { EventWithDrift } from '../query/audit-query.service';
 import type { AuditEventModel } from './models/audit-event.model';
 
@@ -5,8 +7,8 @@ import type { AuditEventModel } from './models/audit-event.model';
 export function toEventModel(e: EventWithDrift): AuditEventModel {
   return {
     id: e.id,
-    occurredAt: new Date(e.occurredAt),
-    recordedAt: new Date(e.recordedAt),
+    occurredAt: timeOf(e, e.occurredAt, 'occurred_at'),
+    recordedAt: timeOf(e, e.recordedAt, 'recorded_at'),
     action: e.action,
     entityType: e.entityType,
     entityId: e.entityId,
@@ -15,7 +17,7 @@ export function toEventModel(e: EventWithDrift): AuditEventModel {
     transactionCode: e.transactionCode,
     operationId: e.operationId,
     origin: e.origin,
-    database: e.database && { ...e.database, time: new Date(e.database.time) },
+    database: e.database && { ...e.database, time: timeOf(e, e.database.time, 'database_facts.time') },
     actor: e.actor,
     source: e.source,
     before: e.before,
@@ -29,4 +31,23 @@ export function toEventModel(e: EventWithDrift): AuditEventModel {
     integrity: e.integrity,
     drift: e.drift,
   };
+}
+
+/**
+ * A stored time as a DateTime. One no Date holds ('infinity', a date BC) was never written by the
+ * ledger: the row was edited outside it. Search results are not verified and `recorded_at` is not
+ * hashed, so such a value can reach this mapping: it is answered as tampering (a verdict naming
+ * the event), not as a fault of the server. NOTE: the value itself stays out of the answer.
+ */
+function timeOf(e: SealedAuditEvent, value: string, column: string): Date {
+  const time = new Date(value);
+  if (!Number.isNaN(time.getTime())) return time;
+  throw new AuditChainTamperedError(e.entityType, e.entityId, [
+    {
+      chainSeq: e.chainSeq,
+      eventId: e.id,
+      reason: 'UNREADABLE_ROW',
+      detail: `the stored ${column} is no time a Date holds`,
+    },
+  ]);
 }

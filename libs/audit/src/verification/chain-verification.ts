@@ -23,7 +23,9 @@ export type ChainFailureReason =
   /** The checkpoint is unusable: wrong log, time in the future, bad heads-map proof. */
   | 'CHECKPOINT_INVALID'
   /** The witness holds a newer checkpoint than the database: rolled back, or checkpoints deleted. */
-  | 'CHECKPOINT_MISSING';
+  | 'CHECKPOINT_MISSING'
+  /** A stored value no reader can show (a time no Date holds): the row was edited outside the ledger. */
+  | 'UNREADABLE_ROW';
 
 export interface ChainFailure {
   /** The first chain position that does not verify. */
