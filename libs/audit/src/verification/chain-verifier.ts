@@ -111,13 +111,25 @@ export function hashVerdict(
   }
 }
 
+/** A link as a reader's mapped event holds it (its hashes as the hex text the read selected). */
+export type HexStoredLink = HexLink & Pick<SealedAuditEvent, 'id'>;
+
+/** A hash as bytes, or as the lowercase hex a read selected. */
+type LinkHash = Buffer | string;
+
+// NOTE: two hex texts (a trail's links) compare as text, with no decoding of either; only a
+// position given as bytes (genesis, an archive cut) meets a hex link decoded.
+const sameHash = (a: LinkHash, b: LinkHash) =>
+  typeof a === 'string' && typeof b === 'string' ? a === b : hashBytes(a).equals(hashBytes(b));
+const hashBytes = (h: LinkHash) => (typeof h === 'string' ? Buffer.from(h, 'hex') : h);
+
 /** `checkLink` over a stored row's link and the verdict on its hash, with no hex round trip. */
-export function checkStoredLink(
-  link: StoredLink,
+export function checkStoredLink<H extends LinkHash>(
+  link: { id: string; chainSeq: number; hashAlg: string; prevHash: LinkHash; hash: H },
   verdict: HashVerdict,
-  prev: ChainPosition,
+  prev: { chainSeq: number; hash: LinkHash },
   fail: LinkFailure,
-): ChainPosition {
+): { chainSeq: number; hash: H } {
   if (link.chainSeq !== prev.chainSeq + 1) {
     fail(
       link.chainSeq,
@@ -126,7 +138,7 @@ export function checkStoredLink(
       `expected chain_seq ${prev.chainSeq + 1}, found ${link.chainSeq}`,
     );
   }
-  if (!link.prevHash.equals(prev.hash)) {
+  if (!sameHash(link.prevHash, prev.hash)) {
     fail(link.chainSeq, link.id, 'BROKEN_LINK', 'prev_hash is not the hash of the previous event');
   }
   if (verdict === HashVerdict.UNKNOWN_ALGORITHM) {
@@ -193,13 +205,18 @@ export class ChainCheck {
   private checked = 0;
   private firstId: string | null = null;
 
-  /** `start`: where the chain stood before the first event: genesis, or its head at an archive cut. */
-  constructor(private prev: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH }) {}
+  private prev: { chainSeq: number; hash: LinkHash };
 
-  add(link: StoredLink, verdict: HashVerdict): void {
+  /** `start`: where the chain stood before the first event: genesis, or its head at an archive cut. */
+  constructor(start: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH }) {
+    this.prev = start;
+  }
+
+  /** The next link: a stored row's (hashes as bytes), or a mapped event itself (hashes as hex). */
+  add(link: StoredLink | HexStoredLink, verdict: HashVerdict): void {
     this.firstId ??= link.id;
     this.checked++;
-    this.prev = checkStoredLink(link, verdict, this.prev, this.fail);
+    this.prev = checkStoredLink<LinkHash>(link, verdict, this.prev, this.fail);
   }
 
   /** The report, once every event was added: the chain's end checked against the recorded head. */
@@ -208,7 +225,10 @@ export class ChainCheck {
     const lastSeq = prev.chainSeq;
     if (!head) {
       if (lastSeq > 0) fail(1, this.firstId, 'MISSING_HEAD', 'the entity has events but no chain head');
-    } else if (head.lastSeq !== lastSeq || (lastSeq > 0 && !head.lastHash?.equals(prev.hash))) {
+    } else if (
+      head.lastSeq !== lastSeq ||
+      (lastSeq > 0 && (!head.lastHash || !sameHash(head.lastHash, prev.hash)))
+    ) {
       fail(
         Math.min(head.lastSeq, lastSeq) + 1,
         null,

@@ -7,7 +7,7 @@ import { entityKey, headMapProof } from '../crypto/head-map';
 import { AuditMetrics } from '../metrics/audit-metrics.service';
 import type { SealedAuditEvent } from '../events/audit-event';
 import { loadHeadMapPaths } from '../storage/head-map.store';
-import { hashedFieldsOf, storedLinkOf, toSealedEvent } from '../storage/sealed-event.mapper';
+import { hashedFieldsOf, toSealedEvent } from '../storage/sealed-event.mapper';
 import type { ChainVerification } from './chain-verification';
 import { ChainCheck, hashVerdict } from './chain-verifier';
 import { verifySignedTrail } from './signed-trail';
@@ -127,8 +127,9 @@ export class TrailVerifier {
       }
       for (const row of rows) {
         const event = toSealedEvent(row);
-        // NOTE: hashed over the event's own hex hashes (what the read selected): no encoding back to hex.
-        check.add(storedLinkOf(row), hashVerdict(hashedFieldsOf(row, event), event));
+        // NOTE: the event is its own link: its hashes are the hex text the read selected, hashed
+        // and compared as text, with no bytes decoded or encoded back to hex.
+        check.add(event, hashVerdict(hashedFieldsOf(row, event), event));
         // The previous event's string where equal: one string fewer kept per event of a long trail.
         const previous = events[events.length - 1];
         if (previous?.hash === event.prevHash) event.prevHash = previous.hash;
