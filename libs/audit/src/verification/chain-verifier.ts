@@ -121,7 +121,7 @@ type LinkHash = Buffer | string;
 // position given as bytes (genesis, an archive cut) meets a hex link decoded.
 const sameHash = (a: LinkHash, b: LinkHash) =>
   typeof a === 'string' && typeof b === 'string' ? a === b : hashBytes(a).equals(hashBytes(b));
-const hashBytes = (h: LinkHash) => (typeof h === 'string' ? Buffer.from(h, 'hex') : h);
+const hashBytes = (h: LinkHash) => (Buffer.isBuffer(h) ? h : hexBytes(h));
 
 /** `checkLink` over a stored row's link and the verdict on its hash, with no hex round trip. */
 export function checkStoredLink<H extends LinkHash>(
@@ -205,12 +205,8 @@ export class ChainCheck {
   private checked = 0;
   private firstId: string | null = null;
 
-  private prev: { chainSeq: number; hash: LinkHash };
-
-  /** `start`: where the chain stood before the first event: genesis, or its head at an archive cut. */
-  constructor(start: ChainPosition = { chainSeq: 0, hash: GENESIS_HASH }) {
-    this.prev = start;
-  }
+  /** `prev`: where the chain stood before the first event: genesis, or its head at an archive cut. */
+  constructor(private prev: { chainSeq: number; hash: LinkHash } = { chainSeq: 0, hash: GENESIS_HASH }) {}
 
   /** The next link: a stored row's (hashes as bytes), or a mapped event itself (hashes as hex). */
   add(link: StoredLink | HexStoredLink, verdict: HashVerdict): void {
